@@ -1,0 +1,357 @@
+//! The JSON model as it is written by users: every type here is the exact shape
+//! of the input, with its defaults. Each struct denies unknown keys, so a typo is
+//! an error instead of a silently different rule.
+//!
+//! These types are also the source of the TypeScript declarations shipped in the
+//! npm package (through `tsify`, only when the `wasm` feature is on).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[cfg(feature = "wasm")]
+use tsify::Tsify;
+
+/// The whole access model of one organisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Model {
+    /// The record types of the CRM (companies, contacts, deals…). At least one.
+    pub modules: Vec<Module>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub profiles: Vec<Profile>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub groups: Vec<Group>,
+    pub users: Vec<User>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub workspaces: Vec<Workspace>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub sharing_rules: Vec<SharingRule>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub limited_access: Option<LimitedAccess>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub records: Vec<CrmRecord>,
+}
+
+/// How records of a module are shared with everyone by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum DefaultSharing {
+    #[default]
+    Private,
+    PublicRead,
+    PublicReadWrite,
+    PublicReadWriteDelete,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Module {
+    pub name: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub default_sharing: DefaultSharing,
+    /// `false` for modules without record-level security (FAQ, price books).
+    #[serde(default = "yes")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub record_security: bool,
+    /// The module of a record's `parent` (deals → companies).
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub parent: Option<String>,
+    /// Fields governed by field-level security; `null` means none.
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub fields: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Role {
+    pub id: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub parent: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub profiles: Vec<String>,
+}
+
+/// What a profile says about one field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum FieldLevel {
+    Hidden,
+    ReadOnly,
+    Editable,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ModulePermissions {
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub view: bool,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub create: bool,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub edit: bool,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub delete: bool,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub fields: BTreeMap<String, FieldLevel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Profile {
+    pub id: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub view_all: bool,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub edit_all: bool,
+    /// Modules this profile opens; a module not listed is closed.
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub modules: BTreeMap<String, ModulePermissions>,
+}
+
+/// A member of a group: exactly one of the four keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum GroupMember {
+    User(String),
+    Role(String),
+    RoleAndSubordinates(String),
+    Group(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Group {
+    pub id: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub members: Vec<GroupMember>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub role: Option<String>,
+    /// Profiles added to those of the user's role.
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub profiles: Vec<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub admin: bool,
+    #[serde(default = "yes")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub active: bool,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub team_lead: bool,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub limited_crm: bool,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub limited_deals: bool,
+    /// A person outside the company: client, partner, freelancer.
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub external: bool,
+    /// For external users: the id of their company's record.
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub company: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub read_only: bool,
+    /// When a list: records whose `type` is set and not listed do not exist for this user.
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub record_types: Option<Vec<String>>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub can_grant_access: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WorkspaceMember {
+    pub user: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum ExternalVisibility {
+    #[default]
+    All,
+    Participating,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum InvitePolicy {
+    Owner,
+    #[default]
+    OwnerAndModerators,
+    Members,
+}
+
+/// A client project or an extranet group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Workspace {
+    pub id: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub owner: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub moderators: Vec<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub members: Vec<WorkspaceMember>,
+    /// A company record: its external contacts take part without a member entry.
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub counterparty: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub external_visibility: ExternalVisibility,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub invite_policy: InvitePolicy,
+}
+
+/// Who a sharing rule shares from, or to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum Principal {
+    Role(String),
+    RoleAndSubordinates(String),
+    Group(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum RuleAccess {
+    Read,
+    ReadWrite,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SharingRule {
+    pub id: String,
+    pub module: String,
+    pub from: Principal,
+    pub to: Principal,
+    pub access: RuleAccess,
+    /// Access to child records (modules whose parent is `module`).
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub related: BTreeMap<String, RuleAccess>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LimitedAccess {
+    pub company_module: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub modules: Vec<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub deal_module: Option<String>,
+}
+
+/// One CRM record. `fields` holds its data, keyed by field name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CrmRecord {
+    /// Required for stored records; a record only given to a query may omit it.
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub id: Option<String>,
+    pub module: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub owner: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub parent: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub company: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub account_managers: Vec<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub created_by: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub workspaces: Vec<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub assignees: Vec<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub participants: Vec<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub auditors: Vec<String>,
+    #[serde(default, rename = "type")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub record_type: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "Record<string, unknown>"))]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
