@@ -1,1 +1,398 @@
-pub fn _x(){}
+//! # crm-access
+//!
+//! A permission engine for CRMs: role hierarchies, profiles, groups,
+//! organisation-wide defaults, sharing rules with related-record sharing,
+//! limited CRM and deal access, and extranet workspaces for external users.
+//!
+//! The core (this crate without features) is plain Rust: [`Engine`] takes the
+//! model as JSON text or as a typed [`model::Model`], validates it as a whole,
+//! builds its indexes once, and answers queries. The `wasm` feature adds the
+//! JavaScript binding (`src/wasm.rs`), a thin layer over the same methods.
+//!
+//! ```
+//! use crm_access::{Engine, RecordRef};
+//! let engine = Engine::new(r#"{
+//!   "modules": [{"name": "deals"}],
+//!   "profiles": [{"id": "sales", "modules": {"deals": {"view": true, "edit": true}}}],
+//!   "users": [{"id": "ann", "profiles": ["sales"]}, {"id": "bob", "profiles": ["sales"]}],
+//!   "records": [{"id": "d1", "module": "deals", "owner": "ann"}]
+//! }"#).unwrap();
+//! assert!(engine.can("ann", "edit", RecordRef::Id("d1")).unwrap());
+//! assert!(!engine.can("bob", "view", RecordRef::Id("d1")).unwrap());
+//! ```
+
+mod check;
+mod compile;
+mod decide;
+mod error;
+mod level;
+pub mod model;
+mod store;
+
+#[cfg(feature = "wasm")]
+mod wasm;
+
+pub use decide::Decision;
+pub use error::{Error, Problem};
+pub use level::{Access, Action};
+pub use model::FieldLevel;
+
+use compile::{Compiled, Ix, Pr};
+use model::{CrmRecord, InvitePolicy, Model};
+use std::borrow::Cow;
+use store::{Rec, Store};
+
+/// A record argument: the id of a stored record, a record as JSON text, or a
+/// typed record.
+#[derive(Debug, Clone, Copy)]
+pub enum RecordRef<'a> {
+    Id(&'a str),
+    Json(&'a str),
+    Record(&'a CrmRecord),
+}
+
+/// The compiled model plus the record store.
+pub struct Engine {
+    c: Compiled,
+    store: Store,
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str, schema_ty: &check::Ty, root: &str, what: &str) -> Result<T, Error> {
+    match serde_json::from_str::<T>(text) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let problems = match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(value) => check::explain(&value, schema_ty, root, &e),
+                Err(syntax) => vec![Problem::new(root, format!("not valid JSON: {syntax}"))],
+            };
+            Err(Error::from_problems(what, problems))
+        }
+    }
+}
+
+static MODEL_TY: check::Ty = check::Ty::Obj(&check::MODEL);
+static RECORD_TY: check::Ty = check::Ty::Obj(&check::RECORD);
+static RECORDS_TY: check::Ty = check::Ty::List(&RECORD_TY);
+
+impl Engine {
+    /// Builds an engine from the model as JSON text.
+    pub fn new(model_json: &str) -> Result<Engine, Error> {
+        let model: Model = parse_json(model_json, &MODEL_TY, "", "invalid model")?;
+        Self::from_model(model)
+    }
+
+    /// Builds an engine from a typed model.
+    pub fn from_model(model: Model) -> Result<Engine, Error> {
+        match compile::compile(model) {
+            Ok((c, store)) => Ok(Engine { c, store }),
+            Err(problems) => Err(Error::from_problems("invalid model", problems)),
+        }
+    }
+
+    /// Stores records given as a JSON array; all or nothing. A record whose id
+    /// is already stored replaces it.
+    pub fn put_records(&mut self, records_json: &str) -> Result<(), Error> {
+        let records: Vec<CrmRecord> = parse_json(records_json, &RECORDS_TY, "records", "invalid records")?;
+        self.put_record_list(&records)
+    }
+
+    /// Stores typed records; all or nothing.
+    pub fn put_record_list(&mut self, records: &[CrmRecord]) -> Result<(), Error> {
+        let resolver = self.c.resolver();
+        let mut problems = Vec::new();
+        let mut batch = Vec::with_capacity(records.len());
+        let mut seen = std::collections::HashMap::new();
+        for (i, r) in records.iter().enumerate() {
+            if let Some(rec) = resolver.record(r, &format!("records[{i}]"), true, &mut problems) {
+                if let Some(first) = seen.insert(rec.id.clone(), i) {
+                    problems.push(Problem::new(
+                        format!("records[{i}].id"),
+                        format!("record id \"{}\" appears twice in this batch (first at records[{first}])", rec.id.as_deref().unwrap_or("")),
+                    ));
+                }
+                batch.push(rec);
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::from_problems("invalid records", problems));
+        }
+        for rec in batch {
+            self.store.put(rec);
+        }
+        Ok(())
+    }
+
+    /// Removes stored records; ids that are not stored are ignored.
+    pub fn remove_records<S: AsRef<str>>(&mut self, ids: &[S]) {
+        for id in ids {
+            self.store.remove(id.as_ref());
+        }
+        self.store.shrink();
+    }
+
+    /// The number of stored records.
+    pub fn record_count(&self) -> usize {
+        self.store.len()
+    }
+
+    fn user(&self, id: &str) -> Result<Ix, Error> {
+        match self.c.principal_ix.get(id) {
+            Some(Pr::User(u)) => Ok(*u),
+            Some(Pr::Group(_)) => Err(Error::single("bad query", "user", format!("\"{id}\" is a group, not a user"))),
+            None => Err(Error::single("bad query", "user", format!("unknown user \"{id}\""))),
+        }
+    }
+
+    fn action(s: &str) -> Result<Action, Error> {
+        Action::parse(s).ok_or_else(|| {
+            Error::from_problems(
+                "bad query",
+                vec![Problem::new("action", format!("unknown action \"{s}\"")).with_help("use one of \"view\", \"edit\", \"delete\", \"create\"")],
+            )
+        })
+    }
+
+    fn module(&self, name: &str) -> Result<Ix, Error> {
+        self.c.module_ix.get(name).copied().ok_or_else(|| Error::single("bad query", "module", format!("unknown module \"{name}\"")))
+    }
+
+    fn resolve<'s>(&'s self, record: RecordRef<'_>) -> Result<Cow<'s, Rec>, Error> {
+        let typed;
+        let r = match record {
+            RecordRef::Id(id) => {
+                return self
+                    .store
+                    .get(id)
+                    .map(Cow::Borrowed)
+                    .ok_or_else(|| Error::single("bad query", "record", format!("no stored record has the id \"{id}\"")))
+            }
+            RecordRef::Json(text) => {
+                typed = parse_json::<CrmRecord>(text, &RECORD_TY, "record", "invalid record")?;
+                &typed
+            }
+            RecordRef::Record(r) => r,
+        };
+        let mut problems = Vec::new();
+        match self.c.resolver().record(r, "record", false, &mut problems) {
+            Some(rec) => Ok(Cow::Owned(rec)),
+            None => Err(Error::from_problems("invalid record", problems)),
+        }
+    }
+
+    /// The full decision for one user, action and record.
+    pub fn decide(&self, user: &str, action: &str, record: RecordRef<'_>) -> Result<Decision, Error> {
+        let u = self.user(user)?;
+        let a = Self::action(action)?;
+        let rec = self.resolve(record)?;
+        Ok(self.c.decide(&self.store, u, a, &rec))
+    }
+
+    /// Whether the action is allowed (the same answer as `decide(..).allowed`).
+    pub fn can(&self, user: &str, action: &str, record: RecordRef<'_>) -> Result<bool, Error> {
+        let u = self.user(user)?;
+        let a = Self::action(action)?;
+        let rec = self.resolve(record)?;
+        Ok(self.c.allowed(&self.store, u, a, &rec))
+    }
+
+    /// For a JSON array of records, whether each is allowed (`view` by default).
+    pub fn filter(&self, user: &str, records_json: &str, action: Option<&str>) -> Result<Vec<bool>, Error> {
+        let records: Vec<CrmRecord> = parse_json(records_json, &RECORDS_TY, "records", "invalid records")?;
+        self.filter_records(user, &records, action)
+    }
+
+    /// For typed records, whether each is allowed (`view` by default).
+    pub fn filter_records(&self, user: &str, records: &[CrmRecord], action: Option<&str>) -> Result<Vec<bool>, Error> {
+        let u = self.user(user)?;
+        let a = Self::action(action.unwrap_or("view"))?;
+        let resolver = self.c.resolver();
+        let mut problems = Vec::new();
+        let mut out = Vec::with_capacity(records.len());
+        for (i, r) in records.iter().enumerate() {
+            match resolver.record(r, &format!("records[{i}]"), false, &mut problems) {
+                Some(rec) => out.push(self.c.allowed(&self.store, u, a, &rec)),
+                None => out.push(false),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::from_problems("invalid records", problems));
+        }
+        Ok(out)
+    }
+
+    /// Ids of the stored records the user may act on (`view` by default), sorted.
+    pub fn filter_stored(&self, user: &str, action: Option<&str>) -> Result<Vec<String>, Error> {
+        let u = self.user(user)?;
+        let a = Self::action(action.unwrap_or("view"))?;
+        let mut ids: Vec<String> =
+            self.store.iter().filter(|r| self.c.allowed(&self.store, u, a, r)).filter_map(|r| r.id.as_deref().map(str::to_owned)).collect();
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// What the user may do with each field of the module, in the module's order.
+    pub fn field_access(&self, user: &str, module: &str) -> Result<Vec<(String, FieldLevel)>, Error> {
+        let u = self.user(user)?;
+        let m = self.module(module)?;
+        Ok(self.fields_of(u, m))
+    }
+
+    fn fields_of(&self, ui: Ix, m: Ix) -> Vec<(String, FieldLevel)> {
+        let Some(declared) = &self.c.modules[m as usize].fields else { return Vec::new() };
+        let u = &self.c.users[ui as usize];
+        let all = |l: FieldLevel| declared.iter().map(|f| (f.clone(), l)).collect();
+        if !u.active {
+            return all(FieldLevel::Hidden);
+        }
+        if u.admin {
+            return all(FieldLevel::Editable);
+        }
+        let combo = &self.c.combos[u.combo as usize];
+        let opening: Vec<&Vec<(String, FieldLevel)>> = combo
+            .profiles
+            .iter()
+            .filter_map(|&p| self.c.profiles[p as usize].modules.get(&m))
+            .filter(|(bits, _)| bits & level::VIEW != 0)
+            .map(|(_, f)| f)
+            .collect();
+        declared
+            .iter()
+            .map(|f| {
+                let best = opening
+                    .iter()
+                    .map(|settings| settings.iter().find(|(name, _)| name == f).map_or(FieldLevel::Editable, |&(_, l)| l))
+                    .max()
+                    .unwrap_or(FieldLevel::Hidden);
+                let lvl = if u.read_only && best == FieldLevel::Editable { FieldLevel::ReadOnly } else { best };
+                (f.clone(), lvl)
+            })
+            .collect()
+    }
+
+    /// The record with `fields` reduced to what the user may see.
+    pub fn mask(&self, user: &str, record: RecordRef<'_>) -> Result<serde_json::Value, Error> {
+        let u = self.user(user)?;
+        let rec = self.resolve(record)?;
+        let mut out = match record {
+            RecordRef::Json(text) => serde_json::from_str::<serde_json::Value>(text).map_err(|e| Error::single("invalid record", "record", e.to_string()))?,
+            RecordRef::Record(r) => serde_json::to_value(r).map_err(|e| Error::single("invalid record", "record", e.to_string()))?,
+            RecordRef::Id(_) => self.to_json(&rec),
+        };
+        let visible = self.c.allowed(&self.store, u, Action::View, &rec);
+        let mut fields = serde_json::Map::new();
+        if visible {
+            let data: serde_json::Map<String, serde_json::Value> = match &rec.fields {
+                Some(text) => serde_json::from_str(text).unwrap_or_default(),
+                None => serde_json::Map::new(),
+            };
+            match &self.c.modules[rec.module as usize].fields {
+                None => fields = data,
+                Some(_) => {
+                    let levels = self.fields_of(u, rec.module);
+                    for (name, value) in data {
+                        if levels.iter().any(|(f, l)| *f == name && *l != FieldLevel::Hidden) {
+                            fields.insert(name, value);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(obj) = out.as_object_mut() {
+            obj.insert("fields".into(), serde_json::Value::Object(fields));
+        }
+        Ok(out)
+    }
+
+    /// A stored record back as JSON (every key, defaults included).
+    fn to_json(&self, rec: &Rec) -> serde_json::Value {
+        let users = |ids: &[Ix]| ids.iter().map(|&u| self.c.users[u as usize].id.clone()).collect::<Vec<_>>();
+        let owner = rec.owner.map(|o| match o {
+            Pr::User(u) => self.c.users[u as usize].id.clone(),
+            Pr::Group(g) => self.c.groups[g as usize].id.clone(),
+        });
+        let record = CrmRecord {
+            id: rec.id.as_deref().map(str::to_owned),
+            module: self.c.modules[rec.module as usize].name.clone(),
+            owner,
+            parent: rec.parent.as_deref().map(str::to_owned),
+            company: rec.company.as_deref().map(str::to_owned),
+            account_managers: users(&rec.account_managers),
+            created_by: rec.created_by.map(|u| self.c.users[u as usize].id.clone()),
+            workspaces: rec.workspaces.iter().map(|&w| self.c.workspaces[w as usize].id.clone()).collect(),
+            assignees: users(&rec.assignees),
+            participants: users(&rec.participants),
+            auditors: users(&rec.auditors),
+            record_type: rec.record_type.as_deref().map(str::to_owned),
+            fields: rec.fields.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default(),
+        };
+        serde_json::to_value(record).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Ids of the active users this user may see in a people picker, sorted.
+    pub fn visible_users(&self, user: &str) -> Result<Vec<String>, Error> {
+        let ui = self.user(user)?;
+        let c = &self.c;
+        let u = &c.users[ui as usize];
+        if !u.active {
+            return Ok(Vec::new());
+        }
+        let mut ids: Vec<Ix> = if u.admin {
+            (0..c.users.len() as Ix).filter(|&i| c.users[i as usize].active).collect()
+        } else {
+            let mut v: Vec<Ix> = Vec::new();
+            if !u.external {
+                v.extend_from_slice(&c.active_internal);
+            }
+            for &(w, _) in &u.workspaces {
+                v.extend(c.workspaces[w as usize].participants.iter().copied().filter(|&p| {
+                    let pu = &c.users[p as usize];
+                    pu.active && (u.external || pu.external)
+                }));
+            }
+            v.push(ui);
+            v
+        };
+        ids.sort_unstable();
+        ids.dedup();
+        let mut out: Vec<String> = ids.into_iter().map(|i| c.users[i as usize].id.clone()).collect();
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    fn workspace(&self, id: &str) -> Result<Ix, Error> {
+        self.c.workspace_ix.get(id).copied().ok_or_else(|| Error::single("bad query", "workspace", format!("unknown workspace \"{id}\"")))
+    }
+
+    /// May the user invite people into the workspace?
+    pub fn can_invite(&self, user: &str, workspace: &str) -> Result<bool, Error> {
+        let ui = self.user(user)?;
+        let wi = self.workspace(workspace)?;
+        let u = &self.c.users[ui as usize];
+        if !u.active || u.read_only {
+            return Ok(false);
+        }
+        if u.admin {
+            return Ok(true);
+        }
+        let w = &self.c.workspaces[wi as usize];
+        let owner = w.owner == Some(ui);
+        let moderator = w.moderators.contains(&ui);
+        Ok(match w.invite {
+            InvitePolicy::Owner => owner,
+            InvitePolicy::OwnerAndModerators => owner || moderator,
+            InvitePolicy::Members => owner || moderator || w.members.iter().any(|&(m, ro)| m == ui && !ro),
+        })
+    }
+
+    /// May the user create workspaces (projects, extranet groups)?
+    pub fn can_create_workspace(&self, user: &str) -> Result<bool, Error> {
+        let u = &self.c.users[self.user(user)? as usize];
+        Ok(u.active && !u.read_only && !u.external)
+    }
+
+    /// May the user give external people access?
+    pub fn can_grant_access(&self, user: &str) -> Result<bool, Error> {
+        let u = &self.c.users[self.user(user)? as usize];
+        Ok(u.active && !u.read_only && !u.external && (u.admin || u.can_grant_access))
+    }
+}

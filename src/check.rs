@@ -1,0 +1,305 @@
+//! The structural checker: walks a JSON value against a description of the
+//! input types and reports *every* structural problem (wrong type, unknown key,
+//! bad enum value, missing key) with its path.
+//!
+//! Decoding itself is done by serde into the types of [`crate::model`]; serde
+//! stops at the first problem, so when it fails this checker is run to list
+//! them all. A unit test keeps the two in agreement.
+
+use crate::error::{did_you_mean, Path, Problem};
+use serde_json::Value;
+
+pub(crate) enum Ty {
+    Str,
+    Bool,
+    /// Any JSON value (record field data).
+    Any,
+    Enum(&'static [&'static str]),
+    /// The type, or `null`.
+    Null(&'static Ty),
+    List(&'static Ty),
+    /// An object with string keys and values of one type.
+    Map(&'static Ty),
+    Obj(&'static Schema),
+    /// An object with exactly one of these keys, whose value is a string.
+    OneKey(&'static [&'static str]),
+}
+
+pub(crate) struct Schema {
+    /// (key, type, required)
+    pub fields: &'static [(&'static str, Ty, bool)],
+}
+
+const STR_LIST: Ty = Ty::List(&Ty::Str);
+const ACCESS: &[&str] = &["read", "readWrite"];
+const PRINCIPAL: Ty = Ty::OneKey(&["role", "roleAndSubordinates", "group"]);
+
+pub(crate) static MODULE: Schema = Schema {
+    fields: &[
+        ("name", Ty::Str, true),
+        ("defaultSharing", Ty::Enum(&["private", "publicRead", "publicReadWrite", "publicReadWriteDelete"]), false),
+        ("recordSecurity", Ty::Bool, false),
+        ("parent", Ty::Null(&Ty::Str), false),
+        ("fields", Ty::Null(&STR_LIST), false),
+    ],
+};
+pub(crate) static ROLE: Schema = Schema {
+    fields: &[("id", Ty::Str, true), ("parent", Ty::Null(&Ty::Str), false), ("profiles", STR_LIST, false)],
+};
+static MODULE_PERMS: Schema = Schema {
+    fields: &[
+        ("view", Ty::Bool, false),
+        ("create", Ty::Bool, false),
+        ("edit", Ty::Bool, false),
+        ("delete", Ty::Bool, false),
+        ("fields", Ty::Map(&Ty::Enum(&["hidden", "readOnly", "editable"])), false),
+    ],
+};
+pub(crate) static PROFILE: Schema = Schema {
+    fields: &[
+        ("id", Ty::Str, true),
+        ("viewAll", Ty::Bool, false),
+        ("editAll", Ty::Bool, false),
+        ("modules", Ty::Map(&Ty::Obj(&MODULE_PERMS)), false),
+    ],
+};
+pub(crate) static GROUP: Schema = Schema {
+    fields: &[("id", Ty::Str, true), ("members", Ty::List(&Ty::OneKey(&["user", "role", "roleAndSubordinates", "group"])), false)],
+};
+pub(crate) static USER: Schema = Schema {
+    fields: &[
+        ("id", Ty::Str, true),
+        ("role", Ty::Null(&Ty::Str), false),
+        ("profiles", STR_LIST, false),
+        ("admin", Ty::Bool, false),
+        ("active", Ty::Bool, false),
+        ("teamLead", Ty::Bool, false),
+        ("limitedCrm", Ty::Bool, false),
+        ("limitedDeals", Ty::Bool, false),
+        ("external", Ty::Bool, false),
+        ("company", Ty::Null(&Ty::Str), false),
+        ("readOnly", Ty::Bool, false),
+        ("recordTypes", Ty::Null(&STR_LIST), false),
+        ("canGrantAccess", Ty::Bool, false),
+    ],
+};
+static WS_MEMBER: Schema = Schema { fields: &[("user", Ty::Str, true), ("readOnly", Ty::Bool, false)] };
+pub(crate) static WORKSPACE: Schema = Schema {
+    fields: &[
+        ("id", Ty::Str, true),
+        ("owner", Ty::Null(&Ty::Str), false),
+        ("moderators", STR_LIST, false),
+        ("members", Ty::List(&Ty::Obj(&WS_MEMBER)), false),
+        ("counterparty", Ty::Null(&Ty::Str), false),
+        ("externalVisibility", Ty::Enum(&["all", "participating"]), false),
+        ("invitePolicy", Ty::Enum(&["owner", "ownerAndModerators", "members"]), false),
+    ],
+};
+pub(crate) static RULE: Schema = Schema {
+    fields: &[
+        ("id", Ty::Str, true),
+        ("module", Ty::Str, true),
+        ("from", PRINCIPAL, true),
+        ("to", PRINCIPAL, true),
+        ("access", Ty::Enum(ACCESS), true),
+        ("related", Ty::Map(&Ty::Enum(ACCESS)), false),
+    ],
+};
+pub(crate) static LIMITED: Schema = Schema {
+    fields: &[("companyModule", Ty::Str, true), ("modules", STR_LIST, false), ("dealModule", Ty::Null(&Ty::Str), false)],
+};
+pub(crate) static RECORD: Schema = Schema {
+    fields: &[
+        ("id", Ty::Null(&Ty::Str), false),
+        ("module", Ty::Str, true),
+        ("owner", Ty::Null(&Ty::Str), false),
+        ("parent", Ty::Null(&Ty::Str), false),
+        ("company", Ty::Null(&Ty::Str), false),
+        ("accountManagers", STR_LIST, false),
+        ("createdBy", Ty::Null(&Ty::Str), false),
+        ("workspaces", STR_LIST, false),
+        ("assignees", STR_LIST, false),
+        ("participants", STR_LIST, false),
+        ("auditors", STR_LIST, false),
+        ("type", Ty::Null(&Ty::Str), false),
+        ("fields", Ty::Map(&Ty::Any), false),
+    ],
+};
+pub(crate) static MODEL: Schema = Schema {
+    fields: &[
+        ("modules", Ty::List(&Ty::Obj(&MODULE)), true),
+        ("roles", Ty::List(&Ty::Obj(&ROLE)), false),
+        ("profiles", Ty::List(&Ty::Obj(&PROFILE)), false),
+        ("groups", Ty::List(&Ty::Obj(&GROUP)), false),
+        ("users", Ty::List(&Ty::Obj(&USER)), true),
+        ("workspaces", Ty::List(&Ty::Obj(&WORKSPACE)), false),
+        ("sharingRules", Ty::List(&Ty::Obj(&RULE)), false),
+        ("limitedAccess", Ty::Null(&Ty::Obj(&LIMITED)), false),
+        ("records", Ty::List(&Ty::Obj(&RECORD)), false),
+    ],
+};
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn expected(ty: &Ty) -> String {
+    match ty {
+        Ty::Str => "a string".into(),
+        Ty::Bool => "true or false".into(),
+        Ty::Any => "any value".into(),
+        Ty::Enum(vals) => format!("one of {}", vals.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")),
+        Ty::Null(t) => format!("{} or null", expected(t)),
+        Ty::List(t) => format!("an array of {}", plural(t)),
+        Ty::Map(_) | Ty::Obj(_) => "an object".into(),
+        Ty::OneKey(keys) => format!("an object with exactly one of the keys {}", keys.join(", ")),
+    }
+}
+
+fn plural(ty: &Ty) -> String {
+    match ty {
+        Ty::Str => "strings".into(),
+        Ty::Obj(_) | Ty::Map(_) | Ty::OneKey(_) => "objects".into(),
+        other => format!("values ({})", expected(other)),
+    }
+}
+
+/// Reports every structural problem of `v` as a `ty`, appending to `out`.
+/// The recursion follows the schema, never the depth of the input (values of
+/// type `Any` are not entered), so hostile nesting cannot overflow the stack.
+pub(crate) fn check(v: &Value, ty: &Ty, path: &mut Path, out: &mut Vec<Problem>) {
+    let wrong = |path: &Path, out: &mut Vec<Problem>| {
+        out.push(Problem::new(path.as_str(), format!("expected {}, got {}", expected(ty), kind(v))));
+    };
+    match ty {
+        Ty::Any => {}
+        Ty::Str => {
+            if !v.is_string() {
+                wrong(path, out)
+            }
+        }
+        Ty::Bool => {
+            if !v.is_boolean() {
+                wrong(path, out)
+            }
+        }
+        Ty::Enum(vals) => match v.as_str() {
+            Some(s) if vals.contains(&s) => {}
+            Some(s) => {
+                let mut p = Problem::new(path.as_str(), format!("\"{s}\" is not {}", expected(ty)));
+                if let Some(m) = did_you_mean(s, vals.iter().copied()) {
+                    p = p.with_help(format!("did you mean \"{m}\"?"));
+                }
+                out.push(p)
+            }
+            None => wrong(path, out),
+        },
+        Ty::Null(inner) => {
+            if !v.is_null() {
+                match inner {
+                    // report "X or null" for scalars, descend otherwise
+                    Ty::Str | Ty::Bool => {
+                        if (matches!(inner, Ty::Str) && !v.is_string()) || (matches!(inner, Ty::Bool) && !v.is_boolean()) {
+                            wrong(path, out)
+                        }
+                    }
+                    _ => check(v, inner, path, out),
+                }
+            }
+        }
+        Ty::List(item) => match v.as_array() {
+            Some(items) => {
+                for (i, it) in items.iter().enumerate() {
+                    let at = path.index(i);
+                    check(it, item, path, out);
+                    path.pop(at);
+                }
+            }
+            None => wrong(path, out),
+        },
+        Ty::Map(val) => match v.as_object() {
+            Some(map) => {
+                for (k, it) in map {
+                    let at = path.key(k);
+                    check(it, val, path, out);
+                    path.pop(at);
+                }
+            }
+            None => wrong(path, out),
+        },
+        Ty::OneKey(keys) => match v.as_object() {
+            Some(map) => {
+                let known: Vec<&String> = map.keys().filter(|k| keys.contains(&k.as_str())).collect();
+                for k in map.keys().filter(|k| !keys.contains(&k.as_str())) {
+                    let mut p = Problem::new(path.as_str(), format!("unknown key \"{k}\"; expected exactly one of {}", keys.join(", ")));
+                    if let Some(m) = did_you_mean(k, keys.iter().copied()) {
+                        p = p.with_help(format!("did you mean \"{m}\"?"));
+                    }
+                    out.push(p);
+                }
+                if known.len() > 1 {
+                    out.push(Problem::new(path.as_str(), format!("has {} keys; give exactly one of {}", known.len(), keys.join(", "))));
+                } else if known.is_empty() && map.keys().all(|k| keys.contains(&k.as_str())) {
+                    out.push(Problem::new(path.as_str(), format!("is empty; give exactly one of {}", keys.join(", "))));
+                }
+                for k in known {
+                    if !map[k].is_string() {
+                        let at = path.key(k);
+                        out.push(Problem::new(path.as_str(), format!("expected a string, got {}", kind(&map[k]))));
+                        path.pop(at);
+                    }
+                }
+            }
+            None => wrong(path, out),
+        },
+        Ty::Obj(schema) => match v.as_object() {
+            Some(map) => {
+                for (k, it) in map {
+                    match schema.fields.iter().find(|(name, _, _)| name == k) {
+                        Some((_, fty, _)) => {
+                            let at = path.key(k);
+                            check(it, fty, path, out);
+                            path.pop(at);
+                        }
+                        None => {
+                            let mut p = Problem::new(path.as_str(), format!("unknown key \"{k}\""));
+                            if let Some(m) = did_you_mean(k, schema.fields.iter().map(|f| f.0)) {
+                                p = p.with_help(format!("did you mean \"{m}\"?"));
+                            } else {
+                                let names: Vec<&str> = schema.fields.iter().map(|f| f.0).collect();
+                                p = p.with_help(format!("known keys: {}", names.join(", ")));
+                            }
+                            out.push(p);
+                        }
+                    }
+                }
+                for (name, _, required) in schema.fields {
+                    if *required && !map.contains_key(*name) {
+                        out.push(Problem::new(path.as_str(), format!("missing required key \"{name}\"")));
+                    }
+                }
+            }
+            None => wrong(path, out),
+        },
+    }
+}
+
+/// Runs [`check`] and returns the problems; if it finds none although serde
+/// failed (which the agreement test guards against), the serde message is used,
+/// so that a failed decode is never taken for success.
+pub(crate) fn explain(v: &Value, ty: &Ty, root: &str, serde_err: &serde_json::Error) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut path = Path::root(root);
+    check(v, ty, &mut path, &mut out);
+    if out.is_empty() {
+        out.push(Problem::new(root, serde_err.to_string()));
+    }
+    out
+}

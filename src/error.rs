@@ -1,0 +1,154 @@
+//! Errors: every problem carries the JSON path where it was found, a message,
+//! and, where we can guess what was meant, a hint.
+
+use serde::Serialize;
+use std::fmt;
+
+#[cfg(feature = "wasm")]
+use tsify::Tsify;
+
+/// One thing wrong with an input, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+pub struct Problem {
+    /// Where the problem is, e.g. `users[3].role` (empty for the input as a whole).
+    pub path: String,
+    pub message: String,
+    /// A suggestion, when one is obvious (e.g. the key that was probably meant).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub help: Option<String>,
+}
+
+impl Problem {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem { path: path.into(), message: message.into(), help: None }
+    }
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)?;
+        } else {
+            write!(f, "{}: {}", self.path, self.message)?;
+        }
+        if let Some(h) = &self.help {
+            write!(f, " ({h})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The error every fallible operation returns. `message` sums up; `problems`
+/// lists every problem found, each with its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub message: String,
+    pub problems: Vec<Problem>,
+}
+
+impl Error {
+    /// An error made of one or more problems found in `what` (e.g. "invalid model").
+    pub fn from_problems(what: &str, problems: Vec<Problem>) -> Self {
+        let mut message = format!("{what}: ");
+        match problems.first() {
+            Some(first) => message.push_str(&first.to_string()),
+            None => message.push_str("unknown problem"),
+        }
+        if problems.len() > 1 {
+            let more = problems.len() - 1;
+            message.push_str(&format!(" (and {more} more problem{})", if more == 1 { "" } else { "s" }));
+        }
+        Error { message, problems }
+    }
+
+    /// An error with a single problem.
+    pub fn single(what: &str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::from_problems(what, vec![Problem::new(path, message)])
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A JSON path under construction: segments are pushed and popped while walking
+/// an input, so that a path string is only kept when a problem is reported.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Path(String);
+
+impl Path {
+    pub fn root(s: &str) -> Self {
+        Path(s.to_owned())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// Appends `.key` (or `["key"]` for keys that are not plain names) and
+    /// returns the previous length, to be given back to [`Path::pop`].
+    pub fn key(&mut self, key: &str) -> usize {
+        let at = self.0.len();
+        let plain = !key.is_empty()
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$')
+            && !key.starts_with(|c: char| c.is_ascii_digit());
+        if plain {
+            if !self.0.is_empty() {
+                self.0.push('.');
+            }
+            self.0.push_str(key);
+        } else {
+            self.0.push('[');
+            self.0.push_str(&serde_json::to_string(key).unwrap_or_default());
+            self.0.push(']');
+        }
+        at
+    }
+    pub fn index(&mut self, i: usize) -> usize {
+        let at = self.0.len();
+        self.0.push('[');
+        self.0.push_str(&i.to_string());
+        self.0.push(']');
+        at
+    }
+    pub fn pop(&mut self, at: usize) {
+        self.0.truncate(at);
+    }
+}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a typo.
+pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase());
+        let limit = (c.len().max(word.len()) / 3).max(1);
+        if d <= limit && best.map_or(true, |(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().take(64).collect();
+    let b: Vec<char> = b.chars().take(64).collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
