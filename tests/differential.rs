@@ -1,0 +1,513 @@
+//! Differential random testing: the engine against the naive reference
+//! evaluator of `tests/reference/` on random valid models.
+//!
+//! Every case builds a random model (see `reference::gen`), constructs an
+//! `Engine`, puts more records, and compares engine and reference on every
+//! decision (view/edit/delete: allowed, access, readOnly; create: allowed),
+//! `can`, `filter`, every field map, every mask, every people list, every
+//! invite answer, canCreateWorkspace and canGrantAccess; then it replaces and
+//! removes records, tries batches that must be refused as a whole and queries
+//! that must be errors, and compares again.
+//!
+//!   cargo test --test differential                        # default: 300 models
+//!   CRM_DIFF_CASES=5000 cargo test --release --test differential -- --nocapture
+//!   CRM_DIFF_SEED=1234 ...                                 # fixed seed (else random, printed)
+//!
+//! The run fails if fewer than 100,000 queries were compared in a default run.
+
+mod reference;
+
+use crm_access::{Access, Engine, FieldLevel, RecordRef};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use reference::gen::{generate, Generated, Tape};
+use reference::{level_name, Reference};
+use serde_json::Value;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+const TAPE_LEN: usize = 2500;
+const DEFAULT_CASES: u32 = 300;
+
+static QUERIES: AtomicU64 = AtomicU64::new(0);
+
+/// The proptest input: an entropy tape. Its Debug shows the model it makes.
+#[derive(Clone)]
+struct TapeData(Vec<u32>);
+
+impl fmt::Debug for TapeData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let g = generate(&mut Tape::new(&self.0));
+        writeln!(f, "model: {}", g.model)?;
+        writeln!(f, "later records: {}", Value::Array(g.later.clone()))?;
+        writeln!(f, "probe records: {}", Value::Array(g.probes.clone()))?;
+        write!(f, "replacements: {}", Value::Array(g.replacements.clone()))
+    }
+}
+
+fn tapes() -> impl Strategy<Value = TapeData> {
+    prop::collection::vec(any::<u32>(), TAPE_LEN).prop_map(TapeData)
+}
+
+pub fn access_u8(a: Access) -> u8 {
+    match a {
+        Access::None => 0,
+        Access::Read => 1,
+        Access::Write => 2,
+        Access::Full => 3,
+    }
+}
+
+pub fn field_name(f: FieldLevel) -> &'static str {
+    match f {
+        FieldLevel::Hidden => "hidden",
+        FieldLevel::ReadOnly => "readOnly",
+        FieldLevel::Editable => "editable",
+    }
+}
+
+fn fail<T>(msg: String) -> Result<T, TestCaseError> {
+    Err(TestCaseError::fail(msg))
+}
+
+struct Case {
+    engine: Engine,
+    reference: Reference,
+    queries: u64,
+}
+
+/// A record for a query: a stored id or a JSON record.
+enum Probe<'a> {
+    Stored(String),
+    Given(&'a Value, String),
+}
+
+impl Probe<'_> {
+    fn as_ref(&self) -> RecordRef<'_> {
+        match self {
+            Probe::Stored(id) => RecordRef::Id(id),
+            Probe::Given(_, text) => RecordRef::Json(text),
+        }
+    }
+    fn value<'r>(&'r self, reference: &'r Reference) -> &'r Value {
+        match self {
+            Probe::Stored(id) => reference.stored_record(id).expect("stored"),
+            Probe::Given(v, _) => v,
+        }
+    }
+    fn describe(&self, reference: &Reference) -> String {
+        match self {
+            Probe::Stored(id) => format!("stored {:?} = {}", id, self.value(reference)),
+            Probe::Given(v, _) => format!("given {v}"),
+        }
+    }
+}
+
+impl Case {
+    fn decide_one(&mut self, user: &str, action: &str, probe: &Probe) -> Result<(), TestCaseError> {
+        let x = probe.value(&self.reference).clone();
+        let want = self.reference.decide(user, action, &x);
+        let got = match self.engine.decide(user, action, probe.as_ref()) {
+            Ok(d) => d,
+            Err(e) => {
+                return fail(format!(
+                    "decide({user:?}, {action:?}, {}) failed: {} {:?}",
+                    probe.describe(&self.reference),
+                    e.message,
+                    e.problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect::<Vec<_>>()
+                ))
+            }
+        };
+        self.queries += 1;
+        let access = access_u8(got.access);
+        let same = if action == "create" {
+            got.allowed == want.allowed
+        } else {
+            got.allowed == want.allowed && access == want.access && got.read_only == want.read_only
+        };
+        if !same {
+            return fail(format!(
+                "decide({user:?}, {action:?}, {}):\n  engine:    allowed={} access={} readOnly={} reasons={:?}\n  reference: allowed={} access={} readOnly={}",
+                probe.describe(&self.reference),
+                got.allowed,
+                level_name(access),
+                got.read_only,
+                got.reasons,
+                want.allowed,
+                level_name(want.access),
+                want.read_only
+            ));
+        }
+        if action == "view" {
+            let can = self.engine.can(user, action, probe.as_ref()).map_err(|e| TestCaseError::fail(e.message))?;
+            self.queries += 1;
+            if can != got.allowed {
+                return fail(format!("can({user:?}, view, {}) = {can} but decide says {}", probe.describe(&self.reference), got.allowed));
+            }
+        }
+        Ok(())
+    }
+
+    fn mask_one(&mut self, user: &str, probe: &Probe) -> Result<(), TestCaseError> {
+        let x = probe.value(&self.reference).clone();
+        let want = Value::Object(self.reference.mask_fields(user, &x));
+        let got = self.engine.mask(user, probe.as_ref()).map_err(|e| TestCaseError::fail(format!("mask failed: {}", e.message)))?;
+        self.queries += 1;
+        let got_fields = match got.get("fields") {
+            None | Some(Value::Null) => Value::Object(Default::default()),
+            Some(f) => f.clone(),
+        };
+        if got_fields != want {
+            return fail(format!(
+                "mask({user:?}, {}).fields:\n  engine:    {got_fields}\n  reference: {want}",
+                probe.describe(&self.reference)
+            ));
+        }
+        // everything but `fields` comes back as given
+        if let (Value::Object(g), Value::Object(x)) = (&got, &x) {
+            for (k, v) in x {
+                if k != "fields" && g.get(k) != Some(v) {
+                    return fail(format!("mask({user:?}, {}) changed key {k:?}: {}", probe.describe(&self.reference), got));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn people(&mut self, user: &str) -> Result<(), TestCaseError> {
+        let r = &self.reference;
+        let want = r.visible_users(user);
+        let got = self.engine.visible_users(user).map_err(|e| TestCaseError::fail(e.message))?;
+        if got != want {
+            return fail(format!("visibleUsers({user:?}):\n  engine:    {got:?}\n  reference: {want:?}"));
+        }
+        let w = r.can_create_workspace(user);
+        let g = self.engine.can_create_workspace(user).map_err(|e| TestCaseError::fail(e.message))?;
+        if g != w {
+            return fail(format!("canCreateWorkspace({user:?}): engine {g}, reference {w}"));
+        }
+        let w = r.can_grant_access(user);
+        let g = self.engine.can_grant_access(user).map_err(|e| TestCaseError::fail(e.message))?;
+        if g != w {
+            return fail(format!("canGrantAccess({user:?}): engine {g}, reference {w}"));
+        }
+        self.queries += 3;
+        for ws in r.workspace_ids() {
+            let w = r.can_invite(user, &ws);
+            let g = self.engine.can_invite(user, &ws).map_err(|e| TestCaseError::fail(e.message))?;
+            self.queries += 1;
+            if g != w {
+                return fail(format!("canInvite({user:?}, {ws:?}): engine {g}, reference {w}"));
+            }
+        }
+        for m in r.module_names() {
+            let want = r.field_access(user, &m);
+            let got: Vec<(String, &str)> = self
+                .engine
+                .field_access(user, &m)
+                .map_err(|e| TestCaseError::fail(e.message))?
+                .into_iter()
+                .map(|(f, l)| (f, field_name(l)))
+                .collect();
+            self.queries += 1;
+            let want: Vec<(String, &str)> = want.into_iter().collect();
+            if got != want {
+                return fail(format!("fieldAccess({user:?}, {m:?}):\n  engine:    {got:?}\n  reference: {want:?}"));
+            }
+        }
+        Ok(())
+    }
+
+    fn filter(&mut self, user: &str, records: &[Value], action: Option<&str>) -> Result<(), TestCaseError> {
+        let text = Value::Array(records.to_vec()).to_string();
+        let got = self.engine.filter(user, &text, action).map_err(|e| TestCaseError::fail(format!("filter failed: {}", e.message)))?;
+        self.queries += 1;
+        let want: Vec<bool> =
+            records.iter().map(|x| self.reference.decide(user, action.unwrap_or("view"), x).allowed).collect();
+        if got != want {
+            let at = got.iter().zip(&want).position(|(a, b)| a != b);
+            return fail(format!(
+                "filter({user:?}, …, {action:?}):\n  engine:    {got:?}\n  reference: {want:?}\n  first difference on {}",
+                at.map(|i| records[i].to_string()).unwrap_or_else(|| "length".into())
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every question about every user and every record.
+    fn everything(&mut self, probes: &[Value]) -> Result<(), TestCaseError> {
+        let users = self.reference.user_ids();
+        let stored = self.reference.stored_ids();
+        let given: Vec<(Value, String)> = probes.iter().map(|p| (p.clone(), p.to_string())).collect();
+        let mut all_records: Vec<Value> =
+            stored.iter().map(|id| self.reference.stored_record(id).unwrap().clone()).collect();
+        all_records.extend(probes.iter().cloned());
+        for u in &users {
+            self.people(u)?;
+            for id in &stored {
+                let p = Probe::Stored(id.clone());
+                for action in ["view", "edit", "delete", "create"] {
+                    self.decide_one(u, action, &p)?;
+                }
+                self.mask_one(u, &p)?;
+            }
+            for (v, text) in &given {
+                let p = Probe::Given(v, text.clone());
+                for action in ["view", "edit", "delete", "create"] {
+                    self.decide_one(u, action, &p)?;
+                }
+                self.mask_one(u, &p)?;
+            }
+            for action in [None, Some("view"), Some("edit"), Some("delete"), Some("create")] {
+                self.filter(u, &all_records, action)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A lighter pass after mutations: view/edit/delete on the stored records.
+    fn stored_decisions(&mut self) -> Result<(), TestCaseError> {
+        let users = self.reference.user_ids();
+        let stored = self.reference.stored_ids();
+        for u in &users {
+            for id in &stored {
+                let p = Probe::Stored(id.clone());
+                for action in ["view", "edit", "delete"] {
+                    self.decide_one(u, action, &p)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn expect_error(&mut self, what: &str, result: Result<(), String>) -> Result<(), TestCaseError> {
+        self.queries += 1;
+        match result {
+            Err(_) => Ok(()),
+            Ok(()) => fail(format!("{what} was accepted; it must be an error")),
+        }
+    }
+}
+
+fn run_case(data: &TapeData) -> Result<(), TestCaseError> {
+    let g: Generated = generate(&mut Tape::new(&data.0));
+    let model_text = g.model.to_string();
+    let engine = match Engine::new(&model_text) {
+        Ok(e) => e,
+        Err(e) => {
+            return fail(format!(
+                "a valid model was rejected: {} {:?}",
+                e.message,
+                e.problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect::<Vec<_>>()
+            ))
+        }
+    };
+    let mut case = Case { engine, reference: Reference::new(&g.model), queries: 0 };
+
+    // more records after construction
+    let later_text = Value::Array(g.later.clone()).to_string();
+    if let Err(e) = case.engine.put_records(&later_text) {
+        return fail(format!("putRecords of valid records failed: {} {:?}", e.message, e.problems.iter().map(|p| &p.path).collect::<Vec<_>>()));
+    }
+    case.reference.put_records(&g.later);
+
+    case.everything(&g.probes)?;
+
+    // replace some records, remove some (and an unknown id)
+    if !g.replacements.is_empty() {
+        let text = Value::Array(g.replacements.clone()).to_string();
+        case.engine.put_records(&text).map_err(|e| TestCaseError::fail(format!("replacing records failed: {}", e.message)))?;
+        case.reference.put_records(&g.replacements);
+    }
+    let stored = case.reference.stored_ids();
+    let mut gone: Vec<&str> = stored.iter().step_by(3).map(|s| s.as_str()).collect();
+    gone.push("no-such-record");
+    case.engine.remove_records(&gone);
+    case.reference.remove_records(&gone);
+
+    // batches that must be refused as a whole, leaving the store unchanged
+    let users = case.reference.user_ids();
+    let module = case.reference.module_names()[0].clone();
+    let good = serde_json::json!({ "id": "batch-good", "module": module, "owner": users[0] });
+    let bad_batches = [
+        serde_json::json!([good, { "id": "batch-bad", "module": module, "owner": "ghost-owner" }]),
+        serde_json::json!([good, { "id": "batch-bad", "module": "ghost-module" }]),
+        serde_json::json!([good, { "id": "batch-bad", "module": module, "workspaces": ["ghost-ws"] }]),
+        serde_json::json!([good, { "id": "batch-bad", "module": module, "assignees": ["ghost-user"] }]),
+        serde_json::json!([good, { "id": "batch-bad", "module": module, "typo": 1 }]),
+        serde_json::json!([good, good]),
+        serde_json::json!([good, 7]),
+        serde_json::json!({ "id": "x", "module": module }),
+    ];
+    for batch in bad_batches.iter() {
+        let text = batch.to_string();
+        let r = case.engine.put_records(&text).map_err(|e| e.message);
+        case.expect_error(&format!("putRecords({text})"), r)?;
+    }
+    match case.engine.decide(&users[0], "view", RecordRef::Id("batch-good")) {
+        Err(_) => {}
+        Ok(_) => return fail("a refused batch stored its good record".into()),
+    }
+
+    // queries that must be errors; the engine must keep answering afterwards
+    let u0 = users[0].clone();
+    let r = case.engine.decide("ghost-user", "view", RecordRef::Json(&g.probes[0].to_string())).map(|_| ()).map_err(|e| e.message);
+    case.expect_error("decide(unknown user)", r)?;
+    let r = case.engine.decide(&u0, "steal", RecordRef::Json(&g.probes[0].to_string())).map(|_| ()).map_err(|e| e.message);
+    case.expect_error("decide(unknown action)", r)?;
+    let r = case.engine.decide(&u0, "view", RecordRef::Id("no-such-record")).map(|_| ()).map_err(|e| e.message);
+    case.expect_error("decide(unknown stored id)", r)?;
+    let r = case.engine.decide(&u0, "view", RecordRef::Json("{\"module\":\"ghost-module\"}")).map(|_| ()).map_err(|e| e.message);
+    case.expect_error("decide(record of an unknown module)", r)?;
+    let r = case.engine.decide(&u0, "view", RecordRef::Json(&format!("{{\"module\":{module:?},\"ownr\":1}}"))).map(|_| ()).map_err(|e| e.message);
+    case.expect_error("decide(record with an unknown key)", r)?;
+    let r = case.engine.decide(&u0, "view", RecordRef::Json("not json")).map(|_| ()).map_err(|e| e.message);
+    case.expect_error("decide(malformed JSON)", r)?;
+    let r = case.engine.field_access(&u0, "ghost-module").map(|_| ()).map_err(|e| e.message);
+    case.expect_error("fieldAccess(unknown module)", r)?;
+    let r = case.engine.can_invite(&u0, "ghost-ws").map(|_| ()).map_err(|e| e.message);
+    case.expect_error("canInvite(unknown workspace)", r)?;
+    let r = case.engine.visible_users("ghost-user").map(|_| ()).map_err(|e| e.message);
+    case.expect_error("visibleUsers(unknown user)", r)?;
+    let r = case.engine.filter(&u0, "[{\"module\":\"ghost-module\"}]", None).map(|_| ()).map_err(|e| e.message);
+    case.expect_error("filter(record of an unknown module)", r)?;
+    let r = case.engine.filter(&u0, "[]", Some("steal")).map(|_| ()).map_err(|e| e.message);
+    case.expect_error("filter(unknown action)", r)?;
+
+    case.stored_decisions()?;
+    for u in users.iter().take(3) {
+        case.people(u)?;
+    }
+
+    QUERIES.fetch_add(case.queries, Ordering::Relaxed);
+    Ok(())
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().replace('_', "").parse().ok())
+}
+
+#[test]
+fn engine_agrees_with_reference() {
+    let cases = env_u64("CRM_DIFF_CASES").map(|c| c as u32).unwrap_or(DEFAULT_CASES);
+    let seed = env_u64("CRM_DIFF_SEED").unwrap_or_else(|| {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64
+    });
+    eprintln!("differential: {cases} random models, seed CRM_DIFF_SEED={seed}");
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        max_shrink_iters: 400,
+        max_shrink_time: 120_000,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
+    let start = std::time::Instant::now();
+    let result = runner.run(&tapes(), |data| run_case(&data));
+    let queries = QUERIES.load(Ordering::Relaxed);
+    eprintln!("differential: {queries} queries compared in {:.1?} (seed {seed})", start.elapsed());
+    match result {
+        Ok(()) => {}
+        Err(TestError::Fail(why, input)) => panic!("engine and reference disagree (seed {seed}):\n{why}\n\nminimal case:\n{input:?}"),
+        Err(TestError::Abort(why)) => panic!("aborted: {why}"),
+    }
+    if env_u64("CRM_DIFF_CASES").is_none() {
+        assert!(queries >= 100_000, "the default run must compare at least 100,000 queries, got {queries}");
+    }
+}
+
+/// The conformance cases in /work/shared are hand-written; the reference must pass them
+/// too, or it is not a reference (it only runs when the cases are present).
+#[test]
+fn reference_passes_the_conformance_cases() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/cases");
+    let dir = if dir.exists() { dir } else { std::path::PathBuf::from("/work/shared/conformance/cases") };
+    let Ok(entries) = std::fs::read_dir(&dir) else { return };
+    let mut checked = 0;
+    for entry in entries {
+        let path = entry.unwrap().path();
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let Some(model) = doc.get("model") else { continue };
+        let r = Reference::new(model);
+        for (i, check) in doc["checks"].as_array().unwrap().iter().enumerate() {
+            let where_ = format!("{} #{}", path.display(), i + 1);
+            let record = |v: &Value| -> Value {
+                match v {
+                    Value::String(id) => r.stored_record(id).cloned().unwrap_or(Value::Null),
+                    other => other.clone(),
+                }
+            };
+            if let Some(a) = check.get("decide") {
+                let x = record(&a[2]);
+                if x.is_null() {
+                    continue;
+                }
+                let u = a[0].as_str().unwrap();
+                if r.user_json(u).is_none() {
+                    continue;
+                }
+                let d = r.decide(u, a[1].as_str().unwrap(), &x);
+                assert_eq!(Some(d.allowed), check["allowed"].as_bool(), "{where_}: allowed");
+                if let Some(ro) = check.get("readOnly") {
+                    assert_eq!(Some(d.read_only), ro.as_bool(), "{where_}: readOnly");
+                }
+                if let Some(acc) = check.get("access") {
+                    assert_eq!(level_name(d.access), acc.as_str().unwrap(), "{where_}: access");
+                }
+                checked += 1;
+            } else if let Some(a) = check.get("filter") {
+                let u = a[0].as_str().unwrap();
+                let action = a.get(2).and_then(|x| x.as_str()).unwrap_or("view");
+                let got: Vec<&str> = a[1]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|id| id.as_str().unwrap())
+                    .filter(|id| r.decide(u, action, r.stored_record(id).unwrap()).allowed)
+                    .collect();
+                let want: Vec<&str> = check["is"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+                assert_eq!(got, want, "{where_}");
+                checked += 1;
+            } else if let Some(a) = check.get("fieldAccess") {
+                let got: serde_json::Map<String, Value> = r
+                    .field_access(a[0].as_str().unwrap(), a[1].as_str().unwrap())
+                    .into_iter()
+                    .map(|(f, l)| (f, Value::from(l)))
+                    .collect();
+                assert_eq!(Value::Object(got), check["is"], "{where_}");
+                checked += 1;
+            } else if let Some(a) = check.get("mask") {
+                let x = record(&a[1]);
+                let got = r.mask_fields(a[0].as_str().unwrap(), &x);
+                assert_eq!(Value::Object(got), check["fields"], "{where_}");
+                checked += 1;
+            } else if let Some(a) = check.get("visibleUsers") {
+                let u = a.as_str().unwrap();
+                if r.user_json(u).is_none() {
+                    continue;
+                }
+                let got = r.visible_users(u);
+                let want: Vec<String> = serde_json::from_value(check["is"].clone()).unwrap();
+                assert_eq!(got, want, "{where_}");
+                checked += 1;
+            } else if let Some(a) = check.get("canInvite") {
+                let (u, w) = (a[0].as_str().unwrap(), a[1].as_str().unwrap());
+                if r.user_json(u).is_none() || !r.workspace_ids().iter().any(|x| x == w) {
+                    continue;
+                }
+                assert_eq!(Some(r.can_invite(u, w)), check["is"].as_bool(), "{where_}");
+                checked += 1;
+            } else if let Some(a) = check.get("canCreateWorkspace") {
+                assert_eq!(Some(r.can_create_workspace(a.as_str().unwrap())), check["is"].as_bool(), "{where_}");
+                checked += 1;
+            } else if let Some(a) = check.get("canGrantAccess") {
+                assert_eq!(Some(r.can_grant_access(a.as_str().unwrap())), check["is"].as_bool(), "{where_}");
+                checked += 1;
+            }
+        }
+    }
+    eprintln!("reference: {checked} conformance checks pass");
+}
