@@ -24,12 +24,27 @@ use reference::gen::{generate, Generated, Tape};
 use reference::{level_name, Reference};
 use serde_json::Value;
 use std::fmt;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 const TAPE_LEN: usize = 2500;
 const DEFAULT_CASES: u32 = 300;
 
 static QUERIES: AtomicU64 = AtomicU64::new(0);
+
+/// How often each engine reason code decided an allowed view/edit/delete: a
+/// coverage report (printed with --nocapture), to see that random models reach
+/// every grant and cap.
+static REASONS: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
+
+fn count_reasons(reasons: &[String]) {
+    let mut map = REASONS.lock().unwrap();
+    for r in reasons {
+        let code = r.split(':').next().unwrap_or(r).to_string();
+        *map.entry(code).or_insert(0) += 1;
+    }
+}
 
 /// The proptest input: an entropy tape. Its Debug shows the model it makes.
 #[derive(Clone)]
@@ -119,6 +134,7 @@ impl Case {
             }
         };
         self.queries += 1;
+        count_reasons(&got.reasons);
         let access = access_u8(got.access);
         let same = if action == "create" {
             got.allowed == want.allowed
@@ -409,6 +425,10 @@ fn engine_agrees_with_reference() {
     let result = runner.run(&tapes(), |data| run_case(&data));
     let queries = QUERIES.load(Ordering::Relaxed);
     eprintln!("differential: {queries} queries compared in {:.1?} (seed {seed})", start.elapsed());
+    eprintln!("reason codes seen in engine decisions (coverage):");
+    for (code, n) in REASONS.lock().unwrap().iter() {
+        eprintln!("  {code:<32} {n}");
+    }
     match result {
         Ok(()) => {}
         Err(TestError::Fail(why, input)) => panic!("engine and reference disagree (seed {seed}):\n{why}\n\nminimal case:\n{input:?}"),

@@ -292,7 +292,10 @@ pub fn generate(t: &mut Tape) -> Generated {
         } else if t.chance(10) {
             r.insert("parent".into(), Value::Null);
         }
-        let ps = t.some_of(&profile_ids, 2);
+        let mut ps = t.some_of(&profile_ids, 2);
+        if ps.is_empty() && n_profiles > 0 && t.chance(60) {
+            ps.push(t.below(n_profiles));
+        }
         if !ps.is_empty() || t.chance(20) {
             r.insert("profiles".into(), json!(ps.iter().map(|p| format!("p{p}")).collect::<Vec<_>>()));
         }
@@ -532,8 +535,7 @@ pub fn generate(t: &mut Tape) -> Generated {
     }
 
     // ----------------------------------------------------------------- records
-    let mut owners: Vec<String> = user_ids.clone();
-    owners.extend(group_ids.iter().cloned());
+    let external_ids: Vec<String> = external_users.iter().map(|&i| user_ids[i].clone()).collect();
     let make_record = |t: &mut Tape, id: Option<String>, module: usize| -> Value {
         let mut r = Map::new();
         if let Some(id) = id {
@@ -552,7 +554,10 @@ pub fn generate(t: &mut Tape) -> Generated {
             if t.chance(70) {
                 let candidates: Vec<&String> =
                     (0..n_records).filter(|&j| record_modules[j] == pm).map(|j| &record_ids[j]).collect();
-                if !candidates.is_empty() && t.chance(85) {
+                if n_records > 0 && t.chance(8) {
+                    // any record, possibly of another module than the parent module
+                    r.insert("parent".into(), json!(record_ids[t.below(n_records)]));
+                } else if !candidates.is_empty() && t.chance(85) {
                     r.insert("parent".into(), json!(candidates[t.below(candidates.len())]));
                 } else {
                     r.insert("parent".into(), json!("missing-parent"));
@@ -560,8 +565,16 @@ pub fn generate(t: &mut Tape) -> Generated {
             }
         }
         if t.chance(45) {
-            r.insert("company".into(), json!(t.pick(&company_ids).unwrap()));
+            if n_records > 0 && t.chance(10) {
+                // any record, possibly not a company
+                r.insert("company".into(), json!(record_ids[t.below(n_records)]));
+            } else {
+                r.insert("company".into(), json!(t.pick(&company_ids).unwrap()));
+            }
         }
+        // people on the record: external users half of the time, so that
+        // "participating" extranet workspaces get exercised
+        let people: &[String] = if !external_ids.is_empty() && t.chance(50) { &external_ids } else { &user_ids };
         for (key, pct, n) in [
             ("accountManagers", 35, 3),
             ("assignees", 30, 2),
@@ -569,12 +582,12 @@ pub fn generate(t: &mut Tape) -> Generated {
             ("auditors", 25, 2),
         ] {
             if t.chance(pct) {
-                let us = t.some_of(&user_ids, n);
+                let us = t.some_of(people, n);
                 r.insert(key.into(), json!(us));
             }
         }
         if t.chance(35) {
-            r.insert("createdBy".into(), json!(user_ids[t.below(n_users)]));
+            r.insert("createdBy".into(), json!(people[t.below(people.len())]));
         }
         if n_workspaces > 0 && t.chance(55) {
             let ws = t.some_of(&workspace_ids, 2);
@@ -626,6 +639,9 @@ pub fn generate(t: &mut Tape) -> Generated {
             break;
         }
         let j = t.below(n_records);
+        if replacements.iter().any(|r: &Value| r["id"] == json!(record_ids[j])) {
+            continue;
+        }
         replacements.push(make_record(t, Some(record_ids[j].clone()), record_modules[j]));
     }
 

@@ -514,8 +514,9 @@ impl Reference {
         if text(x, "module") == Some(deal) {
             return text(x, "owner") == Some(uid);
         }
+        // the stored parent must be a deal (fail closed on a record of another module)
         match text(x, "parent").and_then(|p| self.stored(p)) {
-            Some(parent) => text(parent, "owner") == Some(uid),
+            Some(parent) => text(parent, "module") == Some(deal) && text(parent, "owner") == Some(uid),
             None => false,
         }
     }
@@ -633,7 +634,9 @@ impl Reference {
         }
         // related sharing, one level down
         if let Some(parent_module) = module.and_then(|m| text(m, "parent")) {
-            if let Some(parent) = text(x, "parent").and_then(|p| self.stored(p)) {
+            // the stored parent must be a record of the parent module (fail closed otherwise)
+            let parent = text(x, "parent").and_then(|p| self.stored(p));
+            if let Some(parent) = parent.filter(|p| text(p, "module") == Some(parent_module)) {
                 if let Some(po) = text(parent, "owner") {
                     for rule in self.section("sharingRules") {
                         if text(rule, "module") != Some(parent_module) {
