@@ -35,7 +35,7 @@ pub struct Model {
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub sharing_rules: Vec<SharingRule>,
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "LimitedAccess | null"))]
     pub limited_access: Option<LimitedAccess>,
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional))]
@@ -72,11 +72,11 @@ pub struct Module {
     pub record_security: bool,
     /// The module of a record's `parent` (deals → companies).
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub parent: Option<String>,
     /// Fields governed by field-level security; `null` means none.
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string[] | null"))]
     pub fields: Option<Vec<String>>,
 }
 
@@ -86,7 +86,7 @@ pub struct Module {
 pub struct Role {
     pub id: String,
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub parent: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional))]
@@ -168,7 +168,7 @@ pub struct Group {
 pub struct User {
     pub id: String,
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub role: Option<String>,
     /// Profiles added to those of the user's role.
     #[serde(default)]
@@ -195,14 +195,14 @@ pub struct User {
     pub external: bool,
     /// For external users: the id of their company's record.
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub company: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub read_only: bool,
     /// When a list: records whose `type` is set and not listed do not exist for this user.
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string[] | null"))]
     pub record_types: Option<Vec<String>>,
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional))]
@@ -245,7 +245,7 @@ pub enum InvitePolicy {
 pub struct Workspace {
     pub id: String,
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub owner: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional))]
@@ -255,7 +255,7 @@ pub struct Workspace {
     pub members: Vec<WorkspaceMember>,
     /// A company record: its external contacts take part without a member entry.
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub counterparty: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional))]
@@ -307,7 +307,7 @@ pub struct LimitedAccess {
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub modules: Vec<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub deal_module: Option<String>,
 }
 
@@ -318,23 +318,23 @@ pub struct LimitedAccess {
 pub struct CrmRecord {
     /// Required for stored records; a record only given to a query may omit it.
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub id: Option<String>,
     pub module: String,
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub owner: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub parent: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub company: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub account_managers: Vec<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub created_by: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional))]
@@ -349,7 +349,7 @@ pub struct CrmRecord {
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub auditors: Vec<String>,
     #[serde(default, rename = "type")]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub record_type: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional, type = "Record<string, unknown>"))]

@@ -1,0 +1,283 @@
+//! The JavaScript binding: a thin layer that turns JS values into the inputs of
+//! [`crate::Engine`] and its answers (and errors) back into JS values.
+//!
+//! Inputs cross the boundary as JSON text (`JSON.stringify` on the JS side of
+//! the call), which is both the fastest path for large objects and the safest:
+//! cycles, BigInts and functions are refused by `JSON.stringify` itself, and the
+//! Rust parser has a depth limit. Outputs with caller-chosen keys (field maps,
+//! masked records) come back through `JSON.parse`, so a key like `__proto__`
+//! stays an ordinary property.
+//!
+//! Nothing here may panic or throw from inside Rust: every failure is returned
+//! as a JS `Error`, so an Engine stays usable after any bad call.
+
+use crate::{Engine, Error, RecordRef};
+use js_sys::{Array, Object, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_EXTRA: &'static str = r#"
+/** A record argument: a record object, or the id of a stored record. */
+export type RecordArg = CrmRecord | string;
+/** What a user may do with each field of a module. */
+export type FieldAccessMap = { [field: string]: FieldLevel };
+/** The error thrown for bad input: `message` sums up, `problems` lists each one with its path. */
+export interface CrmAccessError extends Error { problems: Problem[] }
+"#;
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    // Only fixed, known keys are set this way; it cannot fail on a fresh object.
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// Converts an engine error into a JS `Error` carrying `.problems`.
+fn to_js_error(e: Error) -> JsValue {
+    let err = js_sys::Error::new(&e.message);
+    let problems = Array::new();
+    for p in &e.problems {
+        let o = Object::new();
+        set(&o, "path", &JsValue::from_str(&p.path));
+        set(&o, "message", &JsValue::from_str(&p.message));
+        if let Some(h) = &p.help {
+            set(&o, "help", &JsValue::from_str(h));
+        }
+        problems.push(&o);
+    }
+    set(&err, "problems", &problems);
+    err.into()
+}
+
+fn input_error(path: &str, message: String) -> JsValue {
+    to_js_error(Error::single("invalid input", path, message))
+}
+
+fn describe(v: &JsValue) -> &'static str {
+    if v.is_null() {
+        "null"
+    } else if v.is_undefined() {
+        "undefined"
+    } else if v.is_string() {
+        "a string"
+    } else if Array::is_array(v) {
+        "an array"
+    } else if v.is_object() {
+        "an object"
+    } else if v.as_f64().is_some() {
+        "a number"
+    } else if v.as_bool().is_some() {
+        "a boolean"
+    } else {
+        "a value of another type"
+    }
+}
+
+/// JSON text for an object or array argument (a string is taken as JSON text).
+fn json_text(v: &JsValue, path: &str, want_array: bool) -> Result<String, JsValue> {
+    if let Some(s) = v.as_string() {
+        return Ok(s);
+    }
+    let ok_shape = if want_array { Array::is_array(v) } else { v.is_object() && !Array::is_array(v) };
+    if !ok_shape {
+        let want = if want_array { "an array" } else { "an object" };
+        return Err(input_error(path, format!("expected {want} or JSON text, got {}", describe(v))));
+    }
+    let text = JSON::stringify(v).map_err(|e| {
+        let why = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| "it cannot be written as JSON".into());
+        input_error(path, format!("cannot be read as JSON: {why}"))
+    })?;
+    text.as_string().ok_or_else(|| input_error(path, "cannot be read as JSON".into()))
+}
+
+fn str_arg(v: &JsValue, path: &str) -> Result<String, JsValue> {
+    v.as_string().ok_or_else(|| input_error(path, format!("expected a string, got {}", describe(v))))
+}
+
+fn parse_json(text: &str) -> Result<JsValue, JsValue> {
+    JSON::parse(text).map_err(|_| input_error("", "internal: output was not JSON".into()))
+}
+
+/// The permission engine. Build it from a model; ask it about users and records.
+#[wasm_bindgen(js_name = Engine)]
+pub struct JsEngine {
+    inner: Engine,
+}
+
+#[wasm_bindgen(js_class = Engine)]
+impl JsEngine {
+    /// Validates the whole model and builds the engine. Throws an Error whose
+    /// `problems` lists every problem found, each with its JSON path.
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "Model | string")] model: JsValue) -> Result<JsEngine, JsValue> {
+        let text = json_text(&model, "", false)?;
+        Engine::new(&text).map(|inner| JsEngine { inner }).map_err(to_js_error)
+    }
+
+    /// Stores records (all or nothing); a stored id is replaced.
+    #[wasm_bindgen(js_name = putRecords)]
+    pub fn put_records(&mut self, #[wasm_bindgen(unchecked_param_type = "CrmRecord[] | string")] records: JsValue) -> Result<(), JsValue> {
+        let text = json_text(&records, "records", true)?;
+        self.inner.put_records(&text).map_err(to_js_error)
+    }
+
+    /// Removes stored records; unknown ids are ignored.
+    #[wasm_bindgen(js_name = removeRecords)]
+    pub fn remove_records(&mut self, #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue) -> Result<(), JsValue> {
+        if !Array::is_array(&ids) {
+            return Err(input_error("ids", format!("expected an array of strings, got {}", describe(&ids))));
+        }
+        let arr = Array::from(&ids);
+        let mut list = Vec::with_capacity(arr.length() as usize);
+        for (i, v) in arr.iter().enumerate() {
+            list.push(str_arg(&v, &format!("ids[{i}]"))?);
+        }
+        self.inner.remove_records(&list);
+        Ok(())
+    }
+
+    /// The number of stored records.
+    #[wasm_bindgen(js_name = recordCount)]
+    pub fn record_count(&self) -> usize {
+        self.inner.record_count()
+    }
+
+    /// The full decision: `{ allowed, access, readOnly, reasons }`.
+    #[wasm_bindgen(unchecked_return_type = "Decision")]
+    pub fn decide(
+        &self,
+        user: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Action")] action: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RecordArg")] record: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let user = str_arg(&user, "user")?;
+        let action = str_arg(&action, "action")?;
+        let d = with_record(&record, |r| self.inner.decide(&user, &action, r))?;
+        let o = Object::new();
+        set(&o, "allowed", &JsValue::from_bool(d.allowed));
+        set(&o, "access", &JsValue::from_str(d.access.as_str()));
+        set(&o, "readOnly", &JsValue::from_bool(d.read_only));
+        let reasons = Array::new();
+        for r in &d.reasons {
+            reasons.push(&JsValue::from_str(r));
+        }
+        set(&o, "reasons", &reasons);
+        Ok(o.into())
+    }
+
+    /// `decide(...).allowed`, without building the explanation.
+    pub fn can(
+        &self,
+        user: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Action")] action: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RecordArg")] record: JsValue,
+    ) -> Result<bool, JsValue> {
+        let user = str_arg(&user, "user")?;
+        let action = str_arg(&action, "action")?;
+        with_record(&record, |r| self.inner.can(&user, &action, r))
+    }
+
+    /// The records the user may act on (`view` by default): the very objects
+    /// given, in their order.
+    #[wasm_bindgen(unchecked_return_type = "CrmRecord[]")]
+    pub fn filter(
+        &self,
+        user: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CrmRecord[]")] records: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Action")] action: Option<String>,
+    ) -> Result<Array, JsValue> {
+        let user = str_arg(&user, "user")?;
+        if !Array::is_array(&records) {
+            return Err(input_error("records", format!("expected an array of records, got {}", describe(&records))));
+        }
+        let text = json_text(&records, "records", true)?;
+        let keep = self.inner.filter(&user, &text, action.as_deref()).map_err(to_js_error)?;
+        let input = Array::from(&records);
+        let out = Array::new();
+        for (i, k) in keep.into_iter().enumerate() {
+            if k {
+                out.push(&input.get(i as u32));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ids of the stored records the user may act on (`view` by default), sorted.
+    #[wasm_bindgen(js_name = filterStored, unchecked_return_type = "string[]")]
+    pub fn filter_stored(&self, user: JsValue, #[wasm_bindgen(unchecked_param_type = "Action")] action: Option<String>) -> Result<Array, JsValue> {
+        let user = str_arg(&user, "user")?;
+        let ids = self.inner.filter_stored(&user, action.as_deref()).map_err(to_js_error)?;
+        Ok(ids.iter().map(|s| JsValue::from_str(s)).collect())
+    }
+
+    /// `{ field: "hidden" | "readOnly" | "editable" }` for every declared field.
+    #[wasm_bindgen(js_name = fieldAccess, unchecked_return_type = "FieldAccessMap")]
+    pub fn field_access(&self, user: JsValue, module: JsValue) -> Result<JsValue, JsValue> {
+        let user = str_arg(&user, "user")?;
+        let module = str_arg(&module, "module")?;
+        let list = self.inner.field_access(&user, &module).map_err(to_js_error)?;
+        let map: serde_json::Map<String, serde_json::Value> =
+            list.into_iter().map(|(k, v)| (k, serde_json::Value::String(field_level_str(v).into()))).collect();
+        parse_json(&serde_json::Value::Object(map).to_string())
+    }
+
+    /// A copy of the record whose `fields` keep only what the user may see.
+    #[wasm_bindgen(unchecked_return_type = "CrmRecord")]
+    pub fn mask(&self, user: JsValue, #[wasm_bindgen(unchecked_param_type = "RecordArg")] record: JsValue) -> Result<JsValue, JsValue> {
+        let user = str_arg(&user, "user")?;
+        let out = with_record(&record, |r| self.inner.mask(&user, r))?;
+        parse_json(&out.to_string())
+    }
+
+    /// Ids of the active users this user may see in a people picker, sorted.
+    #[wasm_bindgen(js_name = visibleUsers, unchecked_return_type = "string[]")]
+    pub fn visible_users(&self, user: JsValue) -> Result<Array, JsValue> {
+        let user = str_arg(&user, "user")?;
+        let ids = self.inner.visible_users(&user).map_err(to_js_error)?;
+        Ok(ids.iter().map(|s| JsValue::from_str(s)).collect())
+    }
+
+    /// May the user invite people into this workspace?
+    #[wasm_bindgen(js_name = canInvite)]
+    pub fn can_invite(&self, user: JsValue, workspace: JsValue) -> Result<bool, JsValue> {
+        let user = str_arg(&user, "user")?;
+        let ws = str_arg(&workspace, "workspace")?;
+        self.inner.can_invite(&user, &ws).map_err(to_js_error)
+    }
+
+    /// May the user create workspaces?
+    #[wasm_bindgen(js_name = canCreateWorkspace)]
+    pub fn can_create_workspace(&self, user: JsValue) -> Result<bool, JsValue> {
+        let user = str_arg(&user, "user")?;
+        self.inner.can_create_workspace(&user).map_err(to_js_error)
+    }
+
+    /// May the user give external people access?
+    #[wasm_bindgen(js_name = canGrantAccess)]
+    pub fn can_grant_access(&self, user: JsValue) -> Result<bool, JsValue> {
+        let user = str_arg(&user, "user")?;
+        self.inner.can_grant_access(&user).map_err(to_js_error)
+    }
+}
+
+fn field_level_str(l: crate::FieldLevel) -> &'static str {
+    match l {
+        crate::FieldLevel::Hidden => "hidden",
+        crate::FieldLevel::ReadOnly => "readOnly",
+        crate::FieldLevel::Editable => "editable",
+    }
+}
+
+/// Runs `f` with the record argument: a string is a stored id, an object is
+/// read as JSON.
+fn with_record<T>(record: &JsValue, f: impl FnOnce(RecordRef<'_>) -> Result<T, Error>) -> Result<T, JsValue> {
+    if let Some(id) = record.as_string() {
+        return f(RecordRef::Id(&id)).map_err(to_js_error);
+    }
+    let text = json_text(record, "record", false)?;
+    f(RecordRef::Json(&text)).map_err(to_js_error)
+}
+
+/// Bytes of linear memory the module currently holds (for memory tests and benchmarks).
+#[wasm_bindgen(js_name = memoryBytes)]
+pub fn memory_bytes() -> f64 {
+    wasm_bindgen::memory().dyn_into::<js_sys::WebAssembly::Memory>().map(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().map(|b| b.byte_length() as f64).unwrap_or(0.0)).unwrap_or(0.0)
+}
