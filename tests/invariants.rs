@@ -1,0 +1,604 @@
+//! Security invariants as property tests over random valid models.
+//!
+//! Each test is named after the invariant it checks. They only question the
+//! engine (the reference in `tests/reference/` is used for structural facts such
+//! as "does U take part in W", never for decisions), so they hold even where
+//! engine and reference would share a misreading of the specification.
+//!
+//!   cargo test --test invariants
+//!   CRM_INV_CASES=2000 cargo test --release --test invariants
+//!
+//! Several invariants are checked on a "hostile" variant of each model as well:
+//! every module public (read-write-delete), some without record security, and
+//! broad sharing rules, so that "whatever else is public" is really tried.
+
+mod reference;
+
+use crm_access::{Access, Engine, FieldLevel, RecordRef};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use reference::gen::{generate, Generated, Tape};
+use reference::Reference;
+use serde_json::{json, Value};
+
+const TAPE_LEN: usize = 3000;
+
+fn cases() -> u32 {
+    std::env::var("CRM_INV_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(150)
+}
+
+/// Runs `check` on `cases()` random models; the tape continues after the model
+/// so a check can draw more random choices from it.
+fn for_random_models(name: &str, check: impl Fn(&Generated, &mut Tape) -> Result<(), TestCaseError>) {
+    let config = Config { cases: cases(), failure_persistence: None, max_shrink_iters: 300, ..Config::default() };
+    let mut runner = TestRunner::new(config);
+    let strategy = prop::collection::vec(any::<u32>(), TAPE_LEN);
+    let result = runner.run(&strategy, |data| {
+        let mut tape = Tape::new(&data);
+        let g = generate(&mut tape);
+        check(&g, &mut tape).map_err(|e| TestCaseError::fail(format!("{e}\nmodel: {}\nlater: {}\nprobes: {}", g.model, Value::Array(g.later.clone()), Value::Array(g.probes.clone()))))
+    });
+    match result {
+        Ok(()) => {}
+        Err(TestError::Fail(why, _)) => panic!("invariant `{name}` violated:\n{why}"),
+        Err(TestError::Abort(why)) => panic!("{name}: aborted: {why}"),
+    }
+}
+
+fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<(), TestCaseError> {
+    if cond {
+        Ok(())
+    } else {
+        Err(TestCaseError::fail(msg()))
+    }
+}
+
+fn ok<T>(r: Result<T, crm_access::Error>, what: &str) -> Result<T, TestCaseError> {
+    r.map_err(|e| TestCaseError::fail(format!("{what}: unexpected error {} {:?}", e.message, e.problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect::<Vec<_>>())))
+}
+
+/// The engine for a model plus the records put after construction.
+fn build(model: &Value, later: &[Value]) -> Result<Engine, TestCaseError> {
+    let mut e = ok(Engine::new(&model.to_string()), "Engine::new")?;
+    ok(e.put_records(&Value::Array(later.to_vec()).to_string()), "putRecords")?;
+    Ok(e)
+}
+
+/// Every record a test asks about: the stored ones (as ids) and the probes (as JSON).
+struct Records {
+    /// (record JSON, stored id or None)
+    items: Vec<(Value, Option<String>)>,
+}
+
+impl Records {
+    fn of(model: &Value, later: &[Value], probes: &[Value]) -> Records {
+        let mut r = Reference::new(model);
+        r.put_records(later);
+        let mut items: Vec<(Value, Option<String>)> =
+            r.store.iter().map(|x| (x.clone(), x["id"].as_str().map(String::from))).collect();
+        items.extend(probes.iter().map(|p| (p.clone(), None)));
+        Records { items }
+    }
+}
+
+fn as_ref<'a>(item: &'a (Value, Option<String>), text: &'a str) -> RecordRef<'a> {
+    match &item.1 {
+        Some(id) => RecordRef::Id(id),
+        None => RecordRef::Json(text),
+    }
+}
+
+fn users(model: &Value) -> Vec<Value> {
+    model["users"].as_array().cloned().unwrap_or_default()
+}
+
+fn flag(v: &Value, k: &str) -> bool {
+    v.get(k).and_then(|x| x.as_bool()).unwrap_or(false)
+}
+
+fn active(u: &Value) -> bool {
+    u.get("active").and_then(|x| x.as_bool()).unwrap_or(true)
+}
+
+fn id(v: &Value) -> &str {
+    v["id"].as_str().unwrap_or("")
+}
+
+fn strs(v: &Value, k: &str) -> Vec<String> {
+    v.get(k).and_then(|x| x.as_array()).map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect()).unwrap_or_default()
+}
+
+const ACTIONS: [&str; 4] = ["view", "edit", "delete", "create"];
+
+/// Makes every module public (read-write-delete), a third of them without
+/// record security, and adds broad read-write sharing rules with related
+/// sharing on every child module: "whatever else is public".
+fn hostile(model: &Value, t: &mut Tape) -> Value {
+    let mut m = model.clone();
+    let modules = m["modules"].as_array_mut().unwrap();
+    for module in modules.iter_mut() {
+        module["defaultSharing"] = json!("publicReadWriteDelete");
+        if t.chance(33) {
+            module["recordSecurity"] = json!(false);
+        }
+    }
+    add_broad_rules(&mut m, t, 12);
+    m
+}
+
+fn principals(model: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    for r in model.get("roles").and_then(|x| x.as_array()).into_iter().flatten() {
+        out.push(json!({ "role": id(r) }));
+        out.push(json!({ "roleAndSubordinates": id(r) }));
+    }
+    for g in model.get("groups").and_then(|x| x.as_array()).into_iter().flatten() {
+        out.push(json!({ "group": id(g) }));
+    }
+    out
+}
+
+/// Adds up to `n` random read-write sharing rules (with related read-write on every child module).
+fn add_broad_rules(m: &mut Value, t: &mut Tape, n: usize) {
+    let ps = principals(m);
+    if ps.is_empty() {
+        return;
+    }
+    let modules: Vec<(String, Option<String>)> = m["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (id_or_name(x), x.get("parent").and_then(|p| p.as_str()).map(String::from)))
+        .collect();
+    let mut rules = m.get("sharingRules").and_then(|x| x.as_array()).cloned().unwrap_or_default();
+    let count = 1 + t.below(n);
+    for i in 0..count {
+        let (module, _) = &modules[t.below(modules.len())];
+        let mut related = serde_json::Map::new();
+        for (child, parent) in &modules {
+            if parent.as_deref() == Some(module.as_str()) {
+                related.insert(child.clone(), json!(if t.chance(50) { "readWrite" } else { "read" }));
+            }
+        }
+        rules.push(json!({
+            "id": format!("extra-rule-{i}"),
+            "module": module,
+            "from": ps[t.below(ps.len())],
+            "to": ps[t.below(ps.len())],
+            "access": if t.chance(70) { "readWrite" } else { "read" },
+            "related": related,
+        }));
+    }
+    m["sharingRules"] = Value::Array(rules);
+}
+
+fn id_or_name(x: &Value) -> String {
+    x.get("name").or_else(|| x.get("id")).and_then(|s| s.as_str()).unwrap_or("").to_string()
+}
+
+// ----------------------------------------------------------------------------
+
+fn check_externals(model: &Value, later: &[Value], probes: &[Value]) -> Result<(), TestCaseError> {
+    let engine = build(model, later)?;
+    let reference = {
+        let mut r = Reference::new(model);
+        r.put_records(later);
+        r
+    };
+    let records = Records::of(model, later, probes);
+    for u in users(model).iter().filter(|u| flag(u, "external")) {
+        let uid = id(u);
+        for item in &records.items {
+            let text = item.0.to_string();
+            let x = &item.0;
+            let owns = x["owner"].as_str() == Some(uid);
+            let in_my_workspace = strs(x, "workspaces").iter().any(|w| reference.takes_part_in(uid, w));
+            for action in ["view", "edit", "delete"] {
+                let allowed = ok(engine.can(uid, action, as_ref(item, &text)), "can")?;
+                ensure(!allowed || owns || in_my_workspace, || {
+                    format!("external user {uid:?} may {action} {x}, which they do not own and which is in none of their workspaces")
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn an_external_user_never_sees_a_record_outside_every_workspace_they_take_part_in_unless_they_own_it() {
+    for_random_models("external users stay inside their workspaces", |g, t| {
+        check_externals(&g.model, &g.later, &g.probes)?;
+        check_externals(&hostile(&g.model, t), &g.later, &g.probes)
+    });
+}
+
+fn check_limited_crm(model: &Value, later: &[Value], probes: &[Value]) -> Result<(), TestCaseError> {
+    let Some(la) = model.get("limitedAccess").filter(|l| !l.is_null()) else { return Ok(()) };
+    let limited_modules = strs(la, "modules");
+    let no_record_security: Vec<String> = model["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m.get("recordSecurity") == Some(&json!(false)))
+        .map(id_or_name)
+        .collect();
+    let engine = build(model, later)?;
+    let reference = {
+        let mut r = Reference::new(model);
+        r.put_records(later);
+        r
+    };
+    let records = Records::of(model, later, probes);
+    for u in users(model).iter().filter(|u| flag(u, "limitedCrm")) {
+        let uid = id(u);
+        for item in &records.items {
+            let x = &item.0;
+            let module = x["module"].as_str().unwrap_or("");
+            // a module without record security is open to every internal user
+            // (SPEC §3.3 comes before §3.4): not a "limited" record
+            if !limited_modules.iter().any(|m| m == module) || no_record_security.iter().any(|m| m == module) {
+                continue;
+            }
+            let text = x.to_string();
+            let allowed = ok(engine.can(uid, "view", as_ref(item, &text)), "can")?;
+            ensure(!allowed || reference.manages(uid, x), || {
+                format!("limited-CRM user {uid:?} sees {x}, which they do not manage")
+            })?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn a_limited_crm_user_never_sees_an_unmanaged_record_of_a_limited_module() {
+    for_random_models("limited CRM users see only what they manage", |g, t| {
+        check_limited_crm(&g.model, &g.later, &g.probes)?;
+        // the same, with every module public and broad sharing rules (but keeping record security)
+        let mut m = g.model.clone();
+        for module in m["modules"].as_array_mut().unwrap() {
+            module["defaultSharing"] = json!("publicReadWriteDelete");
+        }
+        add_broad_rules(&mut m, t, 12);
+        check_limited_crm(&m, &g.later, &g.probes)
+    });
+}
+
+fn check_inactive(model: &Value, later: &[Value], probes: &[Value]) -> Result<(), TestCaseError> {
+    let engine = build(model, later)?;
+    let records = Records::of(model, later, probes);
+    let all_json = Value::Array(records.items.iter().map(|i| i.0.clone()).collect()).to_string();
+    let modules: Vec<String> = model["modules"].as_array().unwrap().iter().map(id_or_name).collect();
+    let workspaces: Vec<String> = model.get("workspaces").and_then(|w| w.as_array()).into_iter().flatten().map(|w| id(w).to_string()).collect();
+    for u in users(model).iter().filter(|u| !active(u)) {
+        let uid = id(u);
+        for item in &records.items {
+            let text = item.0.to_string();
+            for action in ACTIONS {
+                let d = ok(engine.decide(uid, action, as_ref(item, &text)), "decide")?;
+                ensure(!d.allowed && d.access == Access::None && !d.read_only, || {
+                    format!("inactive user {uid:?} got {d:?} for {action} on {}", item.0)
+                })?;
+            }
+            let masked = ok(engine.mask(uid, as_ref(item, &text)), "mask")?;
+            let fields_empty = match masked.get("fields") {
+                None | Some(Value::Null) => true,
+                Some(Value::Object(f)) => f.is_empty(),
+                _ => false,
+            };
+            ensure(fields_empty, || format!("inactive user {uid:?} sees fields of {}: {masked}", item.0))?;
+        }
+        for action in [None, Some("view"), Some("edit"), Some("delete"), Some("create")] {
+            let f = ok(engine.filter(uid, &all_json, action), "filter")?;
+            ensure(f.iter().all(|b| !b), || format!("inactive user {uid:?}: filter({action:?}) kept {f:?}"))?;
+        }
+        for m in &modules {
+            let fa = ok(engine.field_access(uid, m), "fieldAccess")?;
+            ensure(fa.iter().all(|(_, l)| *l == FieldLevel::Hidden), || format!("inactive user {uid:?}: fieldAccess({m}) = {fa:?}"))?;
+        }
+        let people = ok(engine.visible_users(uid), "visibleUsers")?;
+        ensure(people.is_empty(), || format!("inactive user {uid:?} sees people {people:?}"))?;
+        for w in &workspaces {
+            ensure(!ok(engine.can_invite(uid, w), "canInvite")?, || format!("inactive user {uid:?} may invite to {w}"))?;
+        }
+        ensure(!ok(engine.can_create_workspace(uid), "canCreateWorkspace")?, || format!("inactive {uid:?} may create a workspace"))?;
+        ensure(!ok(engine.can_grant_access(uid), "canGrantAccess")?, || format!("inactive {uid:?} may grant access"))?;
+    }
+    Ok(())
+}
+
+#[test]
+fn an_inactive_user_is_allowed_nothing() {
+    for_random_models("inactive users are allowed nothing", |g, t| {
+        check_inactive(&g.model, &g.later, &g.probes)?;
+        // and again with a random half of the users (admins included) made inactive in a hostile model
+        let mut m = hostile(&g.model, t);
+        for u in m["users"].as_array_mut().unwrap() {
+            if t.chance(50) {
+                u["active"] = json!(false);
+            }
+        }
+        check_inactive(&m, &g.later, &g.probes)
+    });
+}
+
+#[test]
+fn sharing_rules_and_public_defaults_never_give_delete() {
+    for_random_models("sharing never gives delete", |g, t| {
+        // M' = M with every private/publicRead/publicReadWrite module made
+        // publicReadWrite and broad read-write sharing rules added: who may
+        // delete what must not change.
+        let mut shared = g.model.clone();
+        for module in shared["modules"].as_array_mut().unwrap() {
+            if module.get("defaultSharing") != Some(&json!("publicReadWriteDelete")) {
+                module["defaultSharing"] = json!("publicReadWrite");
+            }
+        }
+        add_broad_rules(&mut shared, t, 20);
+        let before = build(&g.model, &g.later)?;
+        let after = build(&shared, &g.later)?;
+        let records = Records::of(&g.model, &g.later, &g.probes);
+        for u in users(&g.model) {
+            let uid = id(&u);
+            for item in &records.items {
+                let text = item.0.to_string();
+                let d0 = ok(before.decide(uid, "delete", as_ref(item, &text)), "decide")?;
+                let d1 = ok(after.decide(uid, "delete", as_ref(item, &text)), "decide")?;
+                ensure(d0.allowed == d1.allowed && (d0.access == Access::Full) == (d1.access == Access::Full), || {
+                    format!(
+                        "sharing changed delete for {uid:?} on {}: before {d0:?}, after {d1:?}\nshared model: {shared}",
+                        item.0
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    });
+}
+
+/// M ⊑ M': everything allowed in `before` is allowed in `after`, no access level drops,
+/// nobody disappears from a people list and no invite right is lost.
+fn never_removes_access(what: &str, model: &Value, changed: &Value, later: &[Value], probes: &[Value]) -> Result<(), TestCaseError> {
+    let before = build(model, later)?;
+    let after = build(changed, later)?;
+    let records = Records::of(model, later, probes);
+    let workspaces: Vec<String> = changed.get("workspaces").and_then(|w| w.as_array()).into_iter().flatten().map(|w| id(w).to_string()).collect();
+    for u in users(model) {
+        let uid = id(&u);
+        for item in &records.items {
+            let text = item.0.to_string();
+            for action in ACTIONS {
+                let d0 = ok(before.decide(uid, action, as_ref(item, &text)), "decide")?;
+                let d1 = ok(after.decide(uid, action, as_ref(item, &text)), "decide")?;
+                ensure(!d0.allowed || d1.allowed, || {
+                    format!("{what} took away {action} from {uid:?} on {}: before {d0:?}, after {d1:?}\nchanged model: {changed}", item.0)
+                })?;
+                if action != "create" {
+                    ensure(d1.access >= d0.access, || {
+                        format!("{what} lowered {uid:?}'s access to {}: before {d0:?}, after {d1:?}\nchanged model: {changed}", item.0)
+                    })?;
+                }
+            }
+        }
+        let p0 = ok(before.visible_users(uid), "visibleUsers")?;
+        let p1 = ok(after.visible_users(uid), "visibleUsers")?;
+        ensure(p0.iter().all(|p| p1.contains(p)), || format!("{what} hid people from {uid:?}: {p0:?} → {p1:?}\nchanged model: {changed}"))?;
+        for w in &workspaces {
+            let i0 = ok(before.can_invite(uid, w), "canInvite")?;
+            let i1 = ok(after.can_invite(uid, w), "canInvite")?;
+            ensure(!i0 || i1, || format!("{what} took away {uid:?}'s right to invite to {w}\nchanged model: {changed}"))?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn adding_a_sharing_rule_never_removes_access() {
+    for_random_models("adding a sharing rule never removes access", |g, t| {
+        let mut changed = g.model.clone();
+        add_broad_rules(&mut changed, t, 3);
+        never_removes_access("adding sharing rules", &g.model, &changed, &g.later, &g.probes)
+    });
+}
+
+#[test]
+fn adding_a_group_membership_never_removes_access() {
+    for_random_models("adding a group membership never removes access", |g, t| {
+        let mut changed = g.model.clone();
+        let n_groups = changed.get("groups").and_then(|x| x.as_array()).map(|a| a.len()).unwrap_or(0);
+        if n_groups == 0 {
+            return Ok(());
+        }
+        let user_ids: Vec<String> = users(&changed).iter().map(|u| id(u).to_string()).collect();
+        let role_ids: Vec<String> =
+            changed.get("roles").and_then(|x| x.as_array()).into_iter().flatten().map(|r| id(r).to_string()).collect();
+        let additions = 1 + t.below(3);
+        for _ in 0..additions {
+            let gi = t.below(n_groups);
+            // groups only contain groups with a smaller index: no cycle can appear
+            let member = match t.below(4) {
+                1 if !role_ids.is_empty() => json!({ "role": role_ids[t.below(role_ids.len())] }),
+                2 if !role_ids.is_empty() => json!({ "roleAndSubordinates": role_ids[t.below(role_ids.len())] }),
+                3 if gi > 0 => json!({ "group": format!("g{}", t.below(gi)) }),
+                _ => json!({ "user": user_ids[t.below(user_ids.len())] }),
+            };
+            let group = &mut changed["groups"][gi];
+            if group.get("members").is_none() {
+                group["members"] = json!([]);
+            }
+            group["members"].as_array_mut().unwrap().push(member);
+        }
+        never_removes_access("adding group members", &g.model, &changed, &g.later, &g.probes)
+    });
+}
+
+#[test]
+fn adding_a_workspace_membership_never_removes_access() {
+    for_random_models("adding a workspace membership never removes access", |g, t| {
+        let mut changed = g.model.clone();
+        let n_ws = changed.get("workspaces").and_then(|x| x.as_array()).map(|a| a.len()).unwrap_or(0);
+        if n_ws == 0 {
+            return Ok(());
+        }
+        let user_ids: Vec<String> = users(&changed).iter().map(|u| id(u).to_string()).collect();
+        let additions = 1 + t.below(3);
+        for _ in 0..additions {
+            let w = &mut changed["workspaces"][t.below(n_ws)];
+            let uid = user_ids[t.below(user_ids.len())].clone();
+            if t.chance(25) {
+                // a new moderator
+                if w.get("moderators").is_none() {
+                    w["moderators"] = json!([]);
+                }
+                let mods = w["moderators"].as_array_mut().unwrap();
+                if !mods.contains(&json!(uid)) {
+                    mods.push(json!(uid));
+                }
+            } else {
+                // a new member entry (read-only or not) for someone without one
+                if w.get("members").is_none() {
+                    w["members"] = json!([]);
+                }
+                let members = w["members"].as_array_mut().unwrap();
+                if !members.iter().any(|m| m["user"] == json!(uid)) {
+                    let ro = t.chance(40);
+                    members.push(json!({ "user": uid, "readOnly": ro }));
+                }
+            }
+        }
+        never_removes_access("adding workspace members", &g.model, &changed, &g.later, &g.probes)
+    });
+}
+
+fn check_read_only(model: &Value, later: &[Value], probes: &[Value]) -> Result<(), TestCaseError> {
+    let engine = build(model, later)?;
+    let records = Records::of(model, later, probes);
+    let modules: Vec<String> = model["modules"].as_array().unwrap().iter().map(id_or_name).collect();
+    let workspaces: Vec<String> = model.get("workspaces").and_then(|w| w.as_array()).into_iter().flatten().map(|w| id(w).to_string()).collect();
+    // admins: SPEC §3.1 step 2 lets no cap apply to them (see SECURITY.md); the
+    // invariant is about every other read-only user.
+    for u in users(model).iter().filter(|u| flag(u, "readOnly") && !flag(u, "admin")) {
+        let uid = id(u);
+        for item in &records.items {
+            let text = item.0.to_string();
+            for action in ["edit", "delete", "create"] {
+                let d = ok(engine.decide(uid, action, as_ref(item, &text)), "decide")?;
+                ensure(!d.allowed, || format!("read-only user {uid:?} may {action} {}: {d:?}", item.0))?;
+                ensure(!ok(engine.can(uid, action, as_ref(item, &text)), "can")?, || format!("read-only user {uid:?}: can({action}) on {}", item.0))?;
+            }
+            let d = ok(engine.decide(uid, "view", as_ref(item, &text)), "decide")?;
+            ensure(d.access <= Access::Read, || format!("read-only user {uid:?} has access {:?} to {}", d.access, item.0))?;
+            ensure(!d.allowed || d.read_only, || format!("read-only user {uid:?} sees {} but readOnly is false", item.0))?;
+        }
+        for m in &modules {
+            let fa = ok(engine.field_access(uid, m), "fieldAccess")?;
+            ensure(fa.iter().all(|(_, l)| *l != FieldLevel::Editable), || format!("read-only user {uid:?}: fieldAccess({m}) = {fa:?}"))?;
+        }
+        for w in &workspaces {
+            ensure(!ok(engine.can_invite(uid, w), "canInvite")?, || format!("read-only user {uid:?} may invite to {w}"))?;
+        }
+        ensure(!ok(engine.can_create_workspace(uid), "canCreateWorkspace")?, || format!("read-only {uid:?} may create a workspace"))?;
+        ensure(!ok(engine.can_grant_access(uid), "canGrantAccess")?, || format!("read-only {uid:?} may grant access"))?;
+    }
+    Ok(())
+}
+
+#[test]
+fn read_only_users_can_never_edit_delete_or_create() {
+    for_random_models("read-only users never edit, delete or create", |g, t| {
+        check_read_only(&g.model, &g.later, &g.probes)?;
+        // every non-admin user read-only, in a hostile model
+        let mut m = hostile(&g.model, t);
+        for u in m["users"].as_array_mut().unwrap() {
+            if !flag(u, "admin") {
+                u["readOnly"] = json!(true);
+            }
+        }
+        check_read_only(&m, &g.later, &g.probes)
+    });
+}
+
+fn check_admins(model: &Value, later: &[Value], probes: &[Value]) -> Result<(), TestCaseError> {
+    let engine = build(model, later)?;
+    let records = Records::of(model, later, probes);
+    let modules: Vec<String> = model["modules"].as_array().unwrap().iter().map(id_or_name).collect();
+    let workspaces: Vec<String> = model.get("workspaces").and_then(|w| w.as_array()).into_iter().flatten().map(|w| id(w).to_string()).collect();
+    let mut everyone: Vec<String> = users(model).iter().filter(|u| active(u)).map(|u| id(u).to_string()).collect();
+    everyone.sort();
+    let all_json = Value::Array(records.items.iter().map(|i| i.0.clone()).collect()).to_string();
+    for u in users(model).iter().filter(|u| flag(u, "admin") && active(u)) {
+        let uid = id(u);
+        for item in &records.items {
+            let text = item.0.to_string();
+            for action in ACTIONS {
+                let d = ok(engine.decide(uid, action, as_ref(item, &text)), "decide")?;
+                ensure(d.allowed, || format!("admin {uid:?} may not {action} {}: {d:?}", item.0))?;
+                if action != "create" {
+                    ensure(d.access == Access::Full && !d.read_only, || format!("admin {uid:?} on {}: {d:?}", item.0))?;
+                }
+            }
+        }
+        for action in [None, Some("view"), Some("edit"), Some("delete"), Some("create")] {
+            let f = ok(engine.filter(uid, &all_json, action), "filter")?;
+            ensure(f.iter().all(|b| *b), || format!("admin {uid:?}: filter({action:?}) dropped records: {f:?}"))?;
+        }
+        for m in &modules {
+            let fa = ok(engine.field_access(uid, m), "fieldAccess")?;
+            ensure(fa.iter().all(|(_, l)| *l == FieldLevel::Editable), || format!("admin {uid:?}: fieldAccess({m}) = {fa:?}"))?;
+        }
+        let people = ok(engine.visible_users(uid), "visibleUsers")?;
+        ensure(people == everyone, || format!("admin {uid:?} sees {people:?}, not every active user {everyone:?}"))?;
+        if !flag(u, "readOnly") {
+            for w in &workspaces {
+                ensure(ok(engine.can_invite(uid, w), "canInvite")?, || format!("admin {uid:?} may not invite to {w}"))?;
+            }
+            ensure(ok(engine.can_create_workspace(uid), "canCreateWorkspace")?, || format!("admin {uid:?} may not create a workspace"))?;
+            ensure(ok(engine.can_grant_access(uid), "canGrantAccess")?, || format!("admin {uid:?} may not grant access"))?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn admins_are_allowed_everything() {
+    for_random_models("admins are allowed everything", |g, t| {
+        check_admins(&g.model, &g.later, &g.probes)?;
+        // make a random half of the internal users admins (dropping the limited flags admins may not have)
+        let mut m = g.model.clone();
+        for u in m["users"].as_array_mut().unwrap() {
+            if !flag(u, "external") && t.chance(50) {
+                let o = u.as_object_mut().unwrap();
+                o.insert("admin".into(), json!(true));
+                o.remove("limitedCrm");
+                o.remove("limitedDeals");
+            }
+        }
+        check_admins(&m, &g.later, &g.probes)
+    });
+}
+
+#[test]
+fn filter_equals_decide_record_by_record() {
+    for_random_models("filter equals decide", |g, _t| {
+        let engine = build(&g.model, &g.later)?;
+        let records = Records::of(&g.model, &g.later, &g.probes);
+        let all: Vec<Value> = records.items.iter().map(|i| i.0.clone()).collect();
+        let all_json = Value::Array(all.clone()).to_string();
+        for u in users(&g.model) {
+            let uid = id(&u);
+            ensure(ok(engine.filter(uid, "[]", None), "filter")?.is_empty(), || "filter of [] is not []".into())?;
+            for action in [None, Some("view"), Some("edit"), Some("delete"), Some("create")] {
+                let kept = ok(engine.filter(uid, &all_json, action), "filter")?;
+                ensure(kept.len() == all.len(), || format!("filter returned {} answers for {} records", kept.len(), all.len()))?;
+                for (i, x) in all.iter().enumerate() {
+                    let text = x.to_string();
+                    let d = ok(engine.decide(uid, action.unwrap_or("view"), RecordRef::Json(&text)), "decide")?;
+                    let c = ok(engine.can(uid, action.unwrap_or("view"), RecordRef::Json(&text)), "can")?;
+                    ensure(kept[i] == d.allowed && c == d.allowed, || {
+                        format!("filter({uid:?}, {action:?}) says {} but decide says {} and can says {c} for {x}", kept[i], d.allowed)
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    });
+}
