@@ -79,7 +79,8 @@ function parseArgs(argv) {
 
 class Disagreement extends Error {}
 
-const log = (...a) => console.log("[bench]", ...a);
+const T0 = performance.now();
+const log = (...a) => console.log(`[bench +${((performance.now() - T0) / 1000).toFixed(1)}s]`, ...a);
 const fmtN = (n) => n.toLocaleString("en-US");
 
 // ---------------------------------------------------------------------------
@@ -104,6 +105,16 @@ async function main() {
 
   const peers = [jsSets(org), await casl(org), await casbin(org), await cedar(org)];
   for (const p of peers) if (!p.check) throw new Error(`${p.name}: no synchronous check available`);
+  // Test hook: CRM_BENCH_FAULT=<peer key> flips that peer's answer on every record whose
+  // id ends in 7, so the tests can see the agreement check stop the run.
+  const fault = process.env.CRM_BENCH_FAULT;
+  if (fault) {
+    const p = peers.find((x) => x.key === fault);
+    if (!p) throw new Error(`CRM_BENCH_FAULT: no peer ${fault}`);
+    const orig = p.check;
+    p.check = (st, rec) => (String(rec.id).endsWith("7") ? !orig(st, rec) : orig(st, rec));
+    log(`fault injected into ${p.name}`);
+  }
   log(`casbin enforcer: ${fmtN(peers[2].links)} links, built in ${peers[2].buildMs.toFixed(0)} ms`);
 
   const results = {
@@ -280,10 +291,22 @@ function workloadDecisions(cfg, org, model, allRecords, crm, peers, refName) {
     });
   }
   log(`(a) all engines agree with ${refName} (${(allowedShare * 100).toFixed(1)} % allowed); timing ${rounds} rounds`);
+  // Where a call's time goes: calls that cross the JS↔wasm boundary with less and less work.
+  if (engine) {
+    const probes = [
+      ["recordCount()", "a call with no argument, a number back", () => { let c = 0; for (let i = 0; i < K; i++) c += engine.recordCount(); return c; }],
+      ["canCreateWorkspace(user)", "one string in (a user lookup), a boolean back", () => { let c = 0; for (let i = 0; i < K; i++) if (engine.canCreateWorkspace(puIds[i])) c++; return c; }],
+    ];
+    for (const [id, what, run] of probes) {
+      if (typeof engine[id.split("(")[0]] === "function") entries.push({ id: `probe|${id}`, items: K, what, run });
+    }
+  }
   const t = timeInterleaved(entries, rounds);
+  const probes = [];
   for (const e of entries) {
     const m = t.get(e.id);
     const [key, variant] = e.id.split("|");
+    if (key === "probe") { probes.push({ call: variant, what: e.what, perItemNs: (m.median * 1e6) / e.items }); continue; }
     rows.push({
       size: K, engine: key, variant, items: e.items, rounds,
       medianMs: m.median, minMs: m.min, maxMs: m.max,
@@ -294,7 +317,7 @@ function workloadDecisions(cfg, org, model, allRecords, crm, peers, refName) {
   return {
     title: "(a) One decision at a time",
     what: `${fmtN(K)} (user, record) pairs over ${users.length} users; half the records are ones the user may see. crm-access holds ${fmtN(stored)} stored records; peers get the record object. Cost per decision.`,
-    unit: "decision", perItemOnly: true, allowedShare, rows,
+    unit: "decision", perItemOnly: true, allowedShare, rows, probes,
   };
 }
 
@@ -533,7 +556,6 @@ function coldStart(cfg) {
     out.wasm.push({
       name, file: path.relative(REPO_DIR, f), bytes: bytes.length,
       gzipBytes: zlib.gzipSync(bytes, { level: 9 }).length,
-      brotliBytes: zlib.brotliCompressSync(bytes).length,
     });
     const compile = [], inst = [];
     let instantiated = true;

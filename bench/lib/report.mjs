@@ -6,6 +6,11 @@ import { fmtMs } from "./measure.mjs";
 
 const fmtN = (n) => n.toLocaleString("en-US");
 const PEER_ORDER = ["js", "casl", "casbin", "cedar"];
+const PROBE_WHAT = {
+  "decide(object)": "two strings and a record object in, a Decision object (with reasons) back",
+  "can(object)": "two strings and a record object in, a boolean back",
+  "can(stored id)": "three strings in (user, action, record id), a boolean back",
+};
 
 function fmtNs(ns) {
   if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
@@ -155,6 +160,16 @@ function renderWorkload(L, results, w) {
     L.push("Storing the records before (c): " + w.puts.map((p) => `${fmtN(p.size)} in ${fmtMs(p.ms)} (${fmtNs((p.ms * 1e6) / p.size)} each)`).join("; ") + " (`putRecords` in batches of 50,000).");
     L.push("");
   }
+  if (w.probes?.length) {
+    L.push("Where a crm-access call's time goes — the same loop over calls that do less and less work inside the engine:");
+    L.push("");
+    L.push("| call | what crosses the boundary | median per call |");
+    L.push("|---|---|---|");
+    const crm = w.rows.filter((r) => r.engine === "crm");
+    for (const p of w.probes) L.push(`| \`${p.call}\` | ${p.what} | ${fmtNs(p.perItemNs)} |`);
+    for (const r of crm) L.push(`| \`${r.variant.replace("view", "")}\` | ${PROBE_WHAT[r.variant] ?? ""} | ${fmtNs(r.perItemNs)} |`);
+    L.push("");
+  }
   // Ratios
   const peersHere = PEER_ORDER.filter((k) => w.rows.some((r) => r.engine === k));
   const crmRows = w.rows.filter((r) => r.engine === "crm");
@@ -196,11 +211,11 @@ function renderCold(L, cold) {
   L.push("");
   L.push("The `.wasm` alone, in this process: `new WebAssembly.Module(bytes)` (compile) and `new WebAssembly.Instance` with stub imports.");
   L.push("");
-  L.push("| wasm | raw | gzip -9 | brotli | compile | instantiate |");
-  L.push("|---|---|---|---|---|---|");
+  L.push("| wasm | raw | gzip -9 | compile | instantiate |");
+  L.push("|---|---|---|---|---|");
   for (const w of cold.wasm) {
     const i = cold.instantiate.find((x) => x.name === w.name);
-    L.push(`| ${w.name} (\`${w.file}\`) | ${(w.bytes / 1024).toFixed(1)} KiB | ${(w.gzipBytes / 1024).toFixed(1)} KiB | ${(w.brotliBytes / 1024).toFixed(1)} KiB | ` +
+    L.push(`| ${w.name} (\`${w.file}\`) | ${(w.bytes / 1024).toFixed(1)} KiB | ${(w.gzipBytes / 1024).toFixed(1)} KiB | ` +
       `${fmtMs(i.compileMs)} | ${i.instantiateMs == null ? "–" : fmtMs(i.instantiateMs)} |`);
   }
   L.push("");
