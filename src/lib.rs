@@ -57,6 +57,18 @@ pub struct Engine {
     store: Store,
 }
 
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("modules", &self.c.modules.len())
+            .field("users", &self.c.users.len())
+            .field("groups", &self.c.groups.len())
+            .field("sharing_rules", &self.c.rules.len())
+            .field("records", &self.store.len())
+            .finish()
+    }
+}
+
 fn parse_json<T: serde::de::DeserializeOwned>(text: &str, schema_ty: &check::Ty, root: &str, what: &str) -> Result<T, Error> {
     match serde_json::from_str::<T>(text) {
         Ok(v) => Ok(v),

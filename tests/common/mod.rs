@@ -1,0 +1,53 @@
+//! Helpers shared by the native spec tests.
+#![allow(dead_code)]
+
+use crm_access::{Access, Decision, Engine, RecordRef};
+use serde_json::{json, Value};
+
+pub fn engine(model: Value) -> Engine {
+    match Engine::new(&model.to_string()) {
+        Ok(e) => e,
+        Err(e) => panic!("model rejected: {e}\n{:#?}", e.problems),
+    }
+}
+
+pub fn problems(model: Value) -> Vec<(String, String)> {
+    match Engine::new(&model.to_string()) {
+        Ok(_) => panic!("model was accepted"),
+        Err(e) => e.problems.into_iter().map(|p| (p.path, p.message)).collect(),
+    }
+}
+
+/// Asserts that some problem's path starts with `path`.
+pub fn assert_problem_at(model: Value, path: &str) {
+    let ps = problems(model);
+    assert!(ps.iter().any(|(p, _)| p.starts_with(path)), "no problem at {path}; got {ps:#?}");
+}
+
+pub fn d(e: &Engine, user: &str, action: &str, id: &str) -> Decision {
+    e.decide(user, action, RecordRef::Id(id)).unwrap_or_else(|err| panic!("decide failed: {err}"))
+}
+
+pub fn dj(e: &Engine, user: &str, action: &str, rec: Value) -> Decision {
+    e.decide(user, action, RecordRef::Json(&rec.to_string())).unwrap_or_else(|err| panic!("decide failed: {err}"))
+}
+
+pub fn can(e: &Engine, user: &str, action: &str, id: &str) -> bool {
+    let d = d(e, user, action, id);
+    let c = e.can(user, action, RecordRef::Id(id)).unwrap();
+    assert_eq!(c, d.allowed, "can and decide disagree for {user} {action} {id}");
+    c
+}
+
+pub fn access(e: &Engine, user: &str, id: &str) -> Access {
+    d(e, user, "view", id).access
+}
+
+/// A profile opening every action of the given modules.
+pub fn all_of(id: &str, modules: &[&str]) -> Value {
+    let mut m = serde_json::Map::new();
+    for name in modules {
+        m.insert((*name).into(), json!({"view": true, "create": true, "edit": true, "delete": true}));
+    }
+    json!({"id": id, "modules": m})
+}
