@@ -291,15 +291,112 @@ pub(crate) fn check(v: &Value, ty: &Ty, path: &mut Path, out: &mut Vec<Problem>)
     }
 }
 
-/// Runs [`check`] and returns the problems; if it finds none although serde
-/// failed (which the agreement test guards against), the serde message is used,
-/// so that a failed decode is never taken for success.
-pub(crate) fn explain(v: &Value, ty: &Ty, root: &str, serde_err: &serde_json::Error) -> Vec<Problem> {
+/// Every structural problem of `v` as a `ty`, with paths under `root`.
+pub(crate) fn problems(v: &Value, ty: &Ty, root: &str) -> Vec<Problem> {
     let mut out = Vec::new();
-    let mut path = Path::root(root);
-    check(v, ty, &mut path, &mut out);
-    if out.is_empty() {
-        out.push(Problem::new(root, serde_err.to_string()));
-    }
+    check(v, ty, &mut Path::root(root), &mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CrmRecord, Model};
+    use serde_json::json;
+
+    fn full_model() -> Value {
+        json!({
+            "modules": [{"name": "companies", "defaultSharing": "publicRead", "recordSecurity": true, "parent": null, "fields": ["a", "b"]},
+                        {"name": "deals", "parent": "companies", "fields": null}],
+            "roles": [{"id": "r", "parent": null, "profiles": ["p"]}],
+            "profiles": [{"id": "p", "viewAll": false, "editAll": false,
+                          "modules": {"companies": {"view": true, "create": false, "edit": true, "delete": false, "fields": {"a": "hidden"}}}}],
+            "groups": [{"id": "g", "members": [{"user": "u"}, {"role": "r"}, {"roleAndSubordinates": "r"}, {"group": "h"}]}],
+            "users": [{"id": "u", "role": "r", "profiles": [], "admin": false, "active": true, "teamLead": false, "limitedCrm": false,
+                       "limitedDeals": false, "external": false, "company": null, "readOnly": false, "recordTypes": ["x"], "canGrantAccess": false}],
+            "workspaces": [{"id": "w", "owner": "u", "moderators": ["u"], "members": [{"user": "u", "readOnly": true}],
+                            "counterparty": "c", "externalVisibility": "participating", "invitePolicy": "members"}],
+            "sharingRules": [{"id": "s", "module": "companies", "from": {"role": "r"}, "to": {"group": "g"}, "access": "read", "related": {"deals": "readWrite"}}],
+            "limitedAccess": {"companyModule": "companies", "modules": ["companies"], "dealModule": "deals"},
+            "records": [{"id": "c1", "module": "companies", "owner": "u", "parent": null, "company": null, "accountManagers": ["u"], "createdBy": "u",
+                         "workspaces": ["w"], "assignees": [], "participants": ["u"], "auditors": [], "type": "x", "fields": {"a": {"deep": [1]}}}]
+        })
+    }
+
+    /// Every node of `v`, as a JSON pointer.
+    fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+        out.push(at.clone());
+        match v {
+            Value::Object(m) => m.iter().for_each(|(k, x)| pointers(x, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out)),
+            Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| pointers(x, format!("{at}/{i}"), out)),
+            _ => {}
+        }
+    }
+
+    /// Whatever the checker accepts, serde must decode: the checker is the
+    /// gate, serde the decoder. (serde alone also accepts arrays for structs,
+    /// which the checker refuses; that direction is intended.)
+    fn agree<T: serde::de::DeserializeOwned>(v: &Value, ty: &Ty) {
+        let serde_ok = serde_json::from_value::<T>(v.clone()).is_ok();
+        let out = problems(v, ty, "");
+        if out.is_empty() {
+            assert!(serde_ok, "checker accepted but serde refused {v}");
+        }
+        if !serde_ok {
+            assert!(!out.is_empty(), "serde refused but checker found nothing in {v}");
+        }
+    }
+
+    #[test]
+    fn arrays_are_never_accepted_in_place_of_objects() {
+        let v = json!({"modules": [["m"]], "users": []});
+        assert!(serde_json::from_value::<Model>(v.clone()).is_ok(), "serde alone accepts this");
+        assert_eq!(problems(&v, &Ty::Obj(&MODEL), "")[0].path, "modules[0]");
+    }
+
+    #[test]
+    fn checker_and_serde_agree_on_every_single_mutation_of_a_full_model() {
+        let base = full_model();
+        agree::<Model>(&base, &Ty::Obj(&MODEL));
+        let mut ptrs = Vec::new();
+        pointers(&base, String::new(), &mut ptrs);
+        let replacements = [json!(null), json!(1), json!("x"), json!(true), json!([]), json!({}), json!([1]), json!({"zz": 1}), json!("private")];
+        let mut tried = 0;
+        for p in ptrs.iter().filter(|p| !p.is_empty()) {
+            for r in &replacements {
+                let mut v = base.clone();
+                *v.pointer_mut(p).unwrap() = r.clone();
+                agree::<Model>(&v, &Ty::Obj(&MODEL));
+                tried += 1;
+            }
+            // an extra key on every object
+            let mut v = base.clone();
+            if let Some(obj) = v.pointer_mut(p).unwrap().as_object_mut() {
+                obj.insert("unexpected".into(), json!(1));
+                agree::<Model>(&v, &Ty::Obj(&MODEL));
+            }
+            // removing every key
+            let (parent, key) = p.rsplit_once('/').unwrap();
+            let mut v = base.clone();
+            if let Some(obj) = v.pointer_mut(parent).and_then(|x| x.as_object_mut()) {
+                obj.remove(&key.replace("~1", "/").replace("~0", "~"));
+                agree::<Model>(&v, &Ty::Obj(&MODEL));
+            }
+        }
+        assert!(tried > 500, "only {tried} mutations");
+        let rec = base["records"][0].clone();
+        agree::<CrmRecord>(&rec, &Ty::Obj(&RECORD));
+    }
+
+    #[test]
+    fn checker_reports_paths_and_suggestions() {
+        let mut out = Vec::new();
+        let v = json!({"modules": [{"name": "m", "defaultSharing": "publicread"}], "users": [{"id": "u", "rol": "x"}]});
+        check(&v, &Ty::Obj(&MODEL), &mut Path::default(), &mut out);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0].path, "modules[0].defaultSharing");
+        assert_eq!(out[0].help.as_deref(), Some("did you mean \"publicRead\"?"));
+        assert_eq!(out[1].path, "users[0]");
+        assert_eq!(out[1].help.as_deref(), Some("did you mean \"role\"?"));
+    }
 }

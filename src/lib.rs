@@ -69,17 +69,22 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// Parses JSON text into `T`. The structural checker runs first, on the parsed
+/// value, because it is stricter than serde's derived decoding in one way that
+/// matters (serde also accepts a JSON array for a struct, positionally) and
+/// because it lists every problem, where serde stops at the first.
 fn parse_json<T: serde::de::DeserializeOwned>(text: &str, schema_ty: &check::Ty, root: &str, what: &str) -> Result<T, Error> {
-    match serde_json::from_str::<T>(text) {
-        Ok(v) => Ok(v),
-        Err(e) => {
-            let problems = match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(value) => check::explain(&value, schema_ty, root, &e),
-                Err(syntax) => vec![Problem::new(root, format!("not valid JSON: {syntax}"))],
-            };
-            Err(Error::from_problems(what, problems))
-        }
+    let value = serde_json::from_str::<serde_json::Value>(text)
+        .map_err(|e| Error::from_problems(what, vec![Problem::new(root, format!("not valid JSON: {e}"))]))?;
+    decode_value(value, schema_ty, root, what)
+}
+
+fn decode_value<T: serde::de::DeserializeOwned>(value: serde_json::Value, schema_ty: &check::Ty, root: &str, what: &str) -> Result<T, Error> {
+    let problems = check::problems(&value, schema_ty, root);
+    if !problems.is_empty() {
+        return Err(Error::from_problems(what, problems));
     }
+    serde_json::from_value::<T>(value).map_err(|e| Error::from_problems(what, vec![Problem::new(root, e.to_string())]))
 }
 
 static MODEL_TY: check::Ty = check::Ty::Obj(&check::MODEL);
