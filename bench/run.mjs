@@ -534,17 +534,21 @@ function coldStart(cfg) {
       e.enforceSync("u","leads","view"); const t2=performance.now();
       console.log(JSON.stringify({importMs:t1-t0, firstMs:t2-t0}))`,
   };
-  for (const [name, src] of Object.entries(scripts)) {
-    const walls = [], imports = [], firsts = [];
-    for (let i = 0; i < runs; i++) {
+  // Interleaved: run i starts every package once, so drift hits all alike.
+  const acc = Object.fromEntries(Object.keys(scripts).map((k) => [k, { walls: [], imports: [], firsts: [] }]));
+  spawnSync(process.execPath, ["-e", "0"]); // warm-up: the first spawn pays for cold caches
+  for (let i = 0; i < runs; i++) {
+    for (const [name, src] of Object.entries(scripts)) {
       const t0 = performance.now();
       const r = spawnSync(process.execPath, ["--input-type=module", "-e", src], { cwd: BENCH_DIR, encoding: "utf8" });
       const wall = performance.now() - t0;
       if (r.status !== 0) throw new Error(`cold start of ${name} failed: ${r.stderr}`);
       const j = JSON.parse(r.stdout.trim().split("\n").pop());
-      walls.push(wall); imports.push(j.importMs); firsts.push(j.firstMs);
+      acc[name].walls.push(wall); acc[name].imports.push(j.importMs); acc[name].firsts.push(j.firstMs);
     }
-    out.processes.push({ name, wallMs: median(walls), importMs: median(imports), firstMs: median(firsts), runs });
+  }
+  for (const [name, a] of Object.entries(acc)) {
+    out.processes.push({ name, wallMs: median(a.walls), importMs: median(a.imports), firstMs: median(a.firsts), runs });
   }
   const base = out.processes[0].wallMs;
   for (const p of out.processes) p.overNodeMs = p.wallMs - base;

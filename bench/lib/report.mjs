@@ -203,10 +203,12 @@ function renderCold(L, cold) {
   L.push("A fresh `node` process per run: the time to import the package, and to import it, build a tiny model and answer a first question " +
     "(measured inside the process), and the whole process's wall time, also less the wall time of an empty `node` process.");
   L.push("");
+  const base = cold.processes.find((x) => x.importMs === 0);
+  if (base) L.push(`An empty \`node\` process takes ${fmtMs(base.wallMs)} of wall time here (median of ${base.runs}).`, "");
   L.push("| package | import | import + first answer | process wall time | over empty node | runs |");
   L.push("|---|---|---|---|---|---|");
-  for (const p of cold.processes) {
-    L.push(`| ${p.name} | ${fmtMs(p.importMs)} | ${fmtMs(p.firstMs)} | ${fmtMs(p.wallMs)} | ${fmtMs(p.overNodeMs)} | ${p.runs} |`);
+  for (const p of cold.processes.filter((x) => x.importMs > 0)) {
+    L.push(`| ${p.name} | ${fmtMs(p.importMs)} | ${fmtMs(p.firstMs)} | ${fmtMs(p.wallMs)} | ${p.overNodeMs < 0 ? "−" + fmtMs(-p.overNodeMs) : "+" + fmtMs(p.overNodeMs)} | ${p.runs} |`);
   }
   L.push("");
   L.push("The `.wasm` alone, in this process: `new WebAssembly.Module(bytes)` (compile) and `new WebAssembly.Instance` with stub imports.");
