@@ -253,9 +253,10 @@ async function loadScenario(id, user = null) {
     renderEditorStatus();
     selectTab("model", false);
     showBanner();
-    return;
+  } else {
+    renderAll();
   }
-  renderAll();
+  document.body.dataset.scenario = sc.id;
 }
 
 // ------------------------------------------------------------------ header, tabs, banner

@@ -124,6 +124,8 @@ export function verdictOf(d) {
   return "hidden";
 }
 
+// Order of limits in a sentence: the specific ones first, "no profile allows it" last.
+const rank = (code) => (String(code).startsWith("profile-closed") ? 2 : String(code).startsWith("workspace-read-only") ? 0 : 1);
 const cap = (s) => (s ? s[0].toUpperCase() + s.slice(1) : s);
 const join = (parts) => [...new Set(parts)].join("; ");
 
@@ -136,8 +138,11 @@ export function headline(ix, uid, rec, d) {
   let text;
   if (v === "hidden") text = say(limits(d.view).length ? limits(d.view) : d.view.reasons);
   else if (v === "read-only") {
-    const why = limits(d.edit).length ? limits(d.edit) : grants(d.view);
-    text = say(why);
+    // what opens it, then what stops editing (the workspace's read-only flag reads best first)
+    const stops = limits(d.edit).sort((a, b) => rank(a) - rank(b));
+    const opens = grants(d.view);
+    if (opens.length && stops.length) text = `${say(opens)}, but ${say(stops)}`;
+    else text = say(stops.length ? stops : opens);
   } else if (v === "editable") text = say(grants(d.edit).length ? grants(d.edit) : d.edit.reasons);
   else text = say(grants(d.delete).length ? grants(d.delete) : d.delete.reasons);
   const lead = { hidden: "Hidden", "read-only": "Read-only", editable: "Editable", deletable: "Deletable" }[v];

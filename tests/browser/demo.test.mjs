@@ -1,0 +1,393 @@
+// End-to-end tests of the demo page (www/) in Debian's headless Chromium.
+//   node --test tests/browser/
+// Needs pkg/ (bash scripts/build.sh) and /usr/bin/chromium. Screenshots go to test-results/browser/.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  chooseScenario, launch, openPage, preflight, scenarioModel, scenarios, shot, startServer, viewAs,
+} from "./helpers.mjs";
+
+let server, browser, page;
+
+before(async () => {
+  preflight();
+  server = await startServer();
+  browser = await launch();
+  page = await openPage(browser, server.url);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// ----------------------------------------------------------------- helpers reading the page
+
+async function visibleRows() {
+  return page.$$eval("#viewas-table tbody tr", (trs) => trs.map((tr) => ({
+    id: tr.dataset.recordId,
+    verdict: tr.dataset.verdict,
+    badge: tr.querySelector(".badge")?.textContent.trim(),
+    why: tr.querySelector(".why")?.textContent.trim(),
+  })));
+}
+
+async function matrixLevels() {
+  return page.$$eval("#matrix td.cell", (tds) => Object.fromEntries(tds.map((td) => [
+    `${td.dataset.user}|${td.dataset.record}`, { level: td.dataset.level, changed: td.classList.contains("changed"), was: td.dataset.was ?? null },
+  ])));
+}
+
+async function openMatrix() {
+  await page.click("#tab-matrix");
+  await page.waitForSelector("#matrix td.cell");
+}
+
+// Replaces the whole editor text the way a paste would (page.fill is very slow on a large textarea).
+async function setEditorText(text) {
+  await page.$eval("#model-text", (ta, v) => {
+    ta.focus();
+    ta.value = v;
+    ta.dispatchEvent(new Event("input", { bubbles: true }));
+  }, text);
+}
+
+async function resetFilters() {
+  if (await page.isVisible("#whatif-reset")) await page.click("#whatif-reset");
+}
+
+// Which workspaces a user takes part in, read straight from the scenario JSON.
+function workspacesOf(model, uid) {
+  const u = model.users.find((x) => x.id === uid);
+  const out = new Map();
+  for (const w of model.workspaces ?? []) {
+    const entry = (w.members ?? []).find((m) => m.user === uid);
+    if (w.owner === uid || (w.moderators ?? []).includes(uid)) out.set(w.id, "manage");
+    else if (entry) out.set(w.id, entry.readOnly ? "read-only" : "member");
+    else if (u.external && u.company && u.company === w.counterparty) out.set(w.id, "member");
+  }
+  return out;
+}
+
+// ----------------------------------------------------------------- tests
+
+describe("the crm-access demo page", () => {
+  test("every built-in scenario loads, is accepted by the engine and fills every view", async () => {
+    const list = scenarios();
+    assert.equal(list.length, 5, "five built-in scenarios");
+    for (const sc of list) {
+      await chooseScenario(page, sc.id);
+      const model = scenarioModel(sc.file);
+      assert.ok(model.users.length >= 12, `${sc.id}: at least a dozen users`);
+      assert.ok(model.records.length >= 24, `${sc.id}: a few dozen records`);
+      assert.equal(await page.textContent("#scenario-title"), sc.title);
+      assert.equal(await page.isVisible("#model-banner"), false, `${sc.id}: no problem banner`);
+
+      // view as: the default user's records, each with a verdict
+      await page.click("#tab-viewas");
+      await page.check("#viewas-show-hidden");
+      const rows = await visibleRows();
+      assert.equal(rows.length, model.records.length, `${sc.id}: one row per record with hidden ones shown`);
+      for (const r of rows) assert.ok(["hidden", "read-only", "editable", "deletable"].includes(r.verdict), `${sc.id}/${r.id}: verdict ${r.verdict}`);
+      assert.ok(rows.some((r) => r.verdict !== "hidden"), `${sc.id}: the default user sees something`);
+      assert.ok(rows.some((r) => r.verdict === "hidden"), `${sc.id}: the default user does not see everything`);
+      await page.uncheck("#viewas-show-hidden");
+      await shot(page, `scenario-${sc.id}-viewas`);
+
+      // matrix: users × records, and not a uniform grid
+      await openMatrix();
+      const cells = await matrixLevels();
+      assert.equal(Object.keys(cells).length, model.users.length * model.records.length, `${sc.id}: full grid`);
+      const kinds = new Set(Object.values(cells).map((c) => c.level));
+      assert.ok(kinds.has("none") && kinds.has("full") && kinds.size >= 3, `${sc.id}: grid uses several levels (${[...kinds]})`);
+      assert.ok(!kinds.has("error"), `${sc.id}: no engine error in the grid`);
+      await shot(page, `scenario-${sc.id}-matrix`);
+
+      // people & invites
+      await page.click("#tab-people");
+      await page.waitForSelector("#visible-users li");
+      assert.ok((await page.$$("#visible-users li")).length >= 1);
+
+      // model editor: valid
+      await page.click("#tab-model");
+      assert.match(await page.textContent("#editor-status"), /^Valid/);
+      assert.equal(await page.$$eval("#problems li", (l) => l.length).catch(() => 0), 0);
+    }
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("an agency client sees only her project, and all of it read-only", async () => {
+    await chooseScenario(page, "agency-extranet");
+    const model = scenarioModel("agency-extranet.json");
+    const uid = "anne.sapins";
+    await viewAs(page, uid);
+    const ws = workspacesOf(model, uid);
+    assert.deepEqual([...ws], [["sapins-website", "read-only"]], "the scenario makes her a read-only member of one project");
+    const expected = model.records.filter((r) => r.owner === uid || (r.workspaces ?? []).some((w) => ws.has(w))).map((r) => r.id);
+    const outside = model.records.filter((r) => !expected.includes(r.id)).map((r) => r.id);
+    assert.ok(expected.length >= 8 && outside.length >= 15);
+
+    const rows = await visibleRows();
+    assert.deepEqual(rows.map((r) => r.id).sort(), [...expected].sort(), "exactly the records of her project are listed");
+    for (const id of outside) assert.equal(await page.$(`#viewas-table tr[data-record-id="${id}"]`), null, `${id} is absent`);
+    for (const r of rows) {
+      assert.equal(r.verdict, "read-only", `${r.id} is read-only`);
+      assert.equal(r.badge, "Read-only");
+    }
+    // the counts in the user card agree
+    assert.match(await page.textContent('[data-count="read-only"]'), new RegExp(`^${expected.length} `));
+    assert.match(await page.textContent('[data-count="hidden"]'), new RegExp(`^${outside.length} `));
+
+    // a field-level secret is masked: billing terms of her own company
+    const chips = await page.$$eval('#viewas-table tr[data-record-id="c-sapins"] .chip', (l) => l.map((c) => [c.dataset.field, c.dataset.access, c.textContent]));
+    const billing = chips.find((c) => c[0] === "billingTerms");
+    assert.ok(billing, "the billing terms chip exists");
+    assert.equal(billing[1], "hidden");
+    assert.ok(!billing[2].includes("30 days"), "the hidden value is not shown");
+
+    // why? in plain words
+    await page.click('#viewas-table tr[data-record-id="doc-sapins-brief"] th button');
+    await page.waitForSelector("#detail:not([hidden]) #detail-headline");
+    const headline = await page.textContent("#detail-headline");
+    assert.match(headline, /^Read-only: /);
+    assert.match(headline, /sapins-website/);
+    assert.match(headline, /read-only/);
+    assert.equal(await page.getAttribute('#detail li[data-action="edit"]', "class"), "no");
+    await shot(page, "external-client-explanation");
+    await page.keyboard.press("Escape");
+    assert.equal(await page.isVisible("#detail"), false);
+
+    // hidden records can be revealed, and they say they are hidden
+    await page.check("#viewas-show-hidden");
+    const all = await visibleRows();
+    assert.equal(all.length, model.records.length);
+    for (const id of outside) assert.equal(all.find((r) => r.id === id).verdict, "hidden", `${id} is hidden`);
+    const why = all.find((r) => r.id === "doc-orbis-logo").why;
+    assert.match(why, /outside user|none of your workspaces/i);
+    await page.uncheck("#viewas-show-hidden");
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("a law-firm client with three case files sees exactly those, one of them read-only", async () => {
+    await chooseScenario(page, "law-firm");
+    const model = scenarioModel("law-firm.json");
+    const uid = "marie.dupont";
+    await viewAs(page, uid);
+    const ws = workspacesOf(model, uid);
+    assert.equal(ws.size, 3);
+    const rows = await visibleRows();
+    const listed = new Map(rows.map((r) => [r.id, r.verdict]));
+    for (const r of model.records) {
+      const mine = (r.workspaces ?? []).filter((w) => ws.has(w));
+      if (!mine.length && r.owner !== uid) {
+        assert.ok(!listed.has(r.id), `${r.id} (outside her files) is absent`);
+        continue;
+      }
+      if (r.module === "timesheets") continue;
+      assert.ok(listed.has(r.id), `${r.id} (in ${mine}) is listed`);
+      if (mine.length && mine.every((w) => ws.get(w) === "read-only") && r.owner !== uid) {
+        assert.equal(listed.get(r.id), "read-only", `${r.id}: her access to ${mine} is read-only`);
+      }
+    }
+    assert.ok(!listed.has("d-estate-memo"), "an internal memo of her own case, kept outside the workspace, stays hidden");
+    assert.equal(listed.get("d-lease-draft"), "editable", "a full member may edit documents of the file");
+    assert.ok(![...listed.keys()].some((id) => id.startsWith("t-")), "time sheets never reach clients");
+    await shot(page, "law-firm-client");
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("breaking the model JSON shows the problem with its path and keeps the last valid state", async () => {
+    await chooseScenario(page, "agency-extranet");
+    await openMatrix();
+    const before = await matrixLevels();
+    await page.click("#tab-model");
+    const original = await page.inputValue("#model-text");
+
+    // type a typo into the second user's role: "accounts" -> "acounts"
+    const at = original.indexOf('{ "id": "hugo", "role": "accounts"');
+    assert.ok(at > 0);
+    const caret = at + '{ "id": "hugo", "role": "ac'.length;
+    await page.$eval("#model-text", (ta, pos) => { ta.focus(); ta.setSelectionRange(pos, pos); }, caret);
+    await page.keyboard.press("Delete");
+    const broken = await page.inputValue("#model-text");
+    assert.equal(broken, original.slice(0, caret) + original.slice(caret + 1));
+    await page.waitForSelector('#problems li[data-path="users[1].role"]');
+    const item = await page.textContent('#problems li[data-path="users[1].role"]');
+    assert.match(item, /acounts/);
+    const line = broken.slice(0, broken.indexOf('"acounts"')).split("\n").length;
+    assert.match(item, new RegExp(`line ${line}(?!\\d)`), "the problem names its line");
+    assert.ok((await page.$$eval("#gutter .err", (l) => l.map((d) => d.textContent))).includes(String(line)), "the gutter marks the line");
+    assert.match(await page.textContent("#editor-status"), /1 problem/);
+    assert.ok(await page.isVisible("#model-banner"));
+    assert.match(await page.textContent("#model-banner"), /last valid/);
+    await shot(page, "editor-problem");
+
+    // jumping to the problem selects it in the text
+    await page.click('#problems li[data-path="users[1].role"] button.path');
+    const selected = await page.$eval("#model-text", (t) => t.value.slice(t.selectionStart, t.selectionEnd));
+    assert.match(selected, /^"role": "acounts"/);
+
+    // the rest of the page still shows the last valid model
+    await openMatrix();
+    assert.deepEqual(await matrixLevels(), before);
+    await page.click("#tab-viewas");
+    assert.ok((await visibleRows()).length > 0);
+
+    // a syntax error is reported with its position too
+    await page.click("#tab-model");
+    await setEditorText(original.replace(/\}\s*$/, ""));
+    await page.waitForSelector('#problems li[data-path="(JSON syntax)"]');
+    assert.match(await page.textContent('#problems li[data-path="(JSON syntax)"]'), /line \d+/);
+
+    // fixing it clears everything
+    await setEditorText(original);
+    await page.waitForSelector(".all-good");
+    assert.equal(await page.isVisible("#model-banner"), false);
+    assert.match(await page.textContent("#editor-status"), /^Valid/);
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("a valid edit re-evaluates live", async () => {
+    await chooseScenario(page, "agency-extranet");
+    await page.click("#tab-model");
+    const original = await page.inputValue("#model-text");
+    const edited = original.replace('{ "user": "anne.sapins", "readOnly": true }', '{ "user": "anne.sapins" }');
+    assert.notEqual(edited, original);
+    await openMatrix();
+    const before = await matrixLevels();
+    assert.equal(before["anne.sapins|doc-sapins-brief"].level, "read");
+    await page.click("#tab-model");
+    await setEditorText(edited);
+    await page.waitForFunction(() => document.querySelector("#live-table tr[data-user='anne.sapins'] td:nth-of-type(2)")?.textContent !== "0");
+    await openMatrix();
+    const after = await matrixLevels();
+    assert.equal(after["anne.sapins|doc-sapins-brief"].level, "write", "a full member may now edit");
+    assert.equal(after["hugo|doc-sapins-brief"].level, before["hugo|doc-sapins-brief"].level, "others are untouched");
+    await page.click("#tab-model");
+    await setEditorText(original);
+    await page.waitForSelector(".all-good");
+  });
+
+  test("what-if: toggling a read-only flag highlights exactly the cells that change", async () => {
+    await chooseScenario(page, "agency-extranet");
+    await openMatrix();
+    const before = await matrixLevels();
+    assert.ok(Object.values(before).every((c) => !c.changed), "nothing highlighted before any change");
+    await page.selectOption("#whatif-user", "nora");
+    assert.equal(await page.isChecked("#whatif-readOnly"), true, "Nora is read-only in the scenario");
+    await page.uncheck("#whatif-readOnly");
+    await page.waitForSelector("#matrix td.cell.changed");
+    const after = await matrixLevels();
+    const changed = Object.entries(after).filter(([, c]) => c.changed);
+    assert.ok(changed.length >= 10, `many cells change (${changed.length})`);
+    for (const [k, c] of changed) {
+      assert.ok(k.startsWith("nora|"), `${k} belongs to Nora`);
+      assert.equal(c.was, before[k].level);
+      assert.notEqual(c.level, before[k].level);
+      assert.ok(["write", "full"].includes(c.level), `${k} gains write access (${c.level})`);
+    }
+    for (const [k, c] of Object.entries(after)) if (!c.changed) assert.equal(c.level, before[k].level, `${k} unchanged`);
+    assert.match(await page.textContent("#matrix-status"), new RegExp(`^${changed.length} cells changed`));
+    await shot(page, "whatif-read-only");
+
+    // only-changed filter narrows the grid to Nora
+    await page.check("#matrix-changed-only");
+    const rowsShown = await page.$$eval("#matrix tbody tr", (l) => l.map((tr) => tr.dataset.user));
+    assert.deepEqual(rowsShown, ["nora"]);
+    await page.uncheck("#matrix-changed-only");
+
+    await page.click("#whatif-reset");
+    await page.waitForFunction(() => !document.querySelector("#matrix td.cell.changed"));
+    assert.deepEqual(await matrixLevels(), before);
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("what-if: limited CRM access takes companies away from a rep", async () => {
+    await chooseScenario(page, "sales-team");
+    await openMatrix();
+    const before = await matrixLevels();
+    assert.notEqual(before["ugo|c-alpine"].level, "none", "Ugo sees Alpine through the public default");
+    await page.selectOption("#whatif-user", "ugo");
+    await page.check("#whatif-limitedCrm");
+    await page.waitForSelector('#matrix td.cell.changed[data-user="ugo"]');
+    const after = await matrixLevels();
+    assert.equal(after["ugo|c-alpine"].level, "none");
+    assert.ok(after["ugo|c-alpine"].changed);
+    assert.notEqual(after["ugo|c-harbor"].level, "none", "he still manages Harbor");
+    assert.equal(after["ugo|task-forecast"].level, before["ugo|task-forecast"].level, "tasks are outside limited access");
+    await shot(page, "whatif-limited-crm");
+    await resetFilters();
+  });
+
+  test("what-if: an invalid change (external admin) is explained, not applied", async () => {
+    await chooseScenario(page, "agency-extranet");
+    await openMatrix();
+    const before = await matrixLevels();
+    await page.selectOption("#whatif-user", "it");
+    await page.check("#whatif-external");
+    await page.waitForSelector("#whatif-problems");
+    const text = await page.textContent("#whatif-problems");
+    assert.match(text, /users\[7\]/, "the problem names the user's path");
+    assert.match(text, /\(it\)/, "and the user");
+    assert.deepEqual(await matrixLevels(), before, "the grid keeps the last valid state");
+    await shot(page, "whatif-invalid");
+    await page.uncheck("#whatif-external");
+    await page.waitForFunction(() => !document.querySelector("#whatif-problems"));
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("what-if: adding a sharing rule opens records to the receiving role", async () => {
+    await chooseScenario(page, "enterprise-hierarchy");
+    await openMatrix();
+    const before = await matrixLevels();
+    assert.equal(before["victor|o-walmart"].level, "none");
+    await page.selectOption("#rule-module", "opportunities");
+    await page.selectOption("#rule-from", JSON.stringify({ role: "rep-us" }));
+    await page.selectOption("#rule-to", JSON.stringify({ roleAndSubordinates: "support-lead" }));
+    await page.selectOption("#rule-access", "read");
+    await page.click("#rule-add");
+    await page.waitForSelector('#matrix td.cell.changed[data-user="victor"]');
+    const after = await matrixLevels();
+    assert.equal(after["victor|o-walmart"].level, "read");
+    assert.equal(after["ursula|o-walmart"].level, "read");
+    assert.equal(after["victor|o-renault-vans"].level, before["victor|o-renault-vans"].level, "a French deal is not covered");
+    for (const [k, c] of Object.entries(after)) if (c.changed) assert.ok(/\|o-(walmart)$/.test(k), `${k} is a US rep's opportunity`);
+    await page.click("#tab-viewas");
+    await viewAs(page, "victor");
+    await page.click('#viewas-table tr[data-record-id="o-walmart"] th button');
+    assert.match(await page.textContent("#detail-headline"), /sharing rule “what-if-\d+”/);
+    await page.keyboard.press("Escape");
+    await openMatrix();
+    await resetFilters();
+    assert.deepEqual(page.errors, []);
+  });
+
+  test("people picker: an outsider only meets fellow workspace members", async () => {
+    await chooseScenario(page, "extranet-groups");
+    const model = scenarioModel("extranet-groups.json");
+    const uid = "yuri.supplier";
+    await viewAs(page, uid);
+    await page.click("#tab-people");
+    await page.waitForSelector("#visible-users li");
+    const seen = await page.$$eval("#visible-users li", (l) => l.map((li) => li.dataset.user));
+    const mine = workspacesOf(model, uid);
+    const fellows = new Set([uid]);
+    for (const u of model.users) {
+      if (u.active === false) continue;
+      const theirs = workspacesOf(model, u.id);
+      if ([...mine.keys()].some((w) => theirs.has(w))) fellows.add(u.id);
+    }
+    assert.deepEqual(seen.sort(), [...fellows].sort());
+    assert.ok(!seen.includes("olga"), "the manager of another group stays out of sight");
+    const invite = await page.$$eval("#workspace-table tbody tr", (l) => Object.fromEntries(l.map((tr) => [tr.dataset.workspace, tr.querySelector("td:last-child").textContent])));
+    assert.equal(invite["supplier-portal"], "No", "a counterparty contact may not invite");
+    await shot(page, "people-outsider");
+
+    await viewAs(page, "nick");
+    await page.click("#tab-people");
+    const nickInvite = await page.$$eval("#workspace-table tbody tr", (l) => Object.fromEntries(l.map((tr) => [tr.dataset.workspace, tr.querySelector("td:last-child").textContent])));
+    assert.equal(nickInvite["partner-network"], "Yes", "members may invite to a members-policy group");
+    assert.equal(nickInvite["product-launch"], "No", "only the owner invites to product-launch");
+    assert.deepEqual(page.errors, []);
+  });
+});
