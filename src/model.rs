@@ -120,7 +120,7 @@ pub struct ModulePermissions {
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub delete: bool,
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "{ [field: string]: FieldLevel }"))]
     pub fields: BTreeMap<String, FieldLevel>,
 }
 
@@ -137,7 +137,7 @@ pub struct Profile {
     pub edit_all: bool,
     /// Modules this profile opens; a module not listed is closed.
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "{ [module: string]: ModulePermissions }"))]
     pub modules: BTreeMap<String, ModulePermissions>,
 }
 
@@ -294,7 +294,7 @@ pub struct SharingRule {
     pub access: RuleAccess,
     /// Access to child records (modules whose parent is `module`).
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "{ [childModule: string]: RuleAccess }"))]
     pub related: BTreeMap<String, RuleAccess>,
 }
 
@@ -352,6 +352,6 @@ pub struct CrmRecord {
     #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub record_type: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "wasm", tsify(optional, type = "Record<string, unknown>"))]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "{ [field: string]: unknown }"))]
     pub fields: serde_json::Map<String, serde_json::Value>,
 }

@@ -1,0 +1,34 @@
+// `npm pack` of pkg/ must give a tarball that installs into a fresh folder and
+// works there with require() and with import, with nothing else around it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { root } from "./load.mjs";
+
+test("the packed tarball installs and runs in a fresh folder", () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "crm-access-pack-"));
+  const npm = (args, cwd) => execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const packed = JSON.parse(npm(["pack", path.join(root, "pkg"), "--json", "--pack-destination", work], work));
+  const files = packed[0].files.map((f) => f.path).sort();
+  for (const f of ["package.json", "index.js", "index.d.ts", "crm_access.js", "crm_access_bg.wasm", "node/crm_access.js", "node/index.mjs"]) {
+    assert.ok(files.includes(f), `${f} is in the tarball: ${files}`);
+  }
+  const app = path.join(work, "app");
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "app", private: true }));
+  npm(["install", "--offline", "--no-audit", "--no-fund", path.join(work, packed[0].filename)], app);
+  const model = JSON.stringify({
+    modules: [{ name: "deals" }],
+    profiles: [{ id: "p", modules: { deals: { view: true } } }],
+    users: [{ id: "u", profiles: ["p"] }],
+    records: [{ id: "d", module: "deals", owner: "u" }],
+  });
+  fs.writeFileSync(path.join(app, "use.cjs"), `const { Engine } = require("crm-access"); console.log(new Engine(${model}).can("u", "view", "d"));`);
+  fs.writeFileSync(path.join(app, "use.mjs"), `import { Engine } from "crm-access"; console.log(new Engine(${model}).can("u", "view", "d"));`);
+  assert.equal(execFileSync(process.execPath, ["use.cjs"], { cwd: app, encoding: "utf8" }).trim(), "true");
+  assert.equal(execFileSync(process.execPath, ["use.mjs"], { cwd: app, encoding: "utf8" }).trim(), "true");
+  fs.rmSync(work, { recursive: true, force: true });
+});

@@ -1,0 +1,44 @@
+// Type-checked (never run) by `tsc -p tests/types`: the declarations generated
+// from the Rust types must accept correct use and reject wrong use.
+import { Engine, type Model, type CrmRecord, type Decision, type FieldAccessMap, type CrmAccessError, type Access } from "crm-access";
+
+const model: Model = {
+  modules: [{ name: "companies", defaultSharing: "publicRead" }, { name: "deals", parent: "companies", fields: ["amount"] }],
+  roles: [{ id: "boss", profiles: ["sales"] }, { id: "rep", parent: "boss" }],
+  profiles: [{ id: "sales", modules: { deals: { view: true, edit: true, fields: { amount: "readOnly" } } } }],
+  groups: [{ id: "g", members: [{ user: "ann" }, { roleAndSubordinates: "boss" }] }],
+  users: [{ id: "ann", role: "boss" }, { id: "ext", external: true, company: null, recordTypes: ["meeting"] }],
+  workspaces: [{ id: "w", owner: "ann", members: [{ user: "ext", readOnly: true }], externalVisibility: "participating" }],
+  sharingRules: [{ id: "r", module: "companies", from: { role: "rep" }, to: { group: "g" }, access: "read", related: { deals: "readWrite" } }],
+  limitedAccess: null,
+  records: [{ id: "c1", module: "companies", owner: "ann" }],
+};
+
+const engine = new Engine(model);
+const record: CrmRecord = { module: "deals", owner: "ann", fields: { amount: 3 } };
+const decision: Decision = engine.decide("ann", "edit", record);
+const level: Access = decision.access;
+const ok: boolean = engine.can("ann", "view", "c1") && decision.readOnly;
+const kept: CrmRecord[] = engine.filter("ann", [record], "delete");
+const fields: FieldAccessMap = engine.fieldAccess("ann", "deals");
+const visible: string[] = engine.visibleUsers("ann");
+engine.putRecords([{ id: "d1", module: "deals", parent: "c1" }]);
+engine.removeRecords(["d1"]);
+const canInvite: boolean = engine.canInvite("ann", "w") && engine.canCreateWorkspace("ann") && engine.canGrantAccess("ann");
+const reasons: string[] = decision.reasons;
+try { new Engine("{}"); } catch (e) { const problems = (e as CrmAccessError).problems; problems.map((p) => p.path + p.message); }
+engine.free();
+void [level, ok, kept, fields, visible, canInvite, reasons];
+
+// Wrong use must not type-check:
+// @ts-expect-error: unknown action
+engine.decide("ann", "steal", "c1");
+// @ts-expect-error: unknown key on a module (a typo)
+const typo: Model = { modules: [{ name: "m", defaultSharng: "private" }], users: [] };
+// @ts-expect-error: bad enum value
+const badEnum: Model = { modules: [{ name: "m", defaultSharing: "open" }], users: [] };
+// @ts-expect-error: users are required
+const noUsers: Model = { modules: [{ name: "m" }] };
+// @ts-expect-error: a group member takes one of four keys
+const badMember: Model = { modules: [], users: [], groups: [{ id: "g", members: [{ person: "ann" }] }] };
+void [typo, badEnum, noUsers, badMember];
