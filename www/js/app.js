@@ -589,9 +589,16 @@ function renderDetail() {
     r.auditors?.length ? fact("Auditors", r.auditors.map(displayName).join(", ")) : null,
   ];
   const ACTION_WORD = { view: "See it", edit: "Edit it", delete: "Delete it" };
+  const recordEditable = d.edit.allowed;
+  const fieldWord = (a) => {
+    if (a === "hidden") return "hidden";
+    if (a === "readOnly") return "read-only";
+    if (a === "editable") return recordEditable ? "editable" : why.verdict === "hidden" ? "editable (record hidden)" : "read-only (record is)";
+    return a;
+  };
   const fieldRows = Object.keys(fa ?? {}).map((k) => h("tr", {},
     h("th", { scope: "row" }, k),
-    h("td", {}, { hidden: "hidden", readOnly: "read-only", editable: "editable" }[fa[k]] ?? fa[k]),
+    h("td", {}, fieldWord(fa[k])),
     h("td", {}, k in seen ? formatValue(seen[k]) : h("span", { class: "muted" }, "—"))));
   clear(box,
     h("div", { class: "detail-head" },
@@ -671,11 +678,14 @@ function renderMatrix() {
     grid = h("div", { class: "matrix-scroll", role: "region", "aria-label": "Access matrix, users by records", tabindex: "0" },
       h("table", { class: "matrix", id: "matrix" },
         h("caption", { class: "sr-only" }, "Access level of each user (rows) to each record (columns)"),
-        h("thead", {}, h("tr", {},
-          h("th", { class: "corner", scope: "col" }, h("span", {}, "User"), h("span", { class: "muted" }, `${records.length} records →`)),
-          records.map((r) => h("th", { scope: "col", class: "rec-head", title: `${recordTitle(r)} (${r.module}, ${r.id})`, "data-record": r.id },
-            h("div", {}, h("span", {}, recordTitle(r)), h("small", {}, r.module)))),
-          h("th", { scope: "col", class: "sum-head" }, "Sees"))),
+        h("thead", {},
+          h("tr", { class: "module-row" },
+            h("th", { class: "corner", rowspan: "2", scope: "col" }, h("span", {}, "User"), h("span", { class: "muted small" }, `${users.length} people × ${records.length} records`)),
+            moduleRuns(records).map(([m, n], i) => h("th", { scope: "colgroup", colspan: String(n), class: `module-head m${i % 2}` }, h("span", {}, m))),
+            h("th", { rowspan: "2", scope: "col", class: "sum-head" }, "Sees")),
+          h("tr", {},
+            records.map((r) => h("th", { scope: "col", class: "rec-head", title: `${recordTitle(r)} (${r.module}, ${r.id})`, "data-record": r.id },
+              h("div", {}, recordTitle(r)))))),
         h("tbody", {}, users.map((u) => {
           let sees = 0;
           const cells = records.map((r) => {
@@ -686,11 +696,11 @@ function renderMatrix() {
             const label = `${displayName(u.id)}, ${recordTitle(r)}: ${LEVEL_LABEL[l] ?? l}${ch ? ` (was ${LEVEL_LABEL[was] ?? was})` : ""}`;
             return h("td", {
               class: `cell lv-${l}${ch ? " changed" : ""}`, "data-user": u.id, "data-record": r.id, "data-level": l,
-              "data-was": ch ? was : null, title: label,
+              "data-was": ch ? was : null, title: label, tabindex: "-1", role: "gridcell",
               onclick: (e) => { state.user = u.id; renderUserSelect(); openDetail(u.id, r.id, e.currentTarget); },
             }, h("span", { "aria-hidden": "true" }, LEVEL_SHORT[l] ?? "?"), h("span", { class: "sr-only" }, label));
           });
-          const usr = baseUser(u.id);
+          const usr = env.ix.users.get(u.id);
           return h("tr", { "data-user": u.id, class: u.id === state.user ? "current" : null },
             h("th", { scope: "row", class: "user-head" },
               h("button", { class: "linklike", title: `View as ${displayName(u.id)}`, onclick: () => { state.user = u.id; state.whatIfUser = u.id; selectTab("viewas", false); renderAll(); } }, displayName(u.id)),
@@ -707,6 +717,46 @@ function renderMatrix() {
   clear(panel, h("div", { class: "matrix-layout" },
     h("div", { class: "matrix-main" }, toolbar, h("p", { class: "muted small", id: "matrix-status", role: "status" }, status), grid),
     whatIfPanel(env)));
+  gridKeys($("matrix"));
+}
+
+function moduleRuns(records) {
+  const runs = [];
+  for (const r of records) {
+    if (runs.length && runs[runs.length - 1][0] === r.module) runs[runs.length - 1][1]++;
+    else runs.push([r.module, 1]);
+  }
+  return runs;
+}
+
+// Arrow keys move between cells (one tab stop for the whole grid); Enter explains the cell.
+function gridKeys(table) {
+  if (!table) return;
+  table.setAttribute("role", "grid");
+  const rows = [...table.querySelectorAll("tbody tr")].map((tr) => [...tr.querySelectorAll("td.cell")]);
+  if (!rows.length || !rows[0].length) return;
+  rows[0][0].tabIndex = 0;
+  table.addEventListener("keydown", (e) => {
+    const td = e.target.closest?.("td.cell");
+    if (!td) return;
+    const y = rows.findIndex((r) => r.includes(td));
+    const x = rows[y].indexOf(td);
+    const moves = { ArrowRight: [1, 0], ArrowLeft: [-1, 0], ArrowDown: [0, 1], ArrowUp: [0, -1], Home: [-x, 0], End: [rows[y].length, 0] };
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      td.click();
+      return;
+    }
+    const m = moves[e.key];
+    if (!m) return;
+    e.preventDefault();
+    const ny = Math.min(rows.length - 1, Math.max(0, y + m[1]));
+    const nx = Math.min(rows[ny].length - 1, Math.max(0, x + m[0]));
+    const next = rows[ny][nx];
+    td.tabIndex = -1;
+    next.tabIndex = 0;
+    next.focus();
+  });
 }
 
 function legend() {

@@ -75,7 +75,7 @@ export function sentence(ix, uid, rec, code) {
     case "sharing-rule": {
       const r = ix.rules.get(detail);
       if (!r) return `sharing rule ${ws(detail)} applies`;
-      return `the sharing rule ${ws(detail)} gives ${principalText(r.to)} ${r.access === "read" ? "read" : "read and edit"} access to ${r.module} owned by ${principalText(r.from)}`;
+      return `the sharing rule ${ws(detail)} shares ${r.module} owned by ${principalText(r.from)} with ${principalText(r.to)}, which includes you`;
     }
     case "related-sharing": {
       const r = ix.rules.get(detail);
@@ -83,7 +83,7 @@ export function sentence(ix, uid, rec, code) {
       const level = r?.related?.[mod];
       const parentText = parent ? `its parent “${recordTitle(parent)}”` : "its parent record";
       if (!r) return `the related sharing of rule ${ws(detail)} covers ${parentText}`;
-      return `${parentText} is shared with you by the rule ${ws(detail)}, which also gives ${level === "read" ? "read" : "read and edit"} access to its ${mod}`;
+      return `the sharing rule ${ws(detail)} shares ${parentText} with you, and its ${mod} come along (${level === "read" ? "read" : "read and edit"})`;
     }
     case "view-all": return "one of your profiles may view every record";
     case "edit-all": return "one of your profiles may edit every record";
