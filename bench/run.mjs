@@ -236,6 +236,7 @@ function workloadDecisions(cfg, org, model, allRecords, crm, peers, refName) {
   const userSet = new Set();
   while (userSet.size < Math.min(nUsers, org.userIds.length)) userSet.add(rng.int(org.userIds.length));
   const users = [...userSet];
+  const ownersOf = new Map();
   const pu = new Array(K); // user index per pair
   const pr = new Array(K); // record per pair
   for (let i = 0; i < K; i++) {
@@ -243,7 +244,8 @@ function workloadDecisions(cfg, org, model, allRecords, crm, peers, refName) {
     pu[i] = u;
     let rec = null;
     if (rng() < 0.5) {
-      const owners = [...allowedOwners(org, u)];
+      if (!ownersOf.has(u)) ownersOf.set(u, [...allowedOwners(org, u)]);
+      const owners = ownersOf.get(u);
       for (let t = 0; t < 10 && !rec; t++) {
         const list = byOwner.get(owners[rng.int(owners.length)]);
         if (list) rec = list[rng.int(list.length)];
