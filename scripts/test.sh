@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test of crm-access, installing what is missing first:
+#   1. native Rust tests (cargo test: unit, spec, differential, invariants, doc)
+#   2. the wasm package in Node (API across the boundary, hostile input, memory, npm pack)
+#   3. the TypeScript declarations (tsc --noEmit)
+#   4. the examples, the benchmark harness in smoke mode
+#   5. the demo in headless Chromium (playwright-core)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+step() { printf '\n\033[1;36m== %s ==\033[0m\n' "$*"; }
+
+step "native: cargo test"
+cargo test --quiet
+
+step "build the package (pkg/)"
+bash scripts/build.sh
+
+step "examples"
+npm --prefix examples install --offline --no-audit --no-fund --no-package-lock --silent
+node examples/run-all.mjs > /dev/null && echo "examples ran"
+
+step "TypeScript declarations"
+tsc -p tests/types && echo "types check"
+
+step "bench harness dependencies"
+if [ ! -d bench/node_modules/@cedar-policy ] || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then
+  npm --prefix bench ci --no-audit --no-fund --silent
+fi
+
+step "Node: the wasm package, the bench smoke run, the demo in Chromium"
+node --test --test-concurrency=1 tests/node/ tests/bench-smoke.test.mjs tests/browser/
