@@ -164,6 +164,7 @@ async function main() {
 
   results.targets = crm ? evaluateTargets(results) : [];
   results.meta.seconds = (Date.now() - started) / 1000;
+  results.meta.machine.loadAtEnd = os.loadavg()[0];
   if (outDir) fs.mkdirSync(outDir, { recursive: true });
   writeReport(results, { mdPath, svgPath, repoDir: REPO_DIR });
   for (const t of results.targets) log(`${t.pass === true ? "PASS" : t.pass === false ? "FAIL" : "N/A "} ${t.name}: ${t.detail}`);
@@ -179,6 +180,7 @@ function machineInfo() {
     node: process.version,
     v8: process.versions.v8,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAtStart: os.loadavg()[0],
   };
 }
 

@@ -60,9 +60,9 @@ function renderMarkdown(results, svgRel) {
   L.push("## Machine");
   L.push("");
   const m = meta.machine;
-  L.push("| CPU | cores | memory | Node | V8 | OS |");
-  L.push("|---|---|---|---|---|---|");
-  L.push(`| ${m.cpu} | ${m.cores} | ${m.memoryGiB} GiB | ${m.node} | ${m.v8} | ${m.os} |`);
+  L.push("| CPU | cores | memory | Node | V8 | OS | load average (1 min) at start / end |");
+  L.push("|---|---|---|---|---|---|---|");
+  L.push(`| ${m.cpu} | ${m.cores} | ${m.memoryGiB} GiB | ${m.node} | ${m.v8} | ${m.os} | ${m.loadAtStart.toFixed(2)} / ${m.loadAtEnd.toFixed(2)} |`);
   L.push("");
   L.push("## Engines");
   L.push("");
