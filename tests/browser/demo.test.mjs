@@ -330,6 +330,7 @@ describe("the crm-access demo page", () => {
     assert.match(text, /users\[7\]/, "the problem names the user's path");
     assert.match(text, /\(it\)/, "and the user");
     assert.deepEqual(await matrixLevels(), before, "the grid keeps the last valid state");
+    assert.match(await page.textContent("#matrix-status"), /invalid/);
     await shot(page, "whatif-invalid");
     await page.uncheck("#whatif-external");
     await page.waitForFunction(() => !document.querySelector("#whatif-problems"));

@@ -593,7 +593,7 @@ function renderDetail() {
   const fieldWord = (a) => {
     if (a === "hidden") return "hidden";
     if (a === "readOnly") return "read-only";
-    if (a === "editable") return recordEditable ? "editable" : why.verdict === "hidden" ? "editable (record hidden)" : "read-only (record is)";
+    if (a === "editable") return recordEditable ? "editable" : why.verdict === "hidden" ? "editable (record hidden)" : "read-only, like the record";
     return a;
   };
   const fieldRows = Object.keys(fa ?? {}).map((k) => h("tr", {},
@@ -702,18 +702,20 @@ function renderMatrix() {
           });
           const usr = env.ix.users.get(u.id);
           return h("tr", { "data-user": u.id, class: u.id === state.user ? "current" : null },
-            h("th", { scope: "row", class: "user-head" },
+            h("th", { scope: "row", class: "user-head", title: userTags(usr).join(", ") },
               h("button", { class: "linklike", title: `View as ${displayName(u.id)}`, onclick: () => { state.user = u.id; state.whatIfUser = u.id; selectTab("viewas", false); renderAll(); } }, displayName(u.id)),
-              h("span", { class: "tags" }, userTags(usr).filter((t) => t !== "internal").slice(0, 2).map((t) => h("span", { class: `tag tag-${t.replace(/\s+/g, "-")}` }, t)))),
+              h("span", { class: "tags" }, userTags(usr).filter((t) => t !== "internal").slice(0, 1).map((t) => h("span", { class: `tag tag-${t.replace(/\s+/g, "-")}` }, t)))),
             cells,
             h("td", { class: "sum" }, `${sees}/${records.length}`));
         })),
       ));
   }
 
-  const status = !base
-    ? "No what-if change yet: the grid shows the model as it is."
-    : `${changed} cell${changed === 1 ? "" : "s"} changed: ${up} gain access, ${down} lose access.`;
+  const status = state.whatIfProblems.length
+    ? "The last what-if change makes the setup invalid (see the panel): the grid shows the last valid state."
+    : !base
+      ? "No what-if change yet: the grid shows the model as it is."
+      : `${changed} cell${changed === 1 ? "" : "s"} changed: ${up} gain access, ${down} lose access.`;
   clear(panel, h("div", { class: "matrix-layout" },
     h("div", { class: "matrix-main" }, toolbar, h("p", { class: "muted small", id: "matrix-status", role: "status" }, status), grid),
     whatIfPanel(env)));
@@ -842,8 +844,8 @@ function whatIfPanel(env) {
       FLAGS.map(([flag, label, hint]) => h("label", { class: "check block" },
         h("input", { type: "checkbox", id: `whatif-${flag}`, checked: effective(flag), onchange: (e) => toggle(flag, e.target.checked) }),
         h("span", {}, " ", label, flag in over ? h("em", { class: "changed-note" }, " (what-if)") : null, h("small", { class: "muted block" }, hint))))),
-    h("fieldset", {}, h("legend", {}, "Add a sharing rule"), ruleForm),
     problems,
+    h("fieldset", {}, h("legend", {}, "Add a sharing rule"), ruleForm),
     changes.length
       ? h("div", { class: "whatif-list" }, h("h3", {}, "Active changes"),
           h("ul", {}, changes.map((c) => h("li", {}, h("span", {}, c.text), " ",

@@ -2,10 +2,9 @@
 import { displayName, ownerName, participation, principalText, recordTitle, subRoleChain } from "./model.js";
 
 const SHARING_WORDS = {
-  private: "private",
-  publicRead: "everyone in the company may read them",
-  publicReadWrite: "everyone in the company may read and edit them",
-  publicReadWriteDelete: "everyone in the company may read, edit and delete them",
+  publicRead: "read",
+  publicReadWrite: "read and edit",
+  publicReadWriteDelete: "read, edit and delete",
 };
 const VERBS = { view: "open", edit: "edit", delete: "delete", create: "create" };
 
@@ -70,7 +69,8 @@ export function sentence(ix, uid, rec, code) {
       return `${ws(detail)} only shows outsiders the items they are involved in, and you are not involved in this one`;
     case "default-sharing": {
       const m = ix.modules.get(mod);
-      return `the company-wide default for ${mod} is that ${SHARING_WORDS[m?.defaultSharing] ?? m?.defaultSharing ?? "private"}`;
+      const words = SHARING_WORDS[m?.defaultSharing];
+      return words ? `everyone in the company may ${words} ${mod} (company-wide default)` : `the company-wide default for ${mod} applies`;
     }
     case "sharing-rule": {
       const r = ix.rules.get(detail);
@@ -87,7 +87,7 @@ export function sentence(ix, uid, rec, code) {
     }
     case "view-all": return "one of your profiles may view every record";
     case "edit-all": return "one of your profiles may edit every record";
-    case "no-record-security": return `${mod} has no record-level security: anyone whose profile opens it may use every entry`;
+    case "no-record-security": return `${mod} has no record-level security, so your profile alone decides`;
     case "limited-crm-managed":
       if (rec?.module === ix.model.limitedAccess?.companyModule) return "you have limited CRM access and manage this company";
       if (companyName) return `you have limited CRM access and manage ${companyName}, which it belongs to`;
@@ -104,7 +104,7 @@ export function sentence(ix, uid, rec, code) {
     case "read-only-user": return "your account is read-only: you may look but not change anything";
     case "record-type-hidden": return `records of type “${rec?.type}” are not available to you`;
     case "profile-closed": return `none of your profiles lets you ${VERBS[detail] ?? detail} ${mod}`;
-    case "no-grant": return "nothing gives you access: you don't own it, it isn't in your hierarchy, a workspace of yours, a sharing rule or a public default";
+    case "no-grant": return "nothing opens it to you: it isn't yours or owned below you, and no workspace, sharing rule or public default covers it";
     case "external-outside-workspaces": return "you are an outside user and it is in none of your workspaces";
     default: return `engine reason “${code}”`;
   }
