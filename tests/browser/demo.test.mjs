@@ -363,6 +363,50 @@ describe("the crm-access demo page", () => {
     assert.deepEqual(page.errors, []);
   });
 
+  test("every form control has an accessible name", async () => {
+    await chooseScenario(page, "law-firm");
+    for (const tab of ["viewas", "matrix", "people", "model"]) {
+      await page.click(`#tab-${tab}`);
+      const unnamed = await page.$$eval("main input, main select, main textarea, main button, header select", (els) => els
+        .filter((el) => el.offsetParent !== null)
+        .filter((el) => !((el.labels && el.labels.length) || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby") || el.textContent.trim()))
+        .map((el) => el.outerHTML.slice(0, 80)));
+      assert.deepEqual(unnamed, [], `unnamed controls on the ${tab} tab`);
+    }
+    const tabs = await page.$$eval('[role="tab"]', (l) => l.map((t) => [t.id, t.getAttribute("aria-selected"), document.getElementById(t.getAttribute("aria-controls"))?.hidden]));
+    assert.deepEqual(tabs.filter(([, sel]) => sel === "true").map(([id]) => id), ["tab-model"]);
+    for (const [, sel, hidden] of tabs) assert.equal(hidden, sel !== "true", "only the selected tab's panel is shown");
+  });
+
+  test("a shared link reopens the same setup, person and view", async () => {
+    const p2 = await openPage(browser, `${server.url}#scenario=sales-team&user=tara&tab=matrix`);
+    try {
+      assert.equal(await p2.inputValue("#scenario-select"), "sales-team");
+      assert.equal(await p2.inputValue("#user-select"), "tara");
+      assert.equal(await p2.getAttribute("#tab-matrix", "aria-selected"), "true");
+      await p2.waitForSelector('#matrix tr.current[data-user="tara"]');
+      assert.deepEqual(p2.errors, []);
+    } finally {
+      await p2.close();
+    }
+  });
+
+  test("without the built package the page says what to do instead of breaking", async () => {
+    const p2 = await browser.newPage();
+    try {
+      await p2.route("**/pkg/index.js", (route) => route.fulfill({ status: 404, body: "not found" }));
+      await p2.goto(server.url);
+      await p2.waitForSelector('body[data-ready="error"]');
+      const msg = await p2.textContent("#panel-viewas [role=alert]");
+      assert.match(msg, /could not be loaded/);
+      assert.match(msg, /scripts\/demo\.sh/);
+      assert.match(await p2.textContent("#engine-status"), /unavailable/);
+      await shot(p2, "engine-missing");
+    } finally {
+      await p2.close();
+    }
+  });
+
   test("people picker: an outsider only meets fellow workspace members", async () => {
     await chooseScenario(page, "extranet-groups");
     const model = scenarioModel("extranet-groups.json");

@@ -127,11 +127,13 @@ function recompute() {
   } else {
     const res = build(applyWhatIf(state.baseModel));
     if (res.ok) {
+      res.env.base = state.baseline;
       state.current = res.env;
       state.whatIfProblems = [];
     } else {
       state.whatIfProblems = res.problems;
-      if (!state.current) state.current = state.baseline;
+      // keep the last valid what-if state, unless it was built on an older model
+      if (!state.current || (state.current !== state.baseline && state.current.base !== state.baseline)) state.current = state.baseline;
     }
   }
   if (old && old !== state.current) release(old);
@@ -206,7 +208,7 @@ async function boot() {
   const params = new URLSearchParams(location.hash.slice(1));
   const wanted = state.scenarios.find((s) => s.id === params.get("scenario")) ?? state.scenarios[0];
   await loadScenario(wanted.id, params.get("user"));
-  if (params.get("tab")) selectTab(params.get("tab"), false);
+  if (params.get("tab")) selectTab(params.get("tab"));
   document.body.dataset.ready = "true";
 }
 
