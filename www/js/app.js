@@ -199,7 +199,7 @@ async function boot() {
     fatal("The built-in scenarios could not be loaded.", String(err?.message ?? err));
     return;
   }
-  $("engine-status").textContent = "Engine ready";
+  $("engine-status").textContent = "Engine ready, running in your browser";
   $("engine-status").classList.add("ok");
   setupTabs();
   setupHeader();
@@ -457,9 +457,15 @@ function renderViewAs() {
     body = h("div", { class: "empty" }, h("h3", {}, "This model has no records yet"), h("p", {}, "Add records in the model editor to see verdicts."));
   } else if (!shown.length) {
     const allHidden = counts.hidden === rows.length;
+    const inactive = u.active === false;
     body = h("div", { class: "empty", id: "viewas-empty" },
       h("h3", {}, allHidden ? `${displayName(u.id)} cannot see any record` : "No record matches these filters"),
-      h("p", {}, allHidden ? "Tick “Show records hidden” to find out why." : "Change the module or the search text."));
+      h("p", {}, allHidden
+        ? inactive ? "The account is deactivated, so nothing is open to it." : "Nothing in this setup is open to this person."
+        : "Change the module or the search text."),
+      allHidden && !f.showHidden
+        ? h("button", { class: "btn btn-secondary", onclick: () => { f.showHidden = true; renderViewAs(); } }, "Show the hidden records and why")
+        : null);
   } else {
     const fieldCache = new Map();
     body = h("table", { class: "records", id: "viewas-table" },
