@@ -790,6 +790,10 @@ function whatIfPanel(env) {
   const over = state.whatIf.users[uid] ?? {};
   const effective = (flag) => (flag in over ? !!over[flag] : !!bu?.[flag]);
 
+  if (!bu) {
+    return h("aside", { class: "whatif card", "aria-labelledby": "whatif-title" },
+      h("h2", { id: "whatif-title" }, "What if…"), h("p", { class: "muted small" }, "Add users to the model to try changes."));
+  }
   const toggle = (flag, on) => {
     const o = { ...(state.whatIf.users[uid] ?? {}) };
     if (!!bu[flag] === on) delete o[flag]; else o[flag] = on;
@@ -877,7 +881,7 @@ function renderPeople() {
   const ix = env.ix;
   const u = ix.users.get(state.user);
   if (!u) {
-    clear(panel, h("div", { class: "empty" }, "Pick a user first."));
+    clear(panel, h("div", { class: "empty" }, h("h2", {}, "No users in this model"), h("p", {}, "Add a user in the model editor to see who they can find and invite.")));
     return;
   }
   const visible = safe(() => env.engine.visibleUsers(u.id), []);
