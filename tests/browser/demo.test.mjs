@@ -157,6 +157,14 @@ describe("the crm-access demo page", () => {
     await page.keyboard.press("Escape");
     assert.equal(await page.isVisible("#detail"), false);
 
+    // the summary chips filter by verdict
+    await page.click('[data-count="hidden"]');
+    const onlyHidden = await visibleRows();
+    assert.deepEqual(onlyHidden.map((r) => r.id).sort(), [...outside].sort());
+    assert.equal(await page.getAttribute('[data-count="hidden"]', "aria-pressed"), "true");
+    await page.click('[data-count="hidden"]');
+    assert.equal((await visibleRows()).length, expected.length);
+
     // hidden records can be revealed, and they say they are hidden
     await page.check("#viewas-show-hidden");
     const all = await visibleRows();
@@ -273,6 +281,11 @@ describe("the crm-access demo page", () => {
     await openMatrix();
     const before = await matrixLevels();
     assert.ok(Object.values(before).every((c) => !c.changed), "nothing highlighted before any change");
+    await page.selectOption("#matrix-order", "reach");
+    const order = await page.$$eval("#matrix tbody tr", (l) => l.map((tr) => tr.dataset.user));
+    assert.equal(order[0], "it", "the administrator reaches the most");
+    assert.equal(order.length, 14);
+    await page.selectOption("#matrix-order", "model");
     await page.selectOption("#whatif-user", "nora");
     assert.equal(await page.isChecked("#whatif-readOnly"), true, "Nora is read-only in the scenario");
     await page.uncheck("#whatif-readOnly");

@@ -25,8 +25,8 @@ const state = {
   current: null, // the same with the what-if changes applied (=== baseline when there are none)
   user: null,
   tab: "viewas",
-  viewFilter: { module: "all", search: "", showHidden: false },
-  matrixFilter: { module: "all", type: "all", changedOnly: false },
+  viewFilter: { module: "all", search: "", showHidden: false, verdict: null },
+  matrixFilter: { module: "all", type: "all", changedOnly: false, order: "model" },
   whatIfUser: null,
   selected: null,
   ruleSeq: 1,
@@ -246,8 +246,8 @@ async function loadScenario(id, user = null) {
   state.baseModel = null;
   state.user = user ?? sc.viewAs ?? null;
   state.whatIfUser = null;
-  state.viewFilter = { module: "all", search: "", showHidden: false };
-  state.matrixFilter = { module: "all", type: "all", changedOnly: false };
+  state.viewFilter = { module: "all", search: "", showHidden: false, verdict: null };
+  state.matrixFilter = { module: "all", type: "all", changedOnly: false, order: "model" };
   $("model-text").value = text;
   const ok = applyText(text);
   if (!ok) {
@@ -413,7 +413,7 @@ function renderViewAs() {
   if (f.module !== "all" && !modules.includes(f.module)) f.module = "all";
   const q = f.search.trim().toLowerCase();
   const shown = rows.filter((x) =>
-    (f.showHidden || x.verdict !== "hidden") &&
+    (f.verdict ? x.verdict === f.verdict : f.showHidden || x.verdict !== "hidden") &&
     (f.module === "all" || x.r.module === f.module) &&
     (!q || `${recordTitle(x.r)} ${x.r.id} ${x.r.module}`.toLowerCase().includes(q)),
   );
@@ -434,9 +434,13 @@ function renderViewAs() {
         fact("Workspaces", parts.length ? parts.map((p) => `${p.workspace} (${p.part})`).join(", ") : "none"),
       ),
     ),
-    h("ul", { class: "verdict-counts", "aria-label": "Summary" },
+    h("ul", { class: "verdict-counts", "aria-label": "Records by verdict (click to filter)" },
       ["deletable", "editable", "read-only", "hidden"].map((v) =>
-        h("li", { class: `count lv-${VERDICTS[v].level}`, "data-count": v }, h("strong", {}, String(counts[v])), " ", VERDICTS[v].label.toLowerCase())),
+        h("li", {}, h("button", {
+          class: `count lv-${VERDICTS[v].level}${f.verdict === v ? " active" : ""}`, "data-count": v, "aria-pressed": String(f.verdict === v),
+          title: f.verdict === v ? "Show every verdict again" : `Show only ${VERDICTS[v].label.toLowerCase()} records`,
+          onclick: () => { f.verdict = f.verdict === v ? null : v; renderViewAs(); },
+        }, h("strong", {}, String(counts[v])), " ", VERDICTS[v].label.toLowerCase()))),
     ),
   );
 
@@ -448,7 +452,7 @@ function renderViewAs() {
       h("input", { type: "search", id: "viewas-search", placeholder: "Record name or id", value: f.search,
         oninput: (e) => { f.search = e.target.value; renderViewAsSoon(); } })),
     h("label", { class: "check" },
-      h("input", { type: "checkbox", id: "viewas-show-hidden", checked: f.showHidden, onchange: (e) => { f.showHidden = e.target.checked; renderViewAs(); } }),
+      h("input", { type: "checkbox", id: "viewas-show-hidden", checked: f.showHidden, onchange: (e) => { f.showHidden = e.target.checked; f.verdict = null; renderViewAs(); } }),
       ` Show records hidden from ${displayName(u.id)} (${counts.hidden})`),
   );
 
@@ -659,6 +663,8 @@ function renderMatrix() {
       }
     }
   }
+  const reach = (uid) => records.reduce((n, r) => n + LEVELS.indexOf(lv.get(key(uid, r.id)) ?? "none"), 0);
+  if (f.order === "reach") users = [...users].sort((a, b) => reach(b.id) - reach(a.id));
   const isChanged = (u, r) => base && base.get(key(u, r)) !== undefined && base.get(key(u, r)) !== lv.get(key(u, r));
   if (f.changedOnly && base) {
     users = users.filter((u) => records.some((r) => isChanged(u.id, r.id)));
@@ -672,6 +678,9 @@ function renderMatrix() {
     h("label", { class: "field" }, h("span", {}, "Users"),
       h("select", { id: "matrix-type", onchange: (e) => { f.type = e.target.value; renderMatrix(); } },
         USER_TYPES.map(([id, label]) => option(id, label, f.type === id)))),
+    h("label", { class: "field" }, h("span", {}, "Order"),
+      h("select", { id: "matrix-order", onchange: (e) => { f.order = e.target.value; renderMatrix(); } },
+        option("model", "As in the model", f.order === "model"), option("reach", "Most access first", f.order === "reach"))),
     h("label", { class: "check" }, h("input", { type: "checkbox", id: "matrix-changed-only", checked: f.changedOnly, disabled: !base,
       onchange: (e) => { f.changedOnly = e.target.checked; renderMatrix(); } }), " Only what changed"),
     legend(),
@@ -716,6 +725,13 @@ function renderMatrix() {
             cells,
             h("td", { class: "sum" }, `${sees}/${records.length}`));
         })),
+        h("tfoot", {}, h("tr", {},
+          h("th", { scope: "row", class: "user-head foot" }, "Seen by"),
+          records.map((r) => {
+            const n = users.filter((u) => !["none", "error"].includes(lv.get(key(u.id, r.id)) ?? "none")).length;
+            return h("td", { class: "sum col-sum", title: `${recordTitle(r)}: seen by ${n} of ${users.length}` }, String(n));
+          }),
+          h("td", {}))),
       ));
   }
 
