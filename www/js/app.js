@@ -827,8 +827,10 @@ function whatIfPanel(env) {
     ? h("form", { class: "rule-form", id: "whatif-rule-form", onsubmit: (e) => {
         e.preventDefault();
         const fd = new FormData(e.currentTarget);
+        let id;
+        do id = `what-if-${state.ruleSeq++}`; while (base.ix.rules.has(id));
         state.whatIf.rules.push({
-          id: `what-if-${state.ruleSeq++}`,
+          id,
           module: fd.get("module"),
           from: JSON.parse(fd.get("from")),
           to: JSON.parse(fd.get("to")),
