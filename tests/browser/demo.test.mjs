@@ -114,6 +114,9 @@ describe("the crm-access demo page", () => {
       assert.equal(await page.$$eval("#problems li", (l) => l.length).catch(() => 0), 0);
     }
     assert.deepEqual(page.errors, []);
+    const foreign = page.requests.filter((u) => !u.startsWith(server.origin + "/") && !u.startsWith("data:"));
+    assert.deepEqual(foreign, [], "the page works offline: nothing is fetched from elsewhere");
+    assert.ok(page.requests.some((u) => u.endsWith("/pkg/crm_access_bg.wasm")), "the engine's wasm was loaded");
   });
 
   test("an agency client sees only her project, and all of it read-only", async () => {

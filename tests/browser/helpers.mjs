@@ -68,6 +68,8 @@ export async function launch() {
 export async function openPage(browser, url, { width = 1440, height = 900 } = {}) {
   const page = await browser.newPage({ viewport: { width, height } });
   page.errors = [];
+  page.requests = [];
+  page.on("request", (r) => page.requests.push(r.url()));
   page.on("pageerror", (e) => page.errors.push(`pageerror: ${e.message}`));
   page.on("console", (m) => { if (m.type() === "error") page.errors.push(`console: ${m.text()}`); });
   await page.goto(url);
