@@ -207,6 +207,22 @@ describe("the crm-access demo page", () => {
     assert.deepEqual(page.errors, []);
   });
 
+  test("a limited-CRM rep sees the companies he manages, first or second, and what hangs off them", async () => {
+    await chooseScenario(page, "sales-team");
+    const model = scenarioModel("sales-team.json");
+    await viewAs(page, "quentin");
+    const rows = new Map((await visibleRows()).map((r) => [r.id, r]));
+    const managed = new Set(model.records.filter((r) => r.module === "companies" && (r.accountManagers ?? []).includes("quentin")).map((r) => r.id));
+    assert.deepEqual([...managed].sort(), ["c-alpine", "c-boreal"]);
+    for (const r of model.records.filter((x) => x.module === "companies")) assert.equal(rows.has(r.id), managed.has(r.id), `${r.id}`);
+    for (const r of model.records.filter((x) => ["contacts", "deals", "quotes"].includes(x.module) && x.company)) {
+      assert.equal(rows.has(r.id), managed.has(r.company), `${r.id} follows its company ${r.company}`);
+    }
+    assert.match(rows.get("c-alpine").why, /second account manager/);
+    assert.match(rows.get("c-boreal").why, /first account manager/);
+    assert.match(rows.get("k-alpine-buyer").why, /Alpine Sports/);
+  });
+
   test("breaking the model JSON shows the problem with its path and keeps the last valid state", async () => {
     await chooseScenario(page, "agency-extranet");
     await openMatrix();

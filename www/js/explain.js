@@ -25,6 +25,15 @@ export function splitCode(code) {
 }
 
 const ws = (id) => `“${id}”`;
+const ORDINALS = ["first", "second", "third", "fourth", "fifth"];
+
+// " (first account manager)" when the record lists the user among several managers.
+function managerRank(rec, uid) {
+  const list = rec?.accountManagers ?? [];
+  const i = list.indexOf(uid);
+  if (i < 0 || list.length < 2) return "";
+  return ` (${ORDINALS[i] ?? `number ${i + 1}`} account manager)`;
+}
 
 // One reason → one sentence (second person: "you" is the user being viewed as).
 export function sentence(ix, uid, rec, code) {
@@ -45,10 +54,10 @@ export function sentence(ix, uid, rec, code) {
       return `owned by ${ownerName(ix, rec?.owner)}, who is below you in the role hierarchy`;
     }
     case "group-owner": return `owned by ${ownerName(ix, rec?.owner)}, and you belong to that group`;
-    case "account-manager":
-      return rec?.module === ix.model.limitedAccess?.companyModule || !companyName
-        ? "you are one of its account managers"
-        : `you are an account manager of ${companyName}`;
+    case "account-manager": {
+      const rank = managerRank(rec, uid);
+      return rank ? `you manage this account${rank}` : "you are one of its account managers";
+    }
     case "auditor": return "you are one of its auditors";
     case "assignee": return "it is assigned to you";
     case "participant": return "you take part in it";
@@ -89,8 +98,8 @@ export function sentence(ix, uid, rec, code) {
     case "edit-all": return "one of your profiles may edit every record";
     case "no-record-security": return `${mod} has no record-level security, so your profile alone decides`;
     case "limited-crm-managed":
-      if (rec?.module === ix.model.limitedAccess?.companyModule) return "you have limited CRM access and manage this company";
-      if (companyName) return `you have limited CRM access and manage ${companyName}, which it belongs to`;
+      if (rec?.module === ix.model.limitedAccess?.companyModule) return `you have limited CRM access and manage this company${managerRank(rec, uid)}`;
+      if (companyName) return `you have limited CRM access and manage ${companyName}${managerRank(company, uid)}, which it belongs to`;
       return "you have limited CRM access, and you created it (it belongs to no company)";
     case "limited-crm-unmanaged":
       if (rec?.module === ix.model.limitedAccess?.companyModule) return "you have limited CRM access and are not an account manager of this company";
