@@ -244,6 +244,7 @@ describe("the crm-access demo page", () => {
     const line = broken.slice(0, broken.indexOf('"acounts"')).split("\n").length;
     assert.match(item, new RegExp(`line ${line}(?!\\d)`), "the problem names its line");
     assert.ok((await page.$$eval("#gutter .err", (l) => l.map((d) => d.textContent))).includes(String(line)), "the gutter marks the line");
+    assert.match(await page.textContent("#editor-marks .mark-msg"), /users\[1\]\.role: unknown role "acounts"/, "the message sits next to the line");
     assert.match(await page.textContent("#editor-status"), /1 problem/);
     assert.ok(await page.isVisible("#model-banner"));
     assert.match(await page.textContent("#model-banner"), /last valid/);

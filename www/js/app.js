@@ -975,7 +975,11 @@ function setupEditor() {
       if (ok) renderAll(); else { showBanner(); renderEditorStatus(); }
     }, 250);
   });
-  ta.addEventListener("scroll", () => { gutter.scrollTop = ta.scrollTop; });
+  const marks = h("div", { class: "marks", id: "editor-marks", "aria-hidden": "true" });
+  ta.addEventListener("scroll", () => {
+    gutter.scrollTop = ta.scrollTop;
+    marks.style.transform = `translate(${-ta.scrollLeft}px, ${-ta.scrollTop}px)`;
+  });
   ta.addEventListener("keydown", (e) => {
     if (e.key === "Tab" && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey) {
       // two spaces instead of leaving the field; Esc then Tab leaves it
@@ -996,7 +1000,7 @@ function setupEditor() {
         h("button", { class: "btn btn-secondary", id: "editor-revert", onclick: () => {
           ta.value = state.scenarioText; ta.dispatchEvent(new Event("input"));
         } }, "Revert to the scenario")),
-      h("div", { class: "editor" }, gutter, ta),
+      h("div", { class: "editor" }, gutter, h("div", { class: "code-wrap" }, h("div", { class: "marks-clip" }, marks), ta)),
       h("p", { class: "muted small" }, "Edit the JSON: every change is checked and re-evaluated as you type. Tab indents; press Esc then Tab to leave the editor.")),
     h("div", { class: "side-col" },
       h("section", { class: "card", "aria-labelledby": "problems-title" },
@@ -1018,6 +1022,13 @@ function renderGutter() {
   for (let i = 1; i <= n; i++) frag.append(h("div", { class: bad.has(i) ? "err" : null, title: bad.get(i) ?? null }, String(i)));
   gutter.replaceChildren(frag, h("div", { class: "pad" }, " "));
   gutter.scrollTop = ta.scrollTop;
+  // a band behind each problem line, with the message at its end
+  const marks = $("editor-marks");
+  const lines = ta.value.split("\n");
+  clear(marks, [...bad].map(([line, msg]) => h("div", { class: "mark-line", style: `top: ${(line - 1) * 19}px` },
+    h("span", { class: "mark-gap" }, lines[line - 1] ?? ""),
+    h("span", { class: "mark-msg" }, msg.split("\n")[0]))));
+  marks.style.transform = `translate(${-ta.scrollLeft}px, ${-ta.scrollTop}px)`;
 }
 
 function jumpTo(p) {
