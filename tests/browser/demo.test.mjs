@@ -459,6 +459,9 @@ describe("the crm-access demo page", () => {
     assert.ok(!seen.includes("olga"), "the manager of another group stays out of sight");
     const invite = await page.$$eval("#workspace-table tbody tr", (l) => Object.fromEntries(l.map((tr) => [tr.dataset.workspace, tr.querySelector("td:last-child").textContent])));
     assert.equal(invite["supplier-portal"], "No", "a counterparty contact may not invite");
+    const creates = await page.$$eval("#create-rights li", (l) => Object.fromEntries(l.map((li) => [li.dataset.module, li.querySelector(".yn").textContent])));
+    assert.equal(creates.tasks, "Yes", "the extranet profile may create tasks in the supplier portal");
+    assert.equal(creates.events, "No", "but not events (view only)");
     await shot(page, "people-outsider");
 
     await viewAs(page, "nick");

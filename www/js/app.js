@@ -923,12 +923,22 @@ function renderPeople() {
       : null,
   );
 
+  // Creating: an outsider must file the new record in a workspace they fully take part in.
+  const homeWs = wsList.map((w) => w.id).find((w) => ["owner", "moderator", "member", "client contact"].includes(participation(ix, u.id, w)));
+  const createIn = [...ix.modules.keys()].map((m) => {
+    const draft = { module: m, ...(u.external && homeWs ? { workspaces: [homeWs] } : {}) };
+    return [m, safe(() => env.engine.decide(u.id, "create", draft).allowed, false)];
+  });
   const rights = h("section", { class: "card" },
     h("h2", {}, `What else ${displayName(u.id)} may do`),
     h("dl", { class: "facts rights" },
       fact("Create a workspace", yesNo(safe(() => env.engine.canCreateWorkspace(u.id), false))),
       fact("Give outsiders access", yesNo(safe(() => env.engine.canGrantAccess(u.id), false))),
-    ));
+    ),
+    h("h3", {}, "Create new records in"),
+    h("ul", { class: "create-list", id: "create-rights" }, createIn.map(([m, ok]) => h("li", { "data-module": m }, yesNo(ok), " ", m))),
+    u.external ? h("p", { class: "muted small" }, homeWs ? `Checked for a record filed in “${homeWs}”.` : "Outsiders create records inside a workspace, and this person has none they fully take part in.") : null,
+  );
 
   const wsTable = wsList.length
     ? h("table", { class: "plain", id: "workspace-table" },
