@@ -48,9 +48,12 @@ function build(model) {
   }
 }
 
-function release(env) {
-  if (env && env !== state.baseline && env !== state.current) {
-    try { env.engine.free?.(); } catch { /* already freed */ }
+// Frees the wasm memory of engines no longer on screen (each one once).
+function release(...envs) {
+  for (const env of new Set(envs)) {
+    if (!env || env.freed || env === state.baseline || env === state.current) continue;
+    env.freed = true;
+    try { env.engine.free?.(); } catch { /* nothing to do */ }
   }
 }
 
@@ -117,7 +120,7 @@ function applyWhatIf(model) {
 }
 
 // Rebuilds the what-if layer on top of the baseline.
-function recompute() {
+function recompute(oldBase = null) {
   const old = state.current;
   // forget overrides about users that no longer exist
   for (const uid of Object.keys(state.whatIf.users)) if (!state.baseline.ix.users.has(uid)) delete state.whatIf.users[uid];
@@ -136,7 +139,7 @@ function recompute() {
       if (!state.current || (state.current !== state.baseline && state.current.base !== state.baseline)) state.current = state.baseline;
     }
   }
-  if (old && old !== state.current) release(old);
+  release(old, oldBase);
   if (!state.current.ix.users.has(state.user)) state.user = state.current.model.users[0]?.id ?? null;
   if (!state.current.ix.users.has(state.whatIfUser)) state.whatIfUser = state.user;
 }
@@ -169,10 +172,7 @@ function applyText(text) {
   const oldBase = state.baseline;
   state.baseModel = value;
   state.baseline = res.env;
-  recompute();
-  if (oldBase && oldBase !== state.baseline) {
-    try { if (oldBase !== state.current) oldBase.engine.free?.(); } catch { /* ignore */ }
-  }
+  recompute(oldBase);
   return true;
 }
 
@@ -241,8 +241,10 @@ async function loadScenario(id, user = null) {
   state.whatIf = { users: {}, rules: [] };
   state.whatIfProblems = [];
   state.selected = null;
+  const previous = [state.baseline, state.current];
   state.baseline = null;
   state.current = null;
+  release(...previous);
   state.baseModel = null;
   state.user = user ?? sc.viewAs ?? null;
   state.whatIfUser = null;
@@ -924,7 +926,7 @@ function renderPeople() {
   );
 
   // Creating: an outsider must file the new record in a workspace they fully take part in.
-  const homeWs = wsList.map((w) => w.id).find((w) => ["owner", "moderator", "member", "client contact"].includes(participation(ix, u.id, w)));
+  const homeWs = wsList.map((w) => w.id).find((w) => ["owner", "moderator", "member", "counterparty contact"].includes(participation(ix, u.id, w)));
   const createIn = [...ix.modules.keys()].map((m) => {
     const draft = { module: m, ...(u.external && homeWs ? { workspaces: [homeWs] } : {}) };
     return [m, safe(() => env.engine.decide(u.id, "create", draft).allowed, false)];

@@ -71,7 +71,7 @@ export function participation(ix, uid, ws) {
   if ((w.moderators ?? []).includes(uid)) return "moderator";
   const entry = (w.members ?? []).find((m) => m.user === uid);
   if (entry) return entry.readOnly ? "read-only member" : "member";
-  if (u.external && u.company != null && u.company === w.counterparty) return "client contact";
+  if (u.external && u.company != null && u.company === w.counterparty) return "counterparty contact";
   return null;
 }
 
