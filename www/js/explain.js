@@ -14,7 +14,7 @@ export function isLimit(code) {
   return [
     "inactive", "read-only-user", "record-type-hidden", "profile-closed", "no-grant",
     "external-outside-workspaces", "workspace-not-involved", "limited-crm-unmanaged",
-    "limited-deals-not-own", "workspace-read-only", "external-needs-workspace",
+    "limited-deals-not-own", "workspace-read-only", "external-needs-workspace", "workspace-not-participant",
   ].includes(kind);
 }
 
@@ -115,6 +115,7 @@ export function sentence(ix, uid, rec, code) {
     case "profile-closed": return `none of your profiles lets you ${VERBS[detail] ?? detail} ${mod}`;
     case "no-grant": return "nothing opens it to you: it isn't yours or owned below you, and no workspace, sharing rule or public default covers it";
     case "external-outside-workspaces": return "you are an outside user and it is in none of your workspaces";
+    case "workspace-not-participant": return `you don't take part in ${ws(detail)}, where it would be filed`;
     case "profile-create": return `your profile lets you create ${mod}`;
     case "external-needs-workspace": return "an outside user must file new records in a workspace they take part in";
     default: return `engine reason “${code}”`;
