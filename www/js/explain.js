@@ -64,7 +64,7 @@ export function sentence(ix, uid, rec, code) {
     case "workspace-owner": return `you own the workspace ${ws(detail)} it belongs to`;
     case "workspace-moderator": return `you moderate the workspace ${ws(detail)} it belongs to`;
     case "workspace-member": return `it belongs to ${ws(detail)}, where you are a member`;
-    case "workspace-read-only": return `your access to ${ws(detail)} is read-only`;
+    case "workspace-read-only": return `it belongs to ${ws(detail)}, where your access is read-only`;
     case "workspace-counterparty": {
       const cp = ix.workspaces.get(detail)?.counterparty;
       const c = cp != null ? ix.records.get(cp) : null;
