@@ -223,6 +223,24 @@ describe("the crm-access demo page", () => {
     assert.match(rows.get("k-alpine-buyer").why, /Alpine Sports/);
   });
 
+  test("the hierarchy, groups and related sharing are explained in plain words", async () => {
+    await chooseScenario(page, "enterprise-hierarchy");
+    await viewAs(page, "nina");
+    let rows = new Map((await visibleRows()).map((r) => [r.id, r]));
+    assert.equal(rows.get("a-siemens").verdict, "deletable");
+    assert.equal(rows.get("a-siemens").why, "Owned by Stefan, who reports to you");
+    assert.ok(!rows.has("a-renault"), "a peer's team (France) stays hidden");
+    await viewAs(page, "karl");
+    rows = new Map((await visibleRows()).map((r) => [r.id, r]));
+    assert.match(rows.get("a-renault").why, /^Owned by Pierre, who reports to you indirectly \(rep-france → manager-france → director-emea\)/);
+    assert.match(rows.get("a-nestle").why, /group “strategic-pursuits”, and you belong to that group/);
+    await viewAs(page, "ursula");
+    rows = new Map((await visibleRows()).map((r) => [r.id, r]));
+    assert.equal(rows.get("case-bosch-invoice").verdict, "editable");
+    assert.match(rows.get("case-bosch-invoice").why, /rule “emea-accounts-to-service” shares its parent “Bosch Power Tools” with you/);
+    assert.ok(!rows.has("o-bosch"), "the rule shares contacts and cases, not opportunities");
+  });
+
   test("breaking the model JSON shows the problem with its path and keeps the last valid state", async () => {
     await chooseScenario(page, "agency-extranet");
     await openMatrix();
