@@ -1,0 +1,58 @@
+// The demo's built-in scenarios are valid models, realistic in size, and each shows what it claims.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, scenarioModel, scenarios } from "./helpers.mjs";
+
+const node = join(ROOT, "pkg/node/index.mjs");
+const { Engine } = existsSync(node) ? await import(node) : {};
+
+test("the engine accepts every scenario as it is", { skip: !Engine && "pkg/ not built" }, () => {
+  for (const sc of scenarios()) {
+    const model = scenarioModel(sc.file);
+    let engine;
+    try {
+      engine = new Engine(model);
+    } catch (err) {
+      assert.fail(`${sc.file}: ${JSON.stringify(err.problems ?? err.message)}`);
+    }
+    assert.ok(model.users.length >= 12, `${sc.file}: ${model.users.length} users`);
+    assert.ok(model.records.length >= 24, `${sc.file}: ${model.records.length} records`);
+    assert.ok(model.users.some((u) => u.id === sc.viewAs), `${sc.file}: the first person to view as exists`);
+    assert.ok(sc.title && sc.summary && sc.id, `${sc.file}: listed with a title and a summary`);
+    engine.free();
+  }
+});
+
+test("each scenario exercises the features it is there to show", { skip: !Engine && "pkg/ not built" }, () => {
+  const by = Object.fromEntries(scenarios().map((s) => [s.id, scenarioModel(s.file)]));
+  const a = by["agency-extranet"];
+  assert.ok(a.workspaces.length >= 4 && a.workspaces.some((w) => w.members.some((m) => m.readOnly)), "agency: client projects, some read-only");
+  const law = by["law-firm"];
+  const files = law.workspaces.filter((w) => w.members?.some((m) => m.user === "marie.dupont"));
+  assert.ok(files.length >= 2, "law firm: one client with several files");
+  const sales = by["sales-team"];
+  assert.ok(sales.users.filter((u) => u.limitedCrm).length >= 3 && sales.limitedAccess, "sales: reps with limited CRM access");
+  assert.ok(sales.records.some((r) => (r.accountManagers ?? []).length === 2), "sales: first and second account managers");
+  const ent = by["enterprise-hierarchy"];
+  const depth = (id) => { let d = 0; for (let r = ent.roles.find((x) => x.id === id); r; r = ent.roles.find((x) => x.id === r.parent)) d++; return d; };
+  assert.equal(Math.max(...ent.roles.map((r) => depth(r.id))), 5, "enterprise: five role levels");
+  assert.ok(ent.groups.some((g) => g.members.some((m) => m.group)), "enterprise: nested groups");
+  assert.ok(ent.sharingRules.some((r) => Object.keys(r.related ?? {}).length), "enterprise: related-record sharing");
+  const ext = by["extranet-groups"];
+  assert.deepEqual(new Set(ext.workspaces.map((w) => w.invitePolicy ?? "ownerAndModerators")), new Set(["owner", "ownerAndModerators", "members"]), "extranet: every invite policy");
+  // outsiders see only fellow members (owner, moderators, members, contacts of the counterparty company)
+  const takesPart = (w) => new Set([w.owner, ...(w.moderators ?? []), ...(w.members ?? []).map((m) => m.user),
+    ...ext.users.filter((x) => x.external && x.company && x.company === w.counterparty).map((x) => x.id)]);
+  const engine = new Engine(ext);
+  for (const u of ext.users.filter((x) => x.external)) {
+    const seen = engine.visibleUsers(u.id);
+    assert.ok(seen.length < ext.users.length / 2, `${u.id} sees few people`);
+    for (const other of seen) {
+      if (other === u.id) continue;
+      assert.ok(ext.workspaces.some((w) => takesPart(w).has(u.id) && takesPart(w).has(other)), `${u.id} sees ${other} only through a shared workspace`);
+    }
+  }
+  engine.free();
+});
