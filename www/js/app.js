@@ -875,7 +875,8 @@ function whatIfPanel(env) {
     h("fieldset", {}, h("legend", {}, `Flags of ${displayName(uid)}`),
       FLAGS.map(([flag, label, hint]) => h("label", { class: "check block" },
         h("input", { type: "checkbox", id: `whatif-${flag}`, checked: effective(flag), onchange: (e) => toggle(flag, e.target.checked) }),
-        h("span", {}, " ", label, flag in over ? h("em", { class: "changed-note" }, " (what-if)") : null, h("small", { class: "muted block" }, hint))))),
+        h("span", {}, " ", label, flag in over ? h("em", { class: "changed-note" }, " (what-if)") : null,
+          h("small", { class: "muted block" }, flag === "limitedCrm" && !base.model.limitedAccess ? "This setup defines no limited access, so the engine will refuse it" : hint))))),
     problems,
     h("fieldset", {}, h("legend", {}, "Add a sharing rule"), ruleForm),
     changes.length
