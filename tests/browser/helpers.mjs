@@ -84,7 +84,14 @@ export async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
 
+// Loads a scenario afresh (going through another one if it is already open), so no
+// what-if change or editor edit leaks from one test into the next.
 export async function chooseScenario(page, id) {
+  if ((await page.inputValue("#scenario-select")) === id) {
+    const other = scenarios().find((s) => s.id !== id).id;
+    await page.selectOption("#scenario-select", other);
+    await page.waitForSelector(`body[data-scenario="${other}"]`);
+  }
   await page.selectOption("#scenario-select", id);
   await page.waitForSelector(`body[data-scenario="${id}"]`);
 }
