@@ -366,6 +366,9 @@ describe("the crm-access demo page", () => {
     assert.ok(after["ugo|c-alpine"].changed);
     assert.notEqual(after["ugo|c-harbor"].level, "none", "he still manages Harbor");
     assert.equal(after["ugo|task-forecast"].level, before["ugo|task-forecast"].level, "tasks are outside limited access");
+    await page.hover('#matrix td.cell[data-user="ugo"][data-record="c-alpine"]');
+    assert.match(await page.getAttribute('#matrix td.cell[data-user="ugo"][data-record="c-alpine"]', "title"),
+      /was Read & edit\)\nHidden: you have limited CRM access and are not an account manager of this company/);
     await shot(page, "whatif-limited-crm");
     await resetFilters();
   });

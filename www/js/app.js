@@ -746,6 +746,16 @@ function renderMatrix() {
     h("div", { class: "matrix-main" }, toolbar, h("p", { class: "muted small", id: "matrix-status", role: "status" }, status), grid),
     whatIfPanel(env)));
   gridKeys($("matrix"));
+  // hovering a cell adds the one-line "why" to its tooltip (computed on demand)
+  $("matrix")?.addEventListener("mouseover", (e) => {
+    const td = e.target.closest?.("td.cell");
+    if (!td || td.dataset.why) return;
+    const r = env.ix.records.get(td.dataset.record);
+    if (!r) return;
+    const why = headline(env.ix, td.dataset.user, r, decisions(env, td.dataset.user, r.id)).text;
+    td.dataset.why = "1";
+    td.title = `${td.title}\n${why}`;
+  });
 }
 
 function moduleRuns(records) {
