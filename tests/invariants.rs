@@ -23,6 +23,25 @@ use serde_json::{json, Value};
 
 const TAPE_LEN: usize = 3000;
 
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Non-vacuity counters: how many *allowed* answers an invariant looked at.
+/// Each test asserts its counter is not zero, so a generator that stopped
+/// producing the interesting cases would be noticed.
+static EXTERNAL_ALLOWED: AtomicU64 = AtomicU64::new(0);
+static LIMITED_ALLOWED: AtomicU64 = AtomicU64::new(0);
+static MONOTONE_RULE: AtomicU64 = AtomicU64::new(0);
+static MONOTONE_GROUP: AtomicU64 = AtomicU64::new(0);
+static MONOTONE_WORKSPACE: AtomicU64 = AtomicU64::new(0);
+static READ_ONLY_SEEN: AtomicU64 = AtomicU64::new(0);
+static DELETE_SEEN: AtomicU64 = AtomicU64::new(0);
+
+fn nonvacuous(name: &str, counter: &AtomicU64) {
+    let n = counter.load(Relaxed);
+    eprintln!("{name}: {n} allowed answers checked");
+    assert!(n > 0, "{name}: the random models never produced a case where the invariant could fail");
+}
+
 fn cases() -> u32 {
     std::env::var("CRM_INV_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(150)
 }
@@ -195,6 +214,9 @@ fn check_externals(model: &Value, later: &[Value], probes: &[Value]) -> Result<(
             let in_my_workspace = strs(x, "workspaces").iter().any(|w| reference.takes_part_in(uid, w));
             for action in ["view", "edit", "delete"] {
                 let allowed = ok(engine.can(uid, action, as_ref(item, &text)), "can")?;
+                if allowed {
+                    EXTERNAL_ALLOWED.fetch_add(1, Relaxed);
+                }
                 ensure(!allowed || owns || in_my_workspace, || {
                     format!("external user {uid:?} may {action} {x}, which they do not own and which is in none of their workspaces")
                 })?;
@@ -210,6 +232,7 @@ fn an_external_user_never_sees_a_record_outside_every_workspace_they_take_part_i
         check_externals(&g.model, &g.later, &g.probes)?;
         check_externals(&hostile(&g.model, t), &g.later, &g.probes)
     });
+    nonvacuous("external users", &EXTERNAL_ALLOWED);
 }
 
 fn check_limited_crm(model: &Value, later: &[Value], probes: &[Value]) -> Result<(), TestCaseError> {
@@ -241,6 +264,9 @@ fn check_limited_crm(model: &Value, later: &[Value], probes: &[Value]) -> Result
             }
             let text = x.to_string();
             let allowed = ok(engine.can(uid, "view", as_ref(item, &text)), "can")?;
+            if allowed {
+                LIMITED_ALLOWED.fetch_add(1, Relaxed);
+            }
             ensure(!allowed || reference.manages(uid, x), || {
                 format!("limited-CRM user {uid:?} sees {x}, which they do not manage")
             })?;
@@ -259,8 +285,41 @@ fn a_limited_crm_user_never_sees_an_unmanaged_record_of_a_limited_module() {
             module["defaultSharing"] = json!("publicReadWriteDelete");
         }
         add_broad_rules(&mut m, t, 12);
-        check_limited_crm(&m, &g.later, &g.probes)
+        check_limited_crm(&m, &g.later, &g.probes)?;
+        // and with the limited users made account managers / creators of many records,
+        // so that managed and unmanaged records sit side by side
+        let limited: Vec<String> =
+            users(&g.model).iter().filter(|u| flag(u, "limitedCrm")).map(|u| id(u).to_string()).collect();
+        if limited.is_empty() {
+            return Ok(());
+        }
+        let company = m["limitedAccess"]["companyModule"].as_str().unwrap_or("").to_string();
+        let mut involve = |records: &mut Vec<Value>, t: &mut Tape| {
+            for r in records.iter_mut() {
+                let who = json!(limited[t.below(limited.len())]);
+                if r["module"].as_str() == Some(company.as_str()) && t.chance(50) {
+                    let mut ams = r.get("accountManagers").and_then(|a| a.as_array()).cloned().unwrap_or_default();
+                    if !ams.contains(&who) {
+                        ams.push(who);
+                    }
+                    r["accountManagers"] = Value::Array(ams);
+                } else if r.get("company").map_or(true, |c| c.is_null()) && t.chance(40) {
+                    r["createdBy"] = who;
+                }
+            }
+        };
+        let mut later = g.later.clone();
+        let mut probes = g.probes.clone();
+        involve(&mut later, t);
+        involve(&mut probes, t);
+        if let Some(Value::Array(rs)) = m.get_mut("records") {
+            let mut rs2 = rs.clone();
+            involve(&mut rs2, t);
+            *rs = rs2;
+        }
+        check_limited_crm(&m, &later, &probes)
     });
+    nonvacuous("limited CRM users", &LIMITED_ALLOWED);
 }
 
 fn check_inactive(model: &Value, later: &[Value], probes: &[Value]) -> Result<(), TestCaseError> {
@@ -343,6 +402,9 @@ fn sharing_rules_and_public_defaults_never_give_delete() {
                 let text = item.0.to_string();
                 let d0 = ok(before.decide(uid, "delete", as_ref(item, &text)), "decide")?;
                 let d1 = ok(after.decide(uid, "delete", as_ref(item, &text)), "decide")?;
+                if d0.allowed {
+                    DELETE_SEEN.fetch_add(1, Relaxed);
+                }
                 ensure(d0.allowed == d1.allowed && (d0.access == Access::Full) == (d1.access == Access::Full), || {
                     format!(
                         "sharing changed delete for {uid:?} on {}: before {d0:?}, after {d1:?}\nshared model: {shared}",
@@ -353,11 +415,12 @@ fn sharing_rules_and_public_defaults_never_give_delete() {
         }
         Ok(())
     });
+    nonvacuous("deletes kept", &DELETE_SEEN);
 }
 
 /// M ⊑ M': everything allowed in `before` is allowed in `after`, no access level drops,
 /// nobody disappears from a people list and no invite right is lost.
-fn never_removes_access(what: &str, model: &Value, changed: &Value, later: &[Value], probes: &[Value]) -> Result<(), TestCaseError> {
+fn never_removes_access(what: &str, seen: &AtomicU64, model: &Value, changed: &Value, later: &[Value], probes: &[Value]) -> Result<(), TestCaseError> {
     let before = build(model, later)?;
     let after = build(changed, later)?;
     let records = Records::of(model, later, probes);
@@ -369,6 +432,9 @@ fn never_removes_access(what: &str, model: &Value, changed: &Value, later: &[Val
             for action in ACTIONS {
                 let d0 = ok(before.decide(uid, action, as_ref(item, &text)), "decide")?;
                 let d1 = ok(after.decide(uid, action, as_ref(item, &text)), "decide")?;
+                if d0.allowed {
+                    seen.fetch_add(1, Relaxed);
+                }
                 ensure(!d0.allowed || d1.allowed, || {
                     format!("{what} took away {action} from {uid:?} on {}: before {d0:?}, after {d1:?}\nchanged model: {changed}", item.0)
                 })?;
@@ -396,8 +462,9 @@ fn adding_a_sharing_rule_never_removes_access() {
     for_random_models("adding a sharing rule never removes access", |g, t| {
         let mut changed = g.model.clone();
         add_broad_rules(&mut changed, t, 3);
-        never_removes_access("adding sharing rules", &g.model, &changed, &g.later, &g.probes)
+        never_removes_access("adding sharing rules", &MONOTONE_RULE, &g.model, &changed, &g.later, &g.probes)
     });
+    nonvacuous("adding_a_sharing_rule_never_removes_access", &MONOTONE_RULE);
 }
 
 #[test]
@@ -427,8 +494,9 @@ fn adding_a_group_membership_never_removes_access() {
             }
             group["members"].as_array_mut().unwrap().push(member);
         }
-        never_removes_access("adding group members", &g.model, &changed, &g.later, &g.probes)
+        never_removes_access("adding group members", &MONOTONE_GROUP, &g.model, &changed, &g.later, &g.probes)
     });
+    nonvacuous("adding_a_group_membership_never_removes_access", &MONOTONE_GROUP);
 }
 
 #[test]
@@ -465,8 +533,9 @@ fn adding_a_workspace_membership_never_removes_access() {
                 }
             }
         }
-        never_removes_access("adding workspace members", &g.model, &changed, &g.later, &g.probes)
+        never_removes_access("adding workspace members", &MONOTONE_WORKSPACE, &g.model, &changed, &g.later, &g.probes)
     });
+    nonvacuous("adding_a_workspace_membership_never_removes_access", &MONOTONE_WORKSPACE);
 }
 
 fn check_read_only(model: &Value, later: &[Value], probes: &[Value]) -> Result<(), TestCaseError> {
@@ -486,6 +555,9 @@ fn check_read_only(model: &Value, later: &[Value], probes: &[Value]) -> Result<(
                 ensure(!ok(engine.can(uid, action, as_ref(item, &text)), "can")?, || format!("read-only user {uid:?}: can({action}) on {}", item.0))?;
             }
             let d = ok(engine.decide(uid, "view", as_ref(item, &text)), "decide")?;
+            if d.allowed {
+                READ_ONLY_SEEN.fetch_add(1, Relaxed);
+            }
             ensure(d.access <= Access::Read, || format!("read-only user {uid:?} has access {:?} to {}", d.access, item.0))?;
             ensure(!d.allowed || d.read_only, || format!("read-only user {uid:?} sees {} but readOnly is false", item.0))?;
         }
@@ -515,6 +587,7 @@ fn read_only_users_can_never_edit_delete_or_create() {
         }
         check_read_only(&m, &g.later, &g.probes)
     });
+    nonvacuous("read-only users (views)", &READ_ONLY_SEEN);
 }
 
 fn check_admins(model: &Value, later: &[Value], probes: &[Value]) -> Result<(), TestCaseError> {
