@@ -393,7 +393,9 @@ pub fn generate(t: &mut Tape) -> Generated {
         if !external && t.chance(15) {
             u.insert("canGrantAccess".into(), json!(true));
         }
-        if external && t.chance(75) {
+        // `company` matters for external users (counterparty contacts); an
+        // internal user with a company must NOT take part through it
+        if (external && t.chance(75)) || (!external && t.chance(8)) {
             let c = t.pick(&company_ids).unwrap().clone();
             u.insert("company".into(), json!(c));
             external_companies.push(c);
