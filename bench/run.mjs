@@ -123,6 +123,7 @@ async function main() {
       date: new Date().toISOString(),
       machine: machineInfo(),
       command: args.smoke ? "node bench/run.mjs --smoke" : "node bench/run.mjs",
+      commit: gitCommit(),
       cfg: {
         org: cfg.org, decisions: cfg.decisions, filterSizes: cfg.filterSizes, caps: cfg.caps,
         decisionCaps: cfg.decisionCaps, build: cfg.build, memorySizes: cfg.memorySizes,
@@ -182,6 +183,14 @@ function machineInfo() {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     loadAtStart: os.loadavg()[0],
   };
+}
+
+function gitCommit() {
+  if (process.env.CRM_BENCH_COMMIT) return process.env.CRM_BENCH_COMMIT;
+  const r = spawnSync("git", ["-C", REPO_DIR, "rev-parse", "--short", "HEAD"], { encoding: "utf8" });
+  if (r.status !== 0) return null;
+  const dirty = spawnSync("git", ["-C", REPO_DIR, "status", "--porcelain", "--", "src", "Cargo.toml", "Cargo.lock"], { encoding: "utf8" });
+  return r.stdout.trim() + (dirty.stdout.trim() ? " (with uncommitted engine changes)" : "");
 }
 
 function pickListUser(org) {

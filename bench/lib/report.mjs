@@ -43,7 +43,8 @@ function renderMarkdown(results, svgRel) {
   L.push("");
   L.push("<!-- Written by bench/run.mjs; rerun it rather than editing this file. -->");
   L.push("");
-  L.push(`Measured on ${meta.date.slice(0, 10)} by \`${meta.command}\` (${meta.mode} mode, ${meta.seconds.toFixed(0)} s). ` +
+  L.push(`Measured on ${meta.date.slice(0, 10)} by \`${meta.command}\` (${meta.mode} mode, ${meta.seconds.toFixed(0)} s)` +
+    (meta.commit ? `, crm-access built from commit \`${meta.commit}\`. ` : ". ") +
     "Every figure is the median of several rounds; in each round the engines run one after another, so a slow patch of the machine hits them all. " +
     "Ratios compare engines measured in this same run: **peer time ÷ crm-access time**, so \"2× faster\" means crm-access took half the peer's time.");
   if (meta.mode !== "full") L.push("", "> **Smoke mode:** tiny sizes, few rounds. The figures only show that the harness works; they say nothing about speed.");
