@@ -14,7 +14,7 @@ wasm-pack --quiet build --release --target web --out-dir pkg --out-name crm_acce
 echo "[build] wasm-bindgen (nodejs target)"
 rm -rf pkg/node
 wasm-bindgen target/wasm32-unknown-unknown/release/crm_access.wasm --target nodejs --out-dir pkg/node --out-name crm_access
-wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
   pkg/node/crm_access_bg.wasm -o pkg/node/crm_access_bg.wasm
 
 node scripts/finish-pkg.mjs

@@ -10,18 +10,26 @@ const write = (rel, text) => fs.writeFileSync(path.join(pkg, rel), text);
 const cargo = fs.readFileSync(path.join(root, "Cargo.toml"), "utf8");
 const field = (name) => cargo.match(new RegExp(`^${name} = "(.*)"`, "m"))?.[1];
 
-// Browser entry: initialises the module (fetching the .wasm next to it) and re-exports.
+// The public Engine is the raw wasm-bindgen class behind the JS layer of
+// js/engine.js, wrapped once as an ES module (browser) and once as CommonJS (Node).
+const layer = fs.readFileSync(path.join(root, "js", "engine.js"), "utf8");
 write("index.js", `// Browser entry of crm-access: loads the WebAssembly module, then exports the API.
-import init from "./crm_access.js";
+import init, { Engine as RawEngine, memoryBytes } from "./crm_access.js";
 await init({ module_or_path: new URL("./crm_access_bg.wasm", import.meta.url) });
-export * from "./crm_access.js";
+${layer}
+export const Engine = makeEngine(RawEngine);
+export { memoryBytes };
 `);
-
-// Node: the CommonJS build serves require(); index.mjs serves import.
 write("node/package.json", JSON.stringify({ type: "commonjs" }, null, 2) + "\n");
+write("node/index.cjs", `"use strict";
+// Node entry of crm-access (CommonJS).
+const raw = require("./crm_access.js");
+${layer}
+exports.Engine = makeEngine(raw.Engine);
+exports.memoryBytes = raw.memoryBytes;
+`);
 write("node/index.mjs", `// Node ES module entry of crm-access (the CommonJS build underneath).
-import { createRequire } from "node:module";
-const cjs = createRequire(import.meta.url)("./crm_access.js");
+import cjs from "./index.cjs";
 export const Engine = cjs.Engine;
 export const memoryBytes = cjs.memoryBytes;
 export default cjs;
@@ -53,22 +61,21 @@ const manifest = {
   license: field("license"),
   keywords: ["authorization", "permissions", "crm", "acl", "rbac", "wasm"],
   type: "module",
-  main: "./node/crm_access.js",
+  main: "./node/index.cjs",
   module: "./index.js",
   browser: "./index.js",
   types: "./index.d.ts",
   exports: {
     ".": {
       types: "./index.d.ts",
-      node: { import: "./node/index.mjs", require: "./node/crm_access.js" },
+      node: { import: "./node/index.mjs", require: "./node/index.cjs" },
       default: "./index.js",
     },
-    "./web": { types: "./crm_access.d.ts", default: "./crm_access.js" },
     "./package.json": "./package.json",
   },
   files: [
     "index.js", "index.d.ts", "crm_access.js", "crm_access.d.ts", "crm_access_bg.wasm", "crm_access_bg.wasm.d.ts",
-    "node/package.json", "node/index.mjs", "node/crm_access.js", "node/crm_access.d.ts", "README.md",
+    "node/package.json", "node/index.mjs", "node/index.cjs", "node/crm_access.js", "node/crm_access.d.ts", "README.md",
   ],
   sideEffects: ["./index.js"],
   engines: { node: ">=18" },

@@ -8,8 +8,8 @@
 use crate::error::{did_you_mean, Path, Problem};
 use crate::level::{Access, CREATE, DELETE, EDIT, VIEW};
 use crate::model::*;
-use crate::store::{Rec, Store};
-use std::collections::HashMap;
+use crate::store::{Rec, RecParts, Store};
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 pub(crate) type Ix = u32;
@@ -198,7 +198,7 @@ impl V {
 
 /// Builds `name → index`, reporting empty and duplicate ids.
 fn index_ids<'a>(v: &mut V, section: &str, ids: impl Iterator<Item = &'a str>, what: &str) -> HashMap<String, Ix> {
-    let mut map: HashMap<String, Ix> = HashMap::new();
+    let mut map: HashMap<String, Ix> = HashMap::default();
     for (i, id) in ids.enumerate() {
         let path = format!("{section}[{i}].{}", if section == "modules" { "name" } else { "id" });
         v.non_empty(path.clone(), id);
@@ -292,9 +292,9 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
     let _rule_ix = index_ids(&mut v, "sharingRules", model.sharing_rules.iter().map(|r| r.id.as_str()), "sharing rule");
 
     // users and groups share one id space
-    let mut principal_ix: HashMap<String, Pr> = HashMap::new();
-    let mut user_ix: HashMap<String, Ix> = HashMap::new();
-    let mut group_ix: HashMap<String, Ix> = HashMap::new();
+    let mut principal_ix: HashMap<String, Pr> = HashMap::default();
+    let mut user_ix: HashMap<String, Ix> = HashMap::default();
+    let mut group_ix: HashMap<String, Ix> = HashMap::default();
     let sections = model
         .users
         .iter()
@@ -329,7 +329,7 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
             }
         }
         if let Some(fields) = &m.fields {
-            let mut seen = std::collections::HashSet::new();
+            let mut seen = rustc_hash::FxHashSet::default();
             for (j, f) in fields.iter().enumerate() {
                 if f.is_empty() {
                     v.at(format!("modules[{i}].fields[{j}]"), "field names must be non-empty");
@@ -368,7 +368,7 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
     // ---- profiles --------------------------------------------------------
     let mut profiles = Vec::with_capacity(model.profiles.len());
     for (i, p) in model.profiles.iter().enumerate() {
-        let mut mods = HashMap::new();
+        let mut mods = HashMap::default();
         for (name, perms) in &p.modules {
             let mut path = Path::root(&format!("profiles[{i}].modules"));
             path.key(name);
@@ -634,7 +634,7 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
     if !v.problems.is_empty() {
         // Records are checked too, so that one pass lists everything.
         let partial = Resolver { module_ix: &module_ix, principal_ix: &principal_ix, workspace_ix: &workspace_ix };
-        let mut seen = HashMap::new();
+        let mut seen = HashMap::default();
         for (i, r) in model.records.iter().enumerate() {
             let _ = partial.record(r, &format!("records[{i}]"), true, &mut v.problems);
             if let Some(id) = &r.id {
@@ -760,7 +760,7 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
     }
 
     // classes: (role, direct user memberships) → groups and rules
-    let mut class_ix: HashMap<(Option<Ix>, Vec<Ix>), Arc<Class>> = HashMap::new();
+    let mut class_ix: HashMap<(Option<Ix>, Vec<Ix>), Arc<Class>> = HashMap::default();
     let mut user_class = Vec::with_capacity(model.users.len());
     for (i, u) in model.users.iter().enumerate() {
         let role = u.role.as_ref().map(|r| role_ix[r]);
@@ -799,7 +799,7 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
     }
 
     // profile combinations
-    let mut combo_ix: HashMap<Vec<Ix>, Ix> = HashMap::new();
+    let mut combo_ix: HashMap<Vec<Ix>, Ix> = HashMap::default();
     let mut combos: Vec<Combo> = Vec::new();
     let mut user_combo = Vec::with_capacity(model.users.len());
     for u in &model.users {
@@ -828,7 +828,7 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
     }
 
     // workspace participation
-    let mut external_by_company: HashMap<&str, Vec<Ix>> = HashMap::new();
+    let mut external_by_company: HashMap<&str, Vec<Ix>> = HashMap::default();
     for (i, u) in model.users.iter().enumerate() {
         if u.external {
             if let Some(c) = &u.company {
@@ -838,7 +838,7 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
     }
     let mut user_ws: Vec<Vec<(Ix, Part)>> = vec![Vec::new(); model.users.len()];
     for (wi, w) in workspaces.iter_mut().enumerate() {
-        let mut parts: HashMap<Ix, Part> = HashMap::new();
+        let mut parts: HashMap<Ix, Part> = HashMap::default();
         if let Some(o) = w.owner {
             parts.entry(o).or_default().owner = true;
         }
@@ -911,11 +911,11 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
     let resolver = compiled.resolver();
     let mut problems = Vec::new();
     let mut batch = Vec::with_capacity(model.records.len());
-    let mut seen = HashMap::new();
+    let mut seen = HashMap::default();
     for (i, r) in model.records.iter().enumerate() {
         if let Some(rec) = resolver.record(r, &format!("records[{i}]"), true, &mut problems) {
-            if let Some(first) = seen.insert(rec.id.clone(), i) {
-                problems.push(Problem::new(format!("records[{i}].id"), format!("record id \"{}\" appears twice (first at records[{first}])", rec.id.as_deref().unwrap_or(""))));
+            if let Some(first) = seen.insert(rec.id().map(str::to_owned), i) {
+                problems.push(Problem::new(format!("records[{i}].id"), format!("record id \"{}\" appears twice (first at records[{first}])", rec.id().unwrap_or(""))));
             }
             batch.push(rec);
         }
@@ -1087,20 +1087,16 @@ impl Resolver<'_> {
             return None;
         }
         let fields = if r.fields.is_empty() { None } else { serde_json::to_string(&r.fields).ok().map(String::into_boxed_str) };
-        Some(Rec {
-            id: r.id.as_deref().map(Box::from),
+        Some(Rec::new(RecParts {
+            id: r.id.as_deref(),
             module: module?,
             owner,
-            parent: r.parent.as_deref().map(Box::from),
-            company: r.company.as_deref().map(Box::from),
-            account_managers,
+            parent: r.parent.as_deref(),
+            company: r.company.as_deref(),
+            record_type: r.record_type.as_deref(),
             created_by,
-            workspaces,
-            assignees,
-            participants,
-            auditors,
-            record_type: r.record_type.as_deref().map(Box::from),
+            lists: [&account_managers, &workspaces, &assignees, &participants, &auditors],
             fields,
-        })
+        }))
     }
 }

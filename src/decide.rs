@@ -7,7 +7,7 @@
 use crate::compile::{Compiled, Ix, Part, Pr, PrincipalC, UserC};
 use crate::level::{Access, Action, CREATE, DELETE, EDIT, VIEW};
 use crate::model::ExternalVisibility;
-use crate::store::{Rec, Store};
+use crate::store::{RecRef, Store};
 use serde::Serialize;
 
 #[cfg(feature = "wasm")]
@@ -27,67 +27,77 @@ pub struct Decision {
     pub reasons: Vec<String>,
 }
 
-/// Accumulates grants; see the module docs.
+/// Accumulates grants; see the module docs. The explanation buffers exist only
+/// when explaining, so the fast path allocates and drops nothing.
 pub(crate) struct Acc {
     pub best: Access,
     stop: Access,
-    explain: bool,
+    explain: Option<Box<Explain>>,
+}
+
+#[derive(Default)]
+struct Explain {
     reasons: Vec<String>,
     notes: Vec<String>,
 }
 
 impl Acc {
     pub fn fast(stop: Access) -> Self {
-        Acc { best: Access::None, stop, explain: false, reasons: Vec::new(), notes: Vec::new() }
+        Acc { best: Access::None, stop, explain: None }
     }
     pub fn explain() -> Self {
-        Acc { best: Access::None, stop: Access::Full, explain: true, reasons: Vec::new(), notes: Vec::new() }
+        Acc { best: Access::None, stop: Access::Full, explain: Some(Box::default()) }
     }
     /// Records a grant; returns true when evaluation may stop.
     #[inline]
     fn grant(&mut self, level: Access, why: impl FnOnce() -> String) -> bool {
-        if self.explain {
-            if level > self.best {
-                self.best = level;
-                self.reasons.clear();
-                self.reasons.push(why());
-            } else if level == self.best && level > Access::None {
-                let r = why();
-                if !self.reasons.contains(&r) {
-                    self.reasons.push(r);
+        match &mut self.explain {
+            Some(x) => {
+                if level > self.best {
+                    self.best = level;
+                    x.reasons.clear();
+                    x.reasons.push(why());
+                } else if level == self.best && level > Access::None {
+                    let r = why();
+                    if !x.reasons.contains(&r) {
+                        x.reasons.push(r);
+                    }
                 }
+                false
             }
-            false
-        } else {
-            if level > self.best {
-                self.best = level;
+            None => {
+                if level > self.best {
+                    self.best = level;
+                }
+                self.best >= self.stop
             }
-            self.best >= self.stop
         }
     }
     /// Explains a denial (kept only if nothing grants access).
+    #[inline]
     fn note(&mut self, why: impl FnOnce() -> String) {
-        if self.explain {
-            self.notes.push(why());
+        if let Some(x) = &mut self.explain {
+            x.notes.push(why());
         }
     }
     /// Lowers the level to at most `to`, saying why.
     fn cap(&mut self, to: Access, why: &str) {
         if self.best > to {
             self.best = to;
-            if self.explain {
-                self.reasons.push(why.to_owned());
+            if let Some(x) = &mut self.explain {
+                x.reasons.push(why.to_owned());
             }
         }
     }
-    fn into_reasons(mut self) -> Vec<String> {
+    fn into_reasons(self) -> Vec<String> {
+        let x = self.explain.map(|b| *b).unwrap_or_default();
         if self.best == Access::None {
-            if self.notes.is_empty() {
-                self.notes.push("no-grant".into());
+            if x.notes.is_empty() {
+                return vec!["no-grant".into()];
             }
-            return self.notes;
+            return x.notes;
         }
-        self.reasons
+        x.reasons
     }
 }
 
@@ -156,26 +166,26 @@ impl Compiled {
 
     /// Limited CRM access: is the record managed by user `ui`?
     /// `created_by` stands in for the record's own when it has none (creation).
-    fn managed(&self, store: &Store, ui: Ix, rec: &Rec, created_by: Option<Ix>) -> bool {
+    fn managed(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, created_by: Option<Ix>) -> bool {
         let Some(l) = &self.limited else { return false };
         if rec.module == l.company_module && rec.account_managers.contains(&ui) {
             return true;
         }
-        match &rec.company {
-            Some(c) => store.get(c).is_some_and(|co| co.module == l.company_module && co.account_managers.contains(&ui)),
+        match rec.company {
+            Some(c) => store.get(c).is_some_and(|co| co.module == l.company_module && co.view().account_managers.contains(&ui)),
             None => rec.created_by.or(created_by) == Some(ui),
         }
     }
 
     /// For a limited-deals user: `Some(owns)` when the record is a deal or a
     /// child of one, `None` when limited deal access does not cover it.
-    fn deal_ownership(&self, store: &Store, ui: Ix, rec: &Rec, owner_if_absent: bool) -> Option<bool> {
+    fn deal_ownership(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, owner_if_absent: bool) -> Option<bool> {
         let dm = self.limited.as_ref()?.deal_module?;
         let me = Some(Pr::User(ui));
         if rec.module == dm {
             Some(rec.owner == me || (owner_if_absent && rec.owner.is_none()))
         } else if self.modules[rec.module as usize].parent == Some(dm) {
-            Some(rec.parent.as_deref().and_then(|p| store.get(p)).is_some_and(|d| d.module == dm && d.owner == me))
+            Some(rec.parent.and_then(|p| store.get(p)).is_some_and(|d| d.module == dm && d.view().owner == me))
         } else {
             None
         }
@@ -186,10 +196,10 @@ impl Compiled {
     }
 
     /// The record level L of §3.2–3.6 for an active, non-admin user.
-    pub(crate) fn record_level(&self, store: &Store, ui: Ix, rec: &Rec, acc: &mut Acc) {
+    pub(crate) fn record_level(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, acc: &mut Acc) {
         let u = &self.users[ui as usize];
         if let (Some(types), Some(t)) = (&u.record_types, &rec.record_type) {
-            if !types.iter().any(|x| x.as_str() == &**t) {
+            if !types.iter().any(|x| x == t) {
                 acc.note(|| "record-type-hidden".into());
                 return;
             }
@@ -200,7 +210,7 @@ impl Compiled {
         }
     }
 
-    fn uncapped_level(&self, store: &Store, ui: Ix, u: &UserC, rec: &Rec, acc: &mut Acc) {
+    fn uncapped_level(&self, store: &Store, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) {
         if u.external {
             return self.external_level(ui, u, rec, acc);
         }
@@ -231,7 +241,7 @@ impl Compiled {
         self.grants(store, ui, u, rec, acc);
     }
 
-    fn external_level(&self, ui: Ix, u: &UserC, rec: &Rec, acc: &mut Acc) {
+    fn external_level(&self, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) {
         if rec.owner == Some(Pr::User(ui)) {
             grant!(acc, Access::Full, "owner");
         }
@@ -285,7 +295,7 @@ impl Compiled {
     }
 
     /// §3.5: the grants that reach internal users.
-    fn grants(&self, store: &Store, ui: Ix, u: &UserC, rec: &Rec, acc: &mut Acc) {
+    fn grants(&self, store: &Store, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) {
         let m = rec.module;
         let class = &u.class;
         match rec.owner {
@@ -345,8 +355,8 @@ impl Compiled {
         }
         let related = range(&class.related, m);
         if !related.is_empty() {
-            let parent = rec.parent.as_deref().and_then(|p| store.get(p));
-            if let Some((parent, po)) = parent.and_then(|p| p.owner.map(|o| (p, o))) {
+            let parent = rec.parent.and_then(|p| store.get(p));
+            if let Some((parent, po)) = parent.and_then(|p| p.view().owner.map(|o| (p, o))) {
                 if module.parent == Some(parent.module) {
                     for &(_, ri) in related {
                         let rule = &self.rules[ri as usize];
@@ -370,7 +380,7 @@ impl Compiled {
     }
 
     /// §3.7: may user `ui` create this record? Reasons are pushed when given.
-    fn may_create(&self, store: &Store, ui: Ix, rec: &Rec, mut why: Option<&mut Vec<String>>) -> bool {
+    fn may_create(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, mut why: Option<&mut Vec<String>>) -> bool {
         let u = &self.users[ui as usize];
         let perms = self.combos[u.combo as usize].perms[rec.module as usize];
         let mut ok = true;
@@ -389,7 +399,7 @@ impl Compiled {
             deny("read-only-user".into());
         }
         if let (Some(types), Some(t)) = (&u.record_types, &rec.record_type) {
-            if !types.iter().any(|x| x.as_str() == &**t) {
+            if !types.iter().any(|x| x == t) {
                 deny("record-type-hidden".into());
             }
         }
@@ -415,7 +425,7 @@ impl Compiled {
     }
 
     /// The fast answer, used by `can` and `filter`.
-    pub(crate) fn allowed(&self, store: &Store, ui: Ix, action: Action, rec: &Rec) -> bool {
+    pub(crate) fn allowed(&self, store: &Store, ui: Ix, action: Action, rec: &RecRef<'_>) -> bool {
         let u = &self.users[ui as usize];
         if !u.active {
             return false;
@@ -436,7 +446,7 @@ impl Compiled {
     }
 
     /// The full decision, with reasons.
-    pub(crate) fn decide(&self, store: &Store, ui: Ix, action: Action, rec: &Rec) -> Decision {
+    pub(crate) fn decide(&self, store: &Store, ui: Ix, action: Action, rec: &RecRef<'_>) -> Decision {
         let u = &self.users[ui as usize];
         if !u.active {
             return Decision { allowed: false, access: Access::None, read_only: false, reasons: vec!["inactive".into()] };

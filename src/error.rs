@@ -20,12 +20,30 @@ pub struct Problem {
     pub help: Option<String>,
 }
 
+/// Longest path, message or hint kept in a problem: inputs are caller-chosen
+/// and may be megabytes long; a report quoting them whole helps nobody.
+const MAX_TEXT: usize = 400;
+
+/// `s` cut to at most [`MAX_TEXT`] bytes (on a character boundary), marked with `…`.
+pub(crate) fn shorten(mut s: String) -> String {
+    if s.len() > MAX_TEXT {
+        let mut cut = MAX_TEXT - 3;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let total = s.chars().count();
+        s.truncate(cut);
+        s.push_str(&format!("… ({total} characters in all)"));
+    }
+    s
+}
+
 impl Problem {
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem { path: path.into(), message: message.into(), help: None }
+        Problem { path: shorten(path.into()), message: shorten(message.into()), help: None }
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(shorten(help.into()));
         self
     }
 }

@@ -24,6 +24,7 @@
 mod check;
 mod compile;
 mod decide;
+mod encoded;
 mod error;
 mod level;
 pub mod model;
@@ -50,6 +51,17 @@ pub enum RecordRef<'a> {
     Json(&'a str),
     Record(&'a CrmRecord),
 }
+
+/// Ids by index, for the ids-based API ([`Engine::id_tables`]).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IdTables<'a> {
+    pub users: Vec<&'a str>,
+    pub groups: Vec<&'a str>,
+    pub modules: Vec<&'a str>,
+    pub workspaces: Vec<&'a str>,
+}
+
+pub use encoded::NONE as ENCODED_NONE;
 
 /// The compiled model plus the record store.
 pub struct Engine {
@@ -118,13 +130,13 @@ impl Engine {
         let resolver = self.c.resolver();
         let mut problems = Vec::new();
         let mut batch = Vec::with_capacity(records.len());
-        let mut seen = std::collections::HashMap::new();
+        let mut seen = rustc_hash::FxHashMap::default();
         for (i, r) in records.iter().enumerate() {
             if let Some(rec) = resolver.record(r, &format!("records[{i}]"), true, &mut problems) {
-                if let Some(first) = seen.insert(rec.id.clone(), i) {
+                if let Some(first) = seen.insert(rec.id().map(str::to_owned), i) {
                     problems.push(Problem::new(
                         format!("records[{i}].id"),
-                        format!("record id \"{}\" appears twice in this batch (first at records[{first}])", rec.id.as_deref().unwrap_or("")),
+                        format!("record id \"{}\" appears twice in this batch (first at records[{first}])", rec.id().unwrap_or("")),
                     ));
                 }
                 batch.push(rec);
@@ -144,7 +156,6 @@ impl Engine {
         for id in ids {
             self.store.remove(id.as_ref());
         }
-        self.store.shrink();
     }
 
     /// The number of stored records.
@@ -201,7 +212,7 @@ impl Engine {
         let u = self.user(user)?;
         let a = Self::action(action)?;
         let rec = self.resolve(record)?;
-        Ok(self.c.decide(&self.store, u, a, &rec))
+        Ok(self.c.decide(&self.store, u, a, &rec.view()))
     }
 
     /// Whether the action is allowed (the same answer as `decide(..).allowed`).
@@ -209,7 +220,7 @@ impl Engine {
         let u = self.user(user)?;
         let a = Self::action(action)?;
         let rec = self.resolve(record)?;
-        Ok(self.c.allowed(&self.store, u, a, &rec))
+        Ok(self.c.allowed(&self.store, u, a, &rec.view()))
     }
 
     /// For a JSON array of records, whether each is allowed (`view` by default).
@@ -227,7 +238,7 @@ impl Engine {
         let mut out = Vec::with_capacity(records.len());
         for (i, r) in records.iter().enumerate() {
             match resolver.record(r, &format!("records[{i}]"), false, &mut problems) {
-                Some(rec) => out.push(self.c.allowed(&self.store, u, a, &rec)),
+                Some(rec) => out.push(self.c.allowed(&self.store, u, a, &rec.view())),
                 None => out.push(false),
             }
         }
@@ -241,10 +252,88 @@ impl Engine {
     pub fn filter_stored(&self, user: &str, action: Option<&str>) -> Result<Vec<String>, Error> {
         let u = self.user(user)?;
         let a = Self::action(action.unwrap_or("view"))?;
-        let mut ids: Vec<String> =
-            self.store.iter().filter(|r| self.c.allowed(&self.store, u, a, r)).filter_map(|r| r.id.as_deref().map(str::to_owned)).collect();
+        Ok(self.filter_stored_at(u, a)?.into_iter().map(str::to_owned).collect())
+    }
+
+    /// `filter_stored` for the user at index `ui`.
+    pub fn filter_stored_at(&self, ui: u32, action: Action) -> Result<Vec<&str>, Error> {
+        let u = self.user_at(ui)?;
+        let mut ids: Vec<&str> = self.store.iter().filter(|r| self.c.allowed(&self.store, u, action, &r.view())).filter_map(|r| r.id()).collect();
         ids.sort_unstable();
         Ok(ids)
+    }
+
+    // ---- the ids-based API (the fast path of the JS package) ----------------
+
+    /// The id tables the ids-based API refers to: users, groups, modules and
+    /// workspaces, each in index order. A principal code is a user index, or
+    /// the number of users plus a group index.
+    pub fn id_tables(&self) -> IdTables<'_> {
+        IdTables {
+            users: self.c.users.iter().map(|u| u.id.as_str()).collect(),
+            groups: self.c.groups.iter().map(|g| g.id.as_str()).collect(),
+            modules: self.c.modules.iter().map(|m| m.name.as_str()).collect(),
+            workspaces: self.c.workspaces.iter().map(|w| w.id.as_str()).collect(),
+        }
+    }
+
+    fn user_at(&self, ui: u32) -> Result<Ix, Error> {
+        if (ui as usize) < self.c.users.len() {
+            Ok(ui)
+        } else {
+            Err(Error::single("bad query", "user", format!("user index {ui} out of range")))
+        }
+    }
+
+    fn stored(&self, id: &str) -> Result<&Rec, Error> {
+        self.store.get(id).ok_or_else(|| Error::single("bad query", "record", format!("no stored record has the id \"{id}\"")))
+    }
+
+    /// `can` for the user at index `ui` and a stored record id.
+    pub fn can_stored_at(&self, ui: u32, action: Action, id: &str) -> Result<bool, Error> {
+        let u = self.user_at(ui)?;
+        Ok(self.c.allowed(&self.store, u, action, &self.stored(id)?.view()))
+    }
+
+    /// `decide` for the user at index `ui` and a stored record id.
+    pub fn decide_stored_at(&self, ui: u32, action: Action, id: &str) -> Result<Decision, Error> {
+        let u = self.user_at(ui)?;
+        Ok(self.c.decide(&self.store, u, action, &self.stored(id)?.view()))
+    }
+
+    /// For records in the ids-based encoding (see `src/encoded.rs`), one byte
+    /// per record: 1 when the action is allowed.
+    pub fn filter_encoded(&self, ui: u32, action: Action, codes: &[u32], strings: &str) -> Result<Vec<u8>, Error> {
+        let u = self.user_at(ui)?;
+        let strings = encoded::split_strings(strings);
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < codes.len() {
+            let (rec, next) = encoded::decode(&self.c, codes, &strings, at)?;
+            out.push(u8::from(self.c.allowed(&self.store, u, action, &rec)));
+            at = next;
+        }
+        Ok(out)
+    }
+
+    /// `decide` for one record in the ids-based encoding.
+    pub fn decide_encoded(&self, ui: u32, action: Action, codes: &[u32], strings: &str) -> Result<Decision, Error> {
+        let u = self.user_at(ui)?;
+        let strings = encoded::split_strings(strings);
+        let (rec, next) = encoded::decode(&self.c, codes, &strings, 0)?;
+        if next != codes.len() {
+            return Err(Error::single("invalid encoded records", "codes", "expected exactly one record"));
+        }
+        Ok(self.c.decide(&self.store, u, action, &rec))
+    }
+
+    /// Encodes a record (given like any record argument) in the ids-based
+    /// encoding: what the JS layer does, done natively, for tests.
+    pub fn encode_record(&self, record: RecordRef<'_>) -> Result<(Vec<u32>, String), Error> {
+        let rec = self.resolve(record)?;
+        let (mut codes, mut strings) = (Vec::new(), Vec::new());
+        encoded::encode(&self.c, &rec.view(), &mut codes, &mut strings);
+        Ok((codes, strings.join("\0")))
     }
 
     /// What the user may do with each field of the module, in the module's order.
@@ -295,7 +384,7 @@ impl Engine {
             RecordRef::Record(r) => serde_json::to_value(r).map_err(|e| Error::single("invalid record", "record", e.to_string()))?,
             RecordRef::Id(_) => self.to_json(&rec),
         };
-        let visible = self.c.allowed(&self.store, u, Action::View, &rec);
+        let visible = self.c.allowed(&self.store, u, Action::View, &rec.view());
         let mut fields = serde_json::Map::new();
         if visible {
             let data: serde_json::Map<String, serde_json::Value> = match &rec.fields {
@@ -322,24 +411,25 @@ impl Engine {
 
     /// A stored record back as JSON (every key, defaults included).
     fn to_json(&self, rec: &Rec) -> serde_json::Value {
+        let v = rec.view();
         let users = |ids: &[Ix]| ids.iter().map(|&u| self.c.users[u as usize].id.clone()).collect::<Vec<_>>();
-        let owner = rec.owner.map(|o| match o {
+        let owner = v.owner.map(|o| match o {
             Pr::User(u) => self.c.users[u as usize].id.clone(),
             Pr::Group(g) => self.c.groups[g as usize].id.clone(),
         });
         let record = CrmRecord {
-            id: rec.id.as_deref().map(str::to_owned),
+            id: rec.id().map(str::to_owned),
             module: self.c.modules[rec.module as usize].name.clone(),
             owner,
-            parent: rec.parent.as_deref().map(str::to_owned),
-            company: rec.company.as_deref().map(str::to_owned),
-            account_managers: users(&rec.account_managers),
-            created_by: rec.created_by.map(|u| self.c.users[u as usize].id.clone()),
-            workspaces: rec.workspaces.iter().map(|&w| self.c.workspaces[w as usize].id.clone()).collect(),
-            assignees: users(&rec.assignees),
-            participants: users(&rec.participants),
-            auditors: users(&rec.auditors),
-            record_type: rec.record_type.as_deref().map(str::to_owned),
+            parent: v.parent.map(str::to_owned),
+            company: v.company.map(str::to_owned),
+            account_managers: users(v.account_managers),
+            created_by: v.created_by.map(|u| self.c.users[u as usize].id.clone()),
+            workspaces: v.workspaces.iter().map(|&w| self.c.workspaces[w as usize].id.clone()).collect(),
+            assignees: users(v.assignees),
+            participants: users(v.participants),
+            auditors: users(v.auditors),
+            record_type: v.record_type.map(str::to_owned),
             fields: rec.fields.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default(),
         };
         serde_json::to_value(record).unwrap_or(serde_json::Value::Null)

@@ -92,6 +92,15 @@ fn str_arg(v: &JsValue, path: &str) -> Result<String, JsValue> {
     v.as_string().ok_or_else(|| input_error(path, format!("expected a string, got {}", describe(v))))
 }
 
+/// An optional string argument: `undefined` or `null` mean "not given".
+fn opt_str_arg(v: &JsValue, path: &str) -> Result<Option<String>, JsValue> {
+    if v.is_undefined() || v.is_null() {
+        Ok(None)
+    } else {
+        str_arg(v, path).map(Some)
+    }
+}
+
 fn parse_json(text: &str) -> Result<JsValue, JsValue> {
     JSON::parse(text).map_err(|_| input_error("", "internal: output was not JSON".into()))
 }
@@ -182,9 +191,10 @@ impl JsEngine {
         &self,
         user: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CrmRecord[]")] records: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Action")] action: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "Action")] action: JsValue,
     ) -> Result<Array, JsValue> {
         let user = str_arg(&user, "user")?;
+        let action = opt_str_arg(&action, "action")?;
         if !Array::is_array(&records) {
             return Err(input_error("records", format!("expected an array of records, got {}", describe(&records))));
         }
@@ -202,8 +212,9 @@ impl JsEngine {
 
     /// Ids of the stored records the user may act on (`view` by default), sorted.
     #[wasm_bindgen(js_name = filterStored, unchecked_return_type = "string[]")]
-    pub fn filter_stored(&self, user: JsValue, #[wasm_bindgen(unchecked_param_type = "Action")] action: Option<String>) -> Result<Array, JsValue> {
+    pub fn filter_stored(&self, user: JsValue, #[wasm_bindgen(unchecked_param_type = "Action")] action: JsValue) -> Result<Array, JsValue> {
         let user = str_arg(&user, "user")?;
+        let action = opt_str_arg(&action, "action")?;
         let ids = self.inner.filter_stored(&user, action.as_deref()).map_err(to_js_error)?;
         Ok(ids.iter().map(|s| JsValue::from_str(s)).collect())
     }
@@ -256,6 +267,58 @@ impl JsEngine {
         let user = str_arg(&user, "user")?;
         self.inner.can_grant_access(&user).map_err(to_js_error)
     }
+}
+
+/// The internal fast path used by the package's JS layer (`js/engine.js`):
+/// users and actions by index, records by the ids-based encoding. Not part of
+/// the public API, so left out of the TypeScript declarations.
+#[wasm_bindgen(js_class = Engine)]
+impl JsEngine {
+    #[wasm_bindgen(js_name = idTables, skip_typescript)]
+    pub fn id_tables(&self) -> String {
+        serde_json::to_string(&self.inner.id_tables()).unwrap_or_default()
+    }
+
+    #[wasm_bindgen(js_name = canAt, skip_typescript)]
+    pub fn can_at(&self, ui: u32, action: u8, id: &str) -> Result<bool, JsValue> {
+        self.inner.can_stored_at(ui, action_of(action)?, id).map_err(to_js_error)
+    }
+
+    #[wasm_bindgen(js_name = decideAt, skip_typescript)]
+    pub fn decide_at(&self, ui: u32, action: u8, id: &str) -> Result<String, JsValue> {
+        let d = self.inner.decide_stored_at(ui, action_of(action)?, id).map_err(to_js_error)?;
+        Ok(serde_json::to_string(&d).unwrap_or_default())
+    }
+
+    #[wasm_bindgen(js_name = filterEncoded, skip_typescript)]
+    pub fn filter_encoded(&self, ui: u32, action: u8, codes: &[u32], strings: &str) -> Result<Vec<u8>, JsValue> {
+        self.inner.filter_encoded(ui, action_of(action)?, codes, strings).map_err(to_js_error)
+    }
+
+    #[wasm_bindgen(js_name = canEncoded, skip_typescript)]
+    pub fn can_encoded(&self, ui: u32, action: u8, codes: &[u32], strings: &str) -> Result<bool, JsValue> {
+        let keep = self.inner.filter_encoded(ui, action_of(action)?, codes, strings).map_err(to_js_error)?;
+        if keep.len() != 1 {
+            return Err(input_error("codes", "expected exactly one record".into()));
+        }
+        Ok(keep[0] == 1)
+    }
+
+    #[wasm_bindgen(js_name = decideEncoded, skip_typescript)]
+    pub fn decide_encoded(&self, ui: u32, action: u8, codes: &[u32], strings: &str) -> Result<String, JsValue> {
+        let d = self.inner.decide_encoded(ui, action_of(action)?, codes, strings).map_err(to_js_error)?;
+        Ok(serde_json::to_string(&d).unwrap_or_default())
+    }
+
+    #[wasm_bindgen(js_name = filterStoredJson, skip_typescript)]
+    pub fn filter_stored_json(&self, ui: u32, action: u8) -> Result<String, JsValue> {
+        let ids = self.inner.filter_stored_at(ui, action_of(action)?).map_err(to_js_error)?;
+        Ok(serde_json::to_string(&ids).unwrap_or_default())
+    }
+}
+
+fn action_of(a: u8) -> Result<crate::Action, JsValue> {
+    crate::Action::ALL.get(a as usize).copied().ok_or_else(|| input_error("action", format!("action code {a} out of range")))
 }
 
 fn field_level_str(l: crate::FieldLevel) -> &'static str {

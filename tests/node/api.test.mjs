@@ -93,7 +93,9 @@ test("errors are Error objects with problems, and leave the engine usable", () =
   expectProblem(() => e.canInvite("ann", "nowhere"), "workspace");
   const cyclic = { module: "deals" }; cyclic.self = cyclic;
   expectProblem(() => e.decide("ann", "view", cyclic), "record");
-  expectProblem(() => e.decide("ann", "view", { module: "deals", fields: { n: 1n } }), "record");
+  expectProblem(() => e.decide("ann", "view", { module: "deals", owner: "bob", fields: { n: 1n } }), "record");
+  expectProblem(() => e.mask("ann", { module: "deals", fields: { n: 1n } }), "record");
+  expectProblem(() => e.filter("ann", [1, 2], 5), "action");
 });
 
 test("an invalid model lists every problem with its path", () => {

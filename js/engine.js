@@ -1,0 +1,238 @@
+// The public `Engine` of the crm-access package: the wasm engine behind a thin
+// JavaScript layer that keeps the hot calls cheap.
+//
+// Crossing into wasm costs little for numbers and a lot for objects (writing a
+// record as JSON costs more than deciding on it). So for users, actions and
+// record objects this layer looks up indexes in tables the engine exports and
+// sends integers (the encoding is described in src/encoded.rs). It reads only a
+// record's own enumerable properties, the ones JSON.stringify would write, and
+// checks them as strictly as the Rust side does: any key, type or id it does not
+// know sends the call down the strict JSON path instead, which answers or throws
+// the proper error. Every index is checked again in Rust. Decisions are always
+// made in Rust.
+//
+// `makeEngine(RawEngine)` is wrapped as an ES module (browser) and as CommonJS
+// (Node) by scripts/finish-pkg.mjs.
+function makeEngine(RawEngine) {
+  const ACTIONS = new Map([["view", 0], ["edit", 1], ["delete", 2], ["create", 3]]);
+  const NONE = 0xffffffff;
+  const LISTS = new Map([["accountManagers", 0], ["workspaces", 1], ["assignees", 2], ["participants", 3], ["auditors", 4]]);
+  const HEADER = 11;
+  const wellFormed = typeof String.prototype.isWellFormed === "function" ? (s) => s.isWellFormed() : () => true;
+
+  class Engine {
+    #raw;
+    #tables = null;
+    #codes = new Uint32Array(256);
+    #strings = [];
+    #lists = [[], [], [], [], []];
+
+    /** @param {object | string} model */
+    constructor(model) {
+      this.#raw = new RawEngine(model);
+    }
+
+    #ids() {
+      if (this.#tables === null) {
+        const t = JSON.parse(this.#raw.idTables());
+        const users = new Map();
+        t.users.forEach((id, i) => users.set(id, i));
+        const principals = new Map(users);
+        t.groups.forEach((id, i) => principals.set(id, t.users.length + i));
+        const modules = new Map();
+        t.modules.forEach((name, i) => modules.set(name, i));
+        const workspaces = new Map();
+        t.workspaces.forEach((id, i) => workspaces.set(id, i));
+        this.#tables = { users, principals, modules, workspaces };
+      }
+      return this.#tables;
+    }
+
+    #grow(need) {
+      if (need > this.#codes.length) {
+        const next = new Uint32Array(Math.max(need, this.#codes.length * 2));
+        next.set(this.#codes);
+        this.#codes = next;
+      }
+    }
+
+    // Writes one record at `at`; returns where the next starts, or -1 when the
+    // record needs the strict path.
+    #encode(rec, at, t) {
+      if (typeof rec !== "object" || rec === null || Array.isArray(rec) || typeof rec.toJSON === "function") return -1;
+      let module = NONE, owner = NONE, createdBy = NONE, parent = NONE, company = NONE, type = NONE;
+      const lists = this.#lists;
+      for (let k = 0; k < 5; k++) lists[k].length = 0;
+      for (const key of Object.keys(rec)) {
+        const v = rec[key];
+        if (v === undefined) continue; // JSON.stringify leaves it out
+        switch (key) {
+          case "id":
+            if (v !== null && (typeof v !== "string" || v === "")) return -1;
+            break;
+          case "module": {
+            const m = typeof v === "string" ? t.modules.get(v) : undefined;
+            if (m === undefined) return -1;
+            module = m;
+            break;
+          }
+          case "owner": {
+            if (v === null) break;
+            const p = typeof v === "string" ? t.principals.get(v) : undefined;
+            if (p === undefined) return -1;
+            owner = p;
+            break;
+          }
+          case "createdBy": {
+            if (v === null) break;
+            const u = typeof v === "string" ? t.users.get(v) : undefined;
+            if (u === undefined) return -1;
+            createdBy = u;
+            break;
+          }
+          case "parent":
+          case "company":
+          case "type": {
+            if (v === null) break;
+            if (typeof v !== "string" || (v === "" && key !== "type") || v.includes("\0") || !wellFormed(v)) return -1;
+            const s = this.#strings.push(v) - 1;
+            if (key === "parent") parent = s;
+            else if (key === "company") company = s;
+            else type = s;
+            break;
+          }
+          case "accountManagers":
+          case "workspaces":
+          case "assignees":
+          case "participants":
+          case "auditors": {
+            if (!Array.isArray(v) || typeof v.toJSON === "function") return -1;
+            const table = key === "workspaces" ? t.workspaces : t.users;
+            const out = lists[LISTS.get(key)];
+            for (let i = 0; i < v.length; i++) {
+              const x = v[i];
+              const ix = typeof x === "string" ? table.get(x) : undefined;
+              if (ix === undefined) return -1;
+              out.push(ix);
+            }
+            break;
+          }
+          case "fields": {
+            // Decisions never read field values, but a value JSON cannot hold
+            // (a BigInt, a cycle) must fail here as it fails on the strict path.
+            if (typeof v !== "object" || v === null || Array.isArray(v) || typeof v.toJSON === "function") return -1;
+            for (const f in v) {
+              if (!Object.prototype.hasOwnProperty.call(v, f)) continue;
+              const x = v[f];
+              const tx = typeof x;
+              if (x === null || tx === "string" || tx === "number" || tx === "boolean" || tx === "undefined" || tx === "function" || tx === "symbol") continue;
+              JSON.stringify(x); // throws for BigInts and cycles: the caller falls back to the strict path
+            }
+            break;
+          }
+          default:
+            return -1; // an unknown key: the strict path reports it
+        }
+      }
+      if (module === NONE) return -1;
+      const n = lists[0].length + lists[1].length + lists[2].length + lists[3].length + lists[4].length;
+      this.#grow(at + HEADER + n);
+      const c = this.#codes;
+      c[at] = module; c[at + 1] = owner; c[at + 2] = createdBy;
+      c[at + 3] = parent; c[at + 4] = company; c[at + 5] = type;
+      let pos = at + HEADER;
+      for (let k = 0; k < 5; k++) {
+        const l = lists[k];
+        c[at + 6 + k] = l.length;
+        for (let i = 0; i < l.length; i++) c[pos++] = l[i];
+      }
+      return pos;
+    }
+
+    // Encodes records; returns the end position, or -1 for the strict path.
+    #encodeAll(records, t) {
+      this.#strings.length = 0;
+      let at = 0;
+      try {
+        for (let i = 0; i < records.length; i++) {
+          at = this.#encode(records[i], at, t);
+          if (at < 0) return -1;
+        }
+      } catch {
+        return -1; // a throwing getter and the like: the strict path reports it
+      }
+      return at;
+    }
+
+    // The user's and the action's indexes, or undefined for the strict path.
+    #who(user, action) {
+      if (typeof user !== "string" || typeof action !== "string") return undefined;
+      const t = this.#ids();
+      const ui = t.users.get(user);
+      const ai = ACTIONS.get(action);
+      return ui === undefined || ai === undefined || !wellFormed(user) ? undefined : [ui, ai, t];
+    }
+
+    putRecords(records) { this.#raw.putRecords(records); }
+    removeRecords(ids) { this.#raw.removeRecords(ids); }
+    recordCount() { return this.#raw.recordCount(); }
+
+    decide(user, action, record) {
+      const w = this.#who(user, action);
+      if (w !== undefined) {
+        if (typeof record === "string") {
+          if (wellFormed(record)) return JSON.parse(this.#raw.decideAt(w[0], w[1], record));
+        } else {
+          const end = this.#encodeAll([record], w[2]);
+          if (end >= 0) return JSON.parse(this.#raw.decideEncoded(w[0], w[1], this.#codes.subarray(0, end), this.#strings.join("\0")));
+        }
+      }
+      return this.#raw.decide(user, action, record);
+    }
+
+    can(user, action, record) {
+      const w = this.#who(user, action);
+      if (w !== undefined) {
+        if (typeof record === "string") {
+          if (wellFormed(record)) return this.#raw.canAt(w[0], w[1], record);
+        } else {
+          const end = this.#encodeAll([record], w[2]);
+          if (end >= 0) return this.#raw.canEncoded(w[0], w[1], this.#codes.subarray(0, end), this.#strings.join("\0"));
+        }
+      }
+      return this.#raw.can(user, action, record);
+    }
+
+    filter(user, records, action) {
+      const w = this.#who(user, action === undefined ? "view" : action);
+      if (w !== undefined && Array.isArray(records)) {
+        const end = this.#encodeAll(records, w[2]);
+        if (end >= 0) {
+          const keep = this.#raw.filterEncoded(w[0], w[1], this.#codes.subarray(0, end), this.#strings.join("\0"));
+          const out = [];
+          for (let i = 0; i < keep.length; i++) if (keep[i] === 1) out.push(records[i]);
+          return out;
+        }
+      }
+      return this.#raw.filter(user, records, action);
+    }
+
+    filterStored(user, action) {
+      const w = this.#who(user, action === undefined ? "view" : action);
+      if (w !== undefined) return JSON.parse(this.#raw.filterStoredJson(w[0], w[1]));
+      return this.#raw.filterStored(user, action);
+    }
+
+    fieldAccess(user, module) { return this.#raw.fieldAccess(user, module); }
+    mask(user, record) { return this.#raw.mask(user, record); }
+    visibleUsers(user) { return this.#raw.visibleUsers(user); }
+    canInvite(user, workspace) { return this.#raw.canInvite(user, workspace); }
+    canCreateWorkspace(user) { return this.#raw.canCreateWorkspace(user); }
+    canGrantAccess(user) { return this.#raw.canGrantAccess(user); }
+
+    /** Releases the engine's memory now (it is also released when garbage collected). */
+    free() { this.#tables = null; this.#raw.free(); }
+  }
+  if (typeof Symbol.dispose === "symbol") Engine.prototype[Symbol.dispose] = Engine.prototype.free;
+  return Engine;
+}
