@@ -24,6 +24,7 @@ import {
 } from "./lib/crm.mjs";
 import { timeInterleaved, median, fmtMs } from "./lib/measure.mjs";
 import { writeReport } from "./lib/report.mjs";
+import { decisionPairs, pickListUser } from "./lib/workload.mjs";
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = path.resolve(BENCH_DIR, "..");
@@ -158,6 +159,13 @@ async function main() {
   if (crm && want("e")) results.cold = coldStart(cfg);
   if (crm && want("f")) results.memory = memoryPerRecord(cfg);
 
+  // Cedar runs in its own process (see lib/cedar-child.mjs for why).
+  const cedarPeer = peers.find((p) => p.key === "cedar");
+  if (cedarPeer && ["a", "b", "c"].some(want)) {
+    cedarPeer.external = cedarInChild(cfg, want);
+    results.notes.push("cedar-child");
+  }
+
   if (want("a")) results.workloads.a = workloadDecisions(cfg, org, model, allRecords, crm, peers, refName);
   if (want("b")) results.workloads.b = workloadFilterObjects(cfg, org, allRecords, crm, peers, listUser, refName, model);
   if (want("c")) results.workloads.c = workloadFilterStored(cfg, org, model, allRecords, crm, peers, listUser, refName);
@@ -193,19 +201,29 @@ function gitCommit() {
   return r.stdout.trim() + (dirty.stdout.trim() ? " (with uncommitted engine changes)" : "");
 }
 
-function pickListUser(org) {
-  // A second-level manager who is in at least one group and reached by at least
-  // one sharing rule, so every kind of grant plays a part; else the shallowest.
-  let fallback = -1;
-  for (const depth of [2, 1, 3]) {
-    for (let u = 0; u < org.userIds.length; u++) {
-      const r = org.userRole[u];
-      if (r < 0 || org.roleDepth[r] !== depth) continue;
-      if (fallback < 0) fallback = u;
-      if (groupsOf(org, u).size && rulesFor(org, u).length) return u;
-    }
-  }
-  return fallback >= 0 ? fallback : 0;
+function cedarInChild(cfg, want) {
+  const rounds = Object.fromEntries(cfg.filterSizes.map((n) => [n, cfg.roundsFor(n)]));
+  const conf = {
+    org: cfg.org, stored: cfg.decisions.stored, pairs: cfg.decisions.pairs, users: cfg.decisions.users,
+    decisionCap: cfg.decisionCaps.cedar, roundsA: cfg.decisions.rounds, filterSizes: cfg.filterSizes,
+    cap: cfg.caps.cedar, rounds, a: want("a"), b: want("b"), c: want("c"),
+  };
+  log("Cedar: running its share in a separate process");
+  const r = spawnSync(process.execPath, [path.join(BENCH_DIR, "lib", "cedar-child.mjs"), JSON.stringify(conf)], {
+    cwd: BENCH_DIR, encoding: "utf8", maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) throw new Error(`the Cedar process failed (status ${r.status}): ${r.stderr.slice(0, 2000)}`);
+  const j = JSON.parse(r.stdout);
+  return {
+    a: j.a,
+    b: new Map(j.b.map((x) => [x.n, x])),
+    c: new Map(j.c.map((x) => [x.n, x])),
+  };
+}
+
+/** Samples measured elsewhere, in the shape timeInterleaved returns. */
+function fromSamples(samples) {
+  return { samples, median: median(samples), min: Math.min(...samples), max: Math.max(...samples) };
 }
 
 // ---------------------------------------------------------------------------
@@ -238,32 +256,7 @@ function sameIds(a, b) {
 function workloadDecisions(cfg, org, model, allRecords, crm, peers, refName) {
   const { stored, pairs: K, users: nUsers, rounds } = cfg.decisions;
   const records = allRecords.slice(0, stored);
-  const rng = prng(11);
-  const byOwner = new Map();
-  for (const r of records) {
-    if (!byOwner.has(r.owner)) byOwner.set(r.owner, []);
-    byOwner.get(r.owner).push(r);
-  }
-  const userSet = new Set();
-  while (userSet.size < Math.min(nUsers, org.userIds.length)) userSet.add(rng.int(org.userIds.length));
-  const users = [...userSet];
-  const ownersOf = new Map();
-  const pu = new Array(K); // user index per pair
-  const pr = new Array(K); // record per pair
-  for (let i = 0; i < K; i++) {
-    const u = users[i % users.length];
-    pu[i] = u;
-    let rec = null;
-    if (rng() < 0.5) {
-      if (!ownersOf.has(u)) ownersOf.set(u, [...allowedOwners(org, u)]);
-      const owners = ownersOf.get(u);
-      for (let t = 0; t < 10 && !rec; t++) {
-        const list = byOwner.get(owners[rng.int(owners.length)]);
-        if (list) rec = list[rng.int(list.length)];
-      }
-    }
-    pr[i] = rec ?? records[rng.int(records.length)];
-  }
+  const { users, pu, pr } = decisionPairs(org, records, K, nUsers);
   const puIds = pu.map((u) => org.userIds[u]);
   log(`(a) ${fmtN(K)} decisions over ${users.length} users, ${fmtN(stored)} stored records`);
 
@@ -291,7 +284,14 @@ function workloadDecisions(cfg, org, model, allRecords, crm, peers, refName) {
     ref = pu.map((u, i) => js.check(js.forUser(u), pr[i]));
   }
   const allowedShare = ref.filter(Boolean).length / K;
+  const external = [];
   for (const p of peers) {
+    if (p.external?.a) {
+      const x = p.external.a;
+      checkBooleans("a", K, p.name, puIds, pr, x.answers, ref.slice(0, x.items));
+      external.push({ id: `${p.key}|`, items: x.items, result: fromSamples(x.samples) });
+      continue;
+    }
     const cap = Math.min(K, cfg.decisionCaps[p.key] ?? K);
     const states = new Map();
     const st = pu.slice(0, cap).map((u) => { if (!states.has(u)) states.set(u, p.forUser(u)); return states.get(u); });
@@ -315,6 +315,7 @@ function workloadDecisions(cfg, org, model, allRecords, crm, peers, refName) {
     }
   }
   const t = timeInterleaved(entries, rounds);
+  for (const x of external) { t.set(x.id, x.result); entries.push(x); }
   const probes = [];
   for (const e of entries) {
     const m = t.get(e.id);
@@ -363,7 +364,14 @@ function workloadFilterObjects(cfg, org, allRecords, crm, peers, listUser, refNa
       refIds = recs.filter((r) => peers[0].check(jsState, r)).map((r) => r.id);
     }
     const refSet = new Set(refIds);
+    const external = [];
     for (const p of peers) {
+      const x = p.external?.b?.get(n);
+      if (x) {
+        checkBooleans("b", n, p.name, recs.map(() => uid), recs, x.answers, recs.slice(0, x.items).map((r) => refSet.has(r.id)));
+        external.push({ id: `${p.key}|`, items: x.items, result: fromSamples(x.samples) });
+        continue;
+      }
       const cap = Math.min(n, cfg.caps[p.key] ?? n);
       const st = p.forUser(listUser);
       const check = p.check;
@@ -377,6 +385,7 @@ function workloadFilterObjects(cfg, org, allRecords, crm, peers, listUser, refNa
     }
     log(`(b) ${fmtN(n)} objects: all engines agree with ${refName} (${fmtN(refIds.length)} allowed); timing ${rounds} rounds`);
     const t = timeInterleaved(entries, rounds);
+    for (const x of external) { t.set(x.id, x.result); entries.push(x); }
     pushRows(rows, entries, t, n, rounds);
   }
   freeEngine(engine);
@@ -441,7 +450,14 @@ function workloadFilterStored(cfg, org, model, allRecords, crm, peers, listUser,
       refSorted = recs.filter((r) => peers[0].check(st, r)).map((r) => r.id).sort();
     }
     const refSet = new Set(refSorted);
+    const external = [];
     for (const p of peers) {
+      const x = p.external?.c?.get(n);
+      if (x) {
+        checkBooleans("c", n, p.name, recs.map(() => uid), recs, x.answers, recs.slice(0, x.items).map((r) => refSet.has(r.id)));
+        external.push({ id: `${p.key}|`, items: x.items, result: fromSamples(x.samples) });
+        continue;
+      }
       const cap = Math.min(n, cfg.caps[p.key] ?? n);
       const st = p.forUser(listUser);
       const check = p.check;
@@ -455,6 +471,7 @@ function workloadFilterStored(cfg, org, model, allRecords, crm, peers, listUser,
     }
     log(`(c) ${fmtN(n)} stored: all engines agree with ${refName} (${fmtN(refSorted.length)} allowed); timing ${rounds} rounds`);
     const t = timeInterleaved(entries, rounds);
+    for (const x of external) { t.set(x.id, x.result); entries.push(x); }
     pushRows(rows, entries, t, n, rounds);
     freeEngine(engine);
   }

@@ -125,6 +125,11 @@ function renderMarkdown(results, svgRel) {
     `and ${fmtN(c.decisionCaps.cedar)} decisions in (a) (one Cedar call costs well over 100 µs: building, converting and checking its entities for every request). ` +
     "Their time for a whole list is their measured time per record × the list size; such rows are marked *extrapolated*. " +
     "The agreement check covers exactly the records they are timed on.");
+  if (results.notes.includes("cedar-child")) {
+    L.push("- Cedar runs its share of (a), (b) and (c) in a separate Node process (`bench/lib/cedar-child.mjs`), on the same generated data and with the same agreement check, " +
+      "so its rounds are not interleaved with the other engines'. In one process, after crm-access had filtered a few hundred thousand objects, " +
+      "a later deoptimisation of Cedar's optimised glue code aborted Node 20 (V8 11.3) with `Fatal error ... unreachable code` in `Deoptimizer::DoComputeBuiltinContinuation`.");
+  }
   L.push("- Per-user state (a CASL ability, a Cedar principal entity, a Set) is prepared once before timing, as a server would cache it per session; so is crm-access's Engine.");
   L.push("- crm-access rows name the API used; `filterStored` and any other extension is benchmarked only when the loaded package has it.");
   L.push("");
