@@ -23,6 +23,7 @@ function makeEngine(RawEngine) {
   class Engine {
     #raw;
     #tables = null;
+    #storedIds = null; // the stored ids, sorted; dropped whenever the store changes
     #codes = new Uint32Array(256);
     #strings = [];
     #lists = [[], [], [], [], []];
@@ -173,8 +174,8 @@ function makeEngine(RawEngine) {
       return ui === undefined || ai === undefined || !wellFormed(user) ? undefined : [ui, ai, t];
     }
 
-    putRecords(records) { this.#raw.putRecords(records); }
-    removeRecords(ids) { this.#raw.removeRecords(ids); }
+    putRecords(records) { this.#storedIds = null; this.#raw.putRecords(records); }
+    removeRecords(ids) { this.#storedIds = null; this.#raw.removeRecords(ids); }
     recordCount() { return this.#raw.recordCount(); }
 
     decide(user, action, record) {
@@ -219,8 +220,12 @@ function makeEngine(RawEngine) {
 
     filterStored(user, action) {
       const w = this.#who(user, action === undefined ? "view" : action);
-      if (w !== undefined) return JSON.parse(this.#raw.filterStoredJson(w[0], w[1]));
-      return this.#raw.filterStored(user, action);
+      if (w === undefined) return this.#raw.filterStored(user, action);
+      const mask = this.#raw.storedMask(w[0], w[1]);
+      if (this.#storedIds === null || this.#storedIds.length !== mask.length) this.#storedIds = JSON.parse(this.#raw.storedIdsJson());
+      const ids = this.#storedIds, out = [];
+      for (let i = 0; i < mask.length; i++) if (mask[i] === 1) out.push(ids[i]);
+      return out;
     }
 
     fieldAccess(user, module) { return this.#raw.fieldAccess(user, module); }

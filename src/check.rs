@@ -333,24 +333,20 @@ mod tests {
         }
     }
 
-    /// Whatever the checker accepts, serde must decode: the checker is the
-    /// gate, serde the decoder. (serde alone also accepts arrays for structs,
-    /// which the checker refuses; that direction is intended.)
+    /// The strict decoder (the happy path) and the checker (the error report)
+    /// must accept exactly the same inputs.
     fn agree<T: serde::de::DeserializeOwned>(v: &Value, ty: &Ty) {
-        let serde_ok = serde_json::from_value::<T>(v.clone()).is_ok();
+        let text = v.to_string();
+        let strict_ok = crate::strict::from_str::<T>(&text).is_ok();
         let out = problems(v, ty, "");
-        if out.is_empty() {
-            assert!(serde_ok, "checker accepted but serde refused {v}");
-        }
-        if !serde_ok {
-            assert!(!out.is_empty(), "serde refused but checker found nothing in {v}");
-        }
+        assert_eq!(strict_ok, out.is_empty(), "strict decoder ok = {strict_ok}, checker found {out:?} in {v}");
     }
 
     #[test]
     fn arrays_are_never_accepted_in_place_of_objects() {
         let v = json!({"modules": [["m"]], "users": []});
         assert!(serde_json::from_value::<Model>(v.clone()).is_ok(), "serde alone accepts this");
+        assert!(crate::strict::from_str::<Model>(&v.to_string()).is_err(), "the strict decoder does not");
         assert_eq!(problems(&v, &Ty::Obj(&MODEL), "")[0].path, "modules[0]");
     }
 

@@ -636,7 +636,7 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
         let partial = Resolver { module_ix: &module_ix, principal_ix: &principal_ix, workspace_ix: &workspace_ix };
         let mut seen = HashMap::default();
         for (i, r) in model.records.iter().enumerate() {
-            let _ = partial.record(r, &format!("records[{i}]"), true, &mut v.problems);
+            let _ = partial.record(r, &RecordPath::At(i), true, &mut v.problems);
             if let Some(id) = &r.id {
                 if let Some(first) = seen.insert(id.as_str(), i) {
                     v.at(format!("records[{i}].id"), format!("record id \"{id}\" appears twice (first at records[{first}])"));
@@ -913,7 +913,7 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
     let mut batch = Vec::with_capacity(model.records.len());
     let mut seen = HashMap::default();
     for (i, r) in model.records.iter().enumerate() {
-        if let Some(rec) = resolver.record(r, &format!("records[{i}]"), true, &mut problems) {
+        if let Some(rec) = resolver.record(r, &RecordPath::At(i), true, &mut problems) {
             if let Some(first) = seen.insert(rec.id().map(str::to_owned), i) {
                 problems.push(Problem::new(format!("records[{i}].id"), format!("record id \"{}\" appears twice (first at records[{first}])", rec.id().unwrap_or(""))));
             }
@@ -994,6 +994,24 @@ pub(crate) fn close_upward(seeds: &[Ix], groups: &[GroupC], up: Option<&[Vec<Ix>
     out
 }
 
+/// Where a record sits in the input, rendered only when a problem is reported.
+#[derive(Clone, Copy)]
+pub(crate) enum RecordPath {
+    /// `records[i]`
+    At(usize),
+    /// `record` (the record argument of a query)
+    Arg,
+}
+
+impl std::fmt::Display for RecordPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecordPath::At(i) => write!(f, "records[{i}]"),
+            RecordPath::Arg => f.write_str("record"),
+        }
+    }
+}
+
 /// Turns record inputs into stored records, checking every reference.
 pub(crate) struct Resolver<'a> {
     pub module_ix: &'a HashMap<String, Ix>,
@@ -1028,12 +1046,12 @@ impl Resolver<'_> {
         }
     }
 
-    fn users(&self, ids: &[String], base: &str, key: &str, out: &mut Vec<Problem>) -> Box<[Ix]> {
+    fn users(&self, ids: &[String], base: &RecordPath, key: &str, out: &mut Vec<Problem>) -> Box<[Ix]> {
         ids.iter().enumerate().filter_map(|(j, id)| self.user(id, format!("{base}.{key}[{j}]"), out)).collect()
     }
 
     /// Resolves one record; `stored` requires an id. Problems go to `out`.
-    pub(crate) fn record(&self, r: &CrmRecord, base: &str, stored: bool, out: &mut Vec<Problem>) -> Option<Rec> {
+    pub(crate) fn record(&self, r: &CrmRecord, base: &RecordPath, stored: bool, out: &mut Vec<Problem>) -> Option<Rec> {
         let before = out.len();
         match &r.id {
             None if stored => out.push(Problem::new(format!("{base}.id"), "a stored record needs an id")),
@@ -1086,7 +1104,7 @@ impl Resolver<'_> {
         if out.len() > before {
             return None;
         }
-        let fields = if r.fields.is_empty() { None } else { serde_json::to_string(&r.fields).ok().map(String::into_boxed_str) };
+        let fields = if r.fields.is_empty() { None } else { Some(Box::from(r.fields.as_json())) };
         Some(Rec::new(RecParts {
             id: r.id.as_deref(),
             module: module?,

@@ -29,6 +29,7 @@ mod error;
 mod level;
 pub mod model;
 mod store;
+mod strict;
 
 #[cfg(feature = "wasm")]
 mod wasm;
@@ -67,6 +68,8 @@ pub use encoded::NONE as ENCODED_NONE;
 pub struct Engine {
     c: Compiled,
     store: Store,
+    /// Store slots in id order, computed when first needed after a change.
+    sorted: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -81,22 +84,24 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-/// Parses JSON text into `T`. The structural checker runs first, on the parsed
-/// value, because it is stricter than serde's derived decoding in one way that
-/// matters (serde also accepts a JSON array for a struct, positionally) and
-/// because it lists every problem, where serde stops at the first.
+/// Parses JSON text into `T`: straight into the typed model on the happy path
+/// (see `strict.rs`); when that fails, the structural checker walks the input
+/// to list every problem with its path, not just the first one serde met.
 fn parse_json<T: serde::de::DeserializeOwned>(text: &str, schema_ty: &check::Ty, root: &str, what: &str) -> Result<T, Error> {
-    let value = serde_json::from_str::<serde_json::Value>(text)
-        .map_err(|e| Error::from_problems(what, vec![Problem::new(root, format!("not valid JSON: {e}"))]))?;
-    decode_value(value, schema_ty, root, what)
-}
-
-fn decode_value<T: serde::de::DeserializeOwned>(value: serde_json::Value, schema_ty: &check::Ty, root: &str, what: &str) -> Result<T, Error> {
-    let problems = check::problems(&value, schema_ty, root);
-    if !problems.is_empty() {
-        return Err(Error::from_problems(what, problems));
+    match strict::from_str::<T>(text) {
+        Ok(v) => Ok(v),
+        Err(serde_err) => {
+            let value = serde_json::from_str::<serde_json::Value>(text)
+                .map_err(|e| Error::from_problems(what, vec![Problem::new(root, format!("not valid JSON: {e}"))]))?;
+            let mut problems = check::problems(&value, schema_ty, root);
+            if problems.is_empty() {
+                // The checker and the strict decoder agree (a unit test holds them
+                // to it); should they ever not, the input is still refused.
+                problems.push(Problem::new(root, serde_err.to_string()));
+            }
+            Err(Error::from_problems(what, problems))
+        }
     }
-    serde_json::from_value::<T>(value).map_err(|e| Error::from_problems(what, vec![Problem::new(root, e.to_string())]))
 }
 
 static MODEL_TY: check::Ty = check::Ty::Obj(&check::MODEL);
@@ -113,7 +118,7 @@ impl Engine {
     /// Builds an engine from a typed model.
     pub fn from_model(model: Model) -> Result<Engine, Error> {
         match compile::compile(model) {
-            Ok((c, store)) => Ok(Engine { c, store }),
+            Ok((c, store)) => Ok(Engine { c, store, sorted: std::sync::OnceLock::new() }),
             Err(problems) => Err(Error::from_problems("invalid model", problems)),
         }
     }
@@ -132,7 +137,7 @@ impl Engine {
         let mut batch = Vec::with_capacity(records.len());
         let mut seen = rustc_hash::FxHashMap::default();
         for (i, r) in records.iter().enumerate() {
-            if let Some(rec) = resolver.record(r, &format!("records[{i}]"), true, &mut problems) {
+            if let Some(rec) = resolver.record(r, &compile::RecordPath::At(i), true, &mut problems) {
                 if let Some(first) = seen.insert(rec.id().map(str::to_owned), i) {
                     problems.push(Problem::new(
                         format!("records[{i}].id"),
@@ -148,6 +153,7 @@ impl Engine {
         for rec in batch {
             self.store.put(rec);
         }
+        self.sorted = std::sync::OnceLock::new();
         Ok(())
     }
 
@@ -156,6 +162,7 @@ impl Engine {
         for id in ids {
             self.store.remove(id.as_ref());
         }
+        self.sorted = std::sync::OnceLock::new();
     }
 
     /// The number of stored records.
@@ -201,7 +208,7 @@ impl Engine {
             RecordRef::Record(r) => r,
         };
         let mut problems = Vec::new();
-        match self.c.resolver().record(r, "record", false, &mut problems) {
+        match self.c.resolver().record(r, &compile::RecordPath::Arg, false, &mut problems) {
             Some(rec) => Ok(Cow::Owned(rec)),
             None => Err(Error::from_problems("invalid record", problems)),
         }
@@ -237,7 +244,7 @@ impl Engine {
         let mut problems = Vec::new();
         let mut out = Vec::with_capacity(records.len());
         for (i, r) in records.iter().enumerate() {
-            match resolver.record(r, &format!("records[{i}]"), false, &mut problems) {
+            match resolver.record(r, &compile::RecordPath::At(i), false, &mut problems) {
                 Some(rec) => out.push(self.c.allowed(&self.store, u, a, &rec.view())),
                 None => out.push(false),
             }
@@ -257,10 +264,29 @@ impl Engine {
 
     /// `filter_stored` for the user at index `ui`.
     pub fn filter_stored_at(&self, ui: u32, action: Action) -> Result<Vec<&str>, Error> {
+        let mask = self.stored_mask_at(ui, action)?;
+        Ok(self.sorted_slots().iter().zip(mask).filter(|(_, k)| *k == 1).filter_map(|(&s, _)| self.store.slot(s).id()).collect())
+    }
+
+    fn sorted_slots(&self) -> &[u32] {
+        self.sorted.get_or_init(|| {
+            let mut slots: Vec<u32> = (0..self.store.len() as u32).collect();
+            slots.sort_unstable_by(|&a, &b| self.store.slot(a).id().cmp(&self.store.slot(b).id()));
+            slots
+        })
+    }
+
+    /// The ids of the stored records, sorted: the order of [`Engine::stored_mask_at`].
+    pub fn stored_ids(&self) -> Vec<&str> {
+        self.sorted_slots().iter().filter_map(|&s| self.store.slot(s).id()).collect()
+    }
+
+    /// For every stored record, in the order of [`Engine::stored_ids`], 1 when
+    /// the user at index `ui` may take the action on it. The list view's fast
+    /// path: no id crosses the boundary per call.
+    pub fn stored_mask_at(&self, ui: u32, action: Action) -> Result<Vec<u8>, Error> {
         let u = self.user_at(ui)?;
-        let mut ids: Vec<&str> = self.store.iter().filter(|r| self.c.allowed(&self.store, u, action, &r.view())).filter_map(|r| r.id()).collect();
-        ids.sort_unstable();
-        Ok(ids)
+        Ok(self.sorted_slots().iter().map(|&s| u8::from(self.c.allowed(&self.store, u, action, &self.store.slot(s).view()))).collect())
     }
 
     // ---- the ids-based API (the fast path of the JS package) ----------------
@@ -430,7 +456,7 @@ impl Engine {
             participants: users(v.participants),
             auditors: users(v.auditors),
             record_type: v.record_type.map(str::to_owned),
-            fields: rec.fields.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default(),
+            fields: rec.fields.as_deref().and_then(|t| serde_json::value::RawValue::from_string(t.to_owned()).ok()).map(model::Fields::from_raw).unwrap_or_default(),
         };
         serde_json::to_value(record).unwrap_or(serde_json::Value::Null)
     }

@@ -353,5 +353,67 @@ pub struct CrmRecord {
     pub record_type: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional, type = "{ [field: string]: unknown }"))]
-    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub fields: Fields,
+}
+
+/// A record's field data: a JSON object, kept as its text. Decisions never
+/// read it; only masking does, so it is not parsed until then.
+#[derive(Clone)]
+pub struct Fields(Box<serde_json::value::RawValue>);
+
+impl Fields {
+    /// The JSON text of the object.
+    pub fn as_json(&self) -> &str {
+        self.0.get()
+    }
+    /// True for `{}` (whatever white space is inside).
+    pub fn is_empty(&self) -> bool {
+        self.as_json().trim_start_matches('{').trim_end_matches('}').trim().is_empty()
+    }
+    /// The fields as a JSON object, in their order.
+    pub fn to_map(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_str(self.as_json()).unwrap_or_default()
+    }
+    pub(crate) fn from_raw(raw: Box<serde_json::value::RawValue>) -> Fields {
+        Fields(raw)
+    }
+    /// Field data from a JSON object.
+    pub fn from_map(map: &serde_json::Map<String, serde_json::Value>) -> Fields {
+        let text = serde_json::to_string(map).unwrap_or_else(|_| "{}".into());
+        Fields(serde_json::value::RawValue::from_string(text).unwrap_or_else(|_| Fields::default().0))
+    }
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields(serde_json::value::RawValue::from_string("{}".into()).expect("\"{}\" is JSON"))
+    }
+}
+
+impl std::fmt::Debug for Fields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_json())
+    }
+}
+
+impl PartialEq for Fields {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_map() == other.to_map()
+    }
+}
+
+impl Serialize for Fields {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        if !raw.get().starts_with('{') {
+            return Err(serde::de::Error::custom("expected an object of field values"));
+        }
+        Ok(Fields(raw))
+    }
 }

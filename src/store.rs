@@ -200,6 +200,12 @@ impl Store {
         self.slots.len()
     }
 
+    /// The record in slot `s` (slots are `0..len()`).
+    pub fn slot(&self, s: u32) -> &Rec {
+        &self.slots[s as usize]
+    }
+
+    #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = &Rec> {
         self.slots.iter()
     }

@@ -310,11 +310,16 @@ impl JsEngine {
         Ok(serde_json::to_string(&d).unwrap_or_default())
     }
 
-    #[wasm_bindgen(js_name = filterStoredJson, skip_typescript)]
-    pub fn filter_stored_json(&self, ui: u32, action: u8) -> Result<String, JsValue> {
-        let ids = self.inner.filter_stored_at(ui, action_of(action)?).map_err(to_js_error)?;
-        Ok(serde_json::to_string(&ids).unwrap_or_default())
+    #[wasm_bindgen(js_name = storedIdsJson, skip_typescript)]
+    pub fn stored_ids_json(&self) -> String {
+        serde_json::to_string(&self.inner.stored_ids()).unwrap_or_default()
     }
+
+    #[wasm_bindgen(js_name = storedMask, skip_typescript)]
+    pub fn stored_mask(&self, ui: u32, action: u8) -> Result<Vec<u8>, JsValue> {
+        self.inner.stored_mask_at(ui, action_of(action)?).map_err(to_js_error)
+    }
+
 }
 
 fn action_of(a: u8) -> Result<crate::Action, JsValue> {
