@@ -257,7 +257,7 @@ function renderMemory(L, mem) {
 const COLORS = {
   js: "#6b7280", casl: "#d97706", casbin: "#7c3aed", cedar: "#dc2626",
 };
-const CRM_COLORS = ["#059669", "#2563eb", "#0891b2", "#65a30d", "#db2777"];
+const CRM_COLORS = ["#059669", "#2563eb", "#0891b2", "#65a30d", "#db2777", "#0f766e", "#4f46e5", "#b45309", "#be123c", "#15803d", "#0369a1", "#a21caf"];
 
 function esc(s) {
   return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
