@@ -17,7 +17,7 @@
 
 mod reference;
 
-use crm_access::{Access, Engine, FieldLevel, RecordRef};
+use crm_access::{Access, Action, Engine, FieldLevel, RecordRef};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use reference::gen::{generate, Generated, Tape};
@@ -153,6 +153,26 @@ impl Case {
                 level_name(want.access),
                 want.read_only
             ));
+        }
+        // the ids-based encoding (the package's fast path) must give the same decision
+        if let Probe::Given(_, text) = probe {
+            let ui = self.engine.id_tables().users.iter().position(|u| *u == user).expect("user index") as u32;
+            let act = Action::parse(action).expect("action");
+            let (codes, strings) = self
+                .engine
+                .encode_record(RecordRef::Json(text))
+                .map_err(|e| TestCaseError::fail(format!("encode_record({text}) failed: {}", e.message)))?;
+            let enc = self.engine.decide_encoded(ui, act, &codes, &strings).map_err(|e| {
+                TestCaseError::fail(format!("decide_encoded({user:?}, {action:?}, {text}) failed: {} (codes {codes:?}, strings {strings:?})", e.message))
+            })?;
+            let can = self.engine.can_encoded(ui, act, &codes, &strings).map_err(|e| TestCaseError::fail(format!("can_encoded: {}", e.message)))?;
+            let filtered = self.engine.filter_encoded(ui, act, &codes, &strings).map_err(|e| TestCaseError::fail(format!("filter_encoded: {}", e.message)))?;
+            self.queries += 3;
+            if enc.allowed != got.allowed || enc.access != got.access || enc.read_only != got.read_only || can != got.allowed || filtered != vec![u8::from(got.allowed)] {
+                return fail(format!(
+                    "the encoded path disagrees for ({user:?}, {action:?}, {text}): decide_encoded {enc:?}, can_encoded {can}, filter_encoded {filtered:?}, decide {got:?}"
+                ));
+            }
         }
         if action == "view" {
             let can = self.engine.can(user, action, probe.as_ref()).map_err(|e| TestCaseError::fail(e.message))?;

@@ -1,0 +1,37 @@
+//! Regression tests for bugs found by the hardening work (fuzzing, differential
+//! and hostile-input testing). Each names what was wrong; a test that fails here
+//! is an open bug.
+
+use crm_access::{Action, Engine, RecordRef};
+
+const MODEL: &str = r#"{
+  "modules": [{ "name": "deals" }],
+  "profiles": [{ "id": "p", "modules": { "deals": { "view": true, "edit": true } } }],
+  "users": [{ "id": "ann", "profiles": ["p"] }],
+  "records": [{ "id": "d1", "module": "deals", "owner": "ann" }]
+}"#;
+
+/// Found by the differential test (encoded path) and by the Node fast-path test:
+/// a record whose only string is an empty `type` is encoded with the string list
+/// "" (one empty string), which the decoder reads as *no* strings, so
+/// `decide_encoded` fails with "codes[5]: string index out of range" while
+/// `decide` on the same record answers. In the npm package this makes the fast
+/// path throw for `{ module: "deals", type: "" }`.
+#[test]
+fn an_empty_type_survives_the_ids_based_encoding() {
+    let engine = Engine::new(MODEL).unwrap();
+    for text in [
+        r#"{"module":"deals","owner":"ann","type":""}"#,
+        r#"{"module":"deals","type":""}"#,
+        r#"{"module":"deals","owner":"ann","parent":"d1","type":""}"#,
+    ] {
+        let want = engine.decide("ann", "view", RecordRef::Json(text)).expect("decide answers");
+        let (codes, strings) = engine.encode_record(RecordRef::Json(text)).expect("encodes");
+        let got = engine
+            .decide_encoded(0, Action::View, &codes, &strings)
+            .unwrap_or_else(|e| panic!("decide_encoded failed for {text}: {} (codes {codes:?}, strings {strings:?})", e.message));
+        assert_eq!((got.allowed, got.access, got.read_only), (want.allowed, want.access, want.read_only), "{text}");
+        assert_eq!(engine.can_encoded(0, Action::View, &codes, &strings).expect("can_encoded"), want.allowed, "{text}");
+        assert_eq!(engine.filter_encoded(0, Action::View, &codes, &strings).expect("filter_encoded"), vec![u8::from(want.allowed)], "{text}");
+    }
+}
