@@ -11,14 +11,20 @@
 // the proper error. Every index is checked again in Rust. Decisions are always
 // made in Rust.
 //
-// `makeEngine(RawEngine)` is wrapped as an ES module (browser) and as CommonJS
-// (Node) by scripts/finish-pkg.mjs.
-function makeEngine(RawEngine) {
+// Encoded records and their strings are written straight into a scratch area
+// the engine keeps in wasm memory, so a call passes only a few integers.
+//
+// `makeEngine(RawEngine, wasmMemory)` is wrapped as an ES module (browser) and
+// as CommonJS (Node) by scripts/finish-pkg.mjs.
+function makeEngine(RawEngine, wasmMemory) {
   const ACTIONS = new Map([["view", 0], ["edit", 1], ["delete", 2], ["create", 3]]);
   const NONE = 0xffffffff;
   const LISTS = new Map([["accountManagers", 0], ["workspaces", 1], ["assignees", 2], ["participants", 3], ["auditors", 4]]);
   const HEADER = 11;
+  const LONE_SURROGATE = /\\u[dD][89a-fA-F]/; // how JSON.stringify writes a lone surrogate
   const wellFormed = typeof String.prototype.isWellFormed === "function" ? (s) => s.isWellFormed() : () => true;
+  const memory = wasmMemory();
+  const utf8 = new TextEncoder();
 
   class Engine {
     #raw;
@@ -27,6 +33,8 @@ function makeEngine(RawEngine) {
     #codes = new Uint32Array(256);
     #strings = [];
     #lists = [[], [], [], [], []];
+    #codesAt = 0; #codesCap = 0; #codesView = null; // the scratch area for codes: address, size in words, view
+    #bytesAt = 0; #bytesCap = 0; #bytesView = null; // and for strings
 
     /** @param {object | string} model */
     constructor(model) {
@@ -69,7 +77,7 @@ function makeEngine(RawEngine) {
         if (v === undefined) continue; // JSON.stringify leaves it out
         switch (key) {
           case "id":
-            if (v !== null && (typeof v !== "string" || v === "")) return -1;
+            if (v !== null && (typeof v !== "string" || v === "" || !wellFormed(v))) return -1;
             break;
           case "module": {
             const m = typeof v === "string" ? t.modules.get(v) : undefined;
@@ -122,12 +130,20 @@ function makeEngine(RawEngine) {
             // Decisions never read field values, but a value JSON cannot hold
             // (a BigInt, a cycle) must fail here as it fails on the strict path.
             if (typeof v !== "object" || v === null || Array.isArray(v) || typeof v.toJSON === "function") return -1;
+            // Text that is not well-formed Unicode is refused by the strict path too.
             for (const f in v) {
               if (!Object.prototype.hasOwnProperty.call(v, f)) continue;
               const x = v[f];
               const tx = typeof x;
-              if (x === null || tx === "string" || tx === "number" || tx === "boolean" || tx === "undefined" || tx === "function" || tx === "symbol") continue;
-              JSON.stringify(x); // throws for BigInts and cycles: the caller falls back to the strict path
+              if (tx === "undefined" || tx === "function" || tx === "symbol") continue; // JSON.stringify drops these
+              if (!wellFormed(f)) return -1;
+              if (x === null || tx === "number" || tx === "boolean") continue;
+              if (tx === "string") {
+                if (!wellFormed(x)) return -1;
+                continue;
+              }
+              // throws for BigInts and cycles; escapes only lone surrogates as \udXXX
+              if (LONE_SURROGATE.test(JSON.stringify(x) ?? "")) return -1;
             }
             break;
           }
@@ -165,6 +181,32 @@ function makeEngine(RawEngine) {
       return at;
     }
 
+    // Copies the encoded records (codes[0..end]) and their strings into the
+    // engine's scratch area; returns the number of string bytes written.
+    #send(end) {
+      const raw = this.#raw;
+      if (end > this.#codesCap) {
+        this.#codesCap = Math.max(end, 2 * this.#codesCap, 64);
+        this.#codesAt = raw.scratchCodes(this.#codesCap);
+        this.#codesView = null;
+      }
+      let text = "";
+      if (this.#strings.length > 0) {
+        text = this.#strings.join("\0") + "\0"; // terminated, so that a lone "" is still one string
+        if (3 * text.length > this.#bytesCap) {
+          this.#bytesCap = Math.max(3 * text.length, 2 * this.#bytesCap, 256);
+          this.#bytesAt = raw.scratchBytes(this.#bytesCap);
+          this.#bytesView = null;
+        }
+      }
+      const buffer = memory.buffer; // read after the calls above: they may grow the memory
+      if (this.#codesView === null || this.#codesView.buffer !== buffer) this.#codesView = new Uint32Array(buffer, this.#codesAt, this.#codesCap);
+      this.#codesView.set(end === this.#codes.length ? this.#codes : this.#codes.subarray(0, end));
+      if (text === "") return 0;
+      if (this.#bytesView === null || this.#bytesView.buffer !== buffer) this.#bytesView = new Uint8Array(buffer, this.#bytesAt, this.#bytesCap);
+      return utf8.encodeInto(text, this.#bytesView).written;
+    }
+
     // The user's and the action's indexes, or undefined for the strict path.
     #who(user, action) {
       if (typeof user !== "string" || typeof action !== "string") return undefined;
@@ -185,7 +227,7 @@ function makeEngine(RawEngine) {
           if (wellFormed(record)) return JSON.parse(this.#raw.decideAt(w[0], w[1], record));
         } else {
           const end = this.#encodeAll([record], w[2]);
-          if (end >= 0) return JSON.parse(this.#raw.decideEncoded(w[0], w[1], this.#codes.subarray(0, end), this.#strings.join("\0")));
+          if (end >= 0) return JSON.parse(this.#raw.decideScratch(w[0], w[1], end, this.#send(end)));
         }
       }
       return this.#raw.decide(user, action, record);
@@ -198,7 +240,7 @@ function makeEngine(RawEngine) {
           if (wellFormed(record)) return this.#raw.canAt(w[0], w[1], record);
         } else {
           const end = this.#encodeAll([record], w[2]);
-          if (end >= 0) return this.#raw.canEncoded(w[0], w[1], this.#codes.subarray(0, end), this.#strings.join("\0"));
+          if (end >= 0) return this.#raw.canScratch(w[0], w[1], end, this.#send(end));
         }
       }
       return this.#raw.can(user, action, record);
@@ -209,7 +251,7 @@ function makeEngine(RawEngine) {
       if (w !== undefined && Array.isArray(records)) {
         const end = this.#encodeAll(records, w[2]);
         if (end >= 0) {
-          const keep = this.#raw.filterEncoded(w[0], w[1], this.#codes.subarray(0, end), this.#strings.join("\0"));
+          const keep = this.#raw.filterScratch(w[0], w[1], end, this.#send(end));
           const out = [];
           for (let i = 0; i < keep.length; i++) if (keep[i] === 1) out.push(records[i]);
           return out;
@@ -236,7 +278,7 @@ function makeEngine(RawEngine) {
     canGrantAccess(user) { return this.#raw.canGrantAccess(user); }
 
     /** Releases the engine's memory now (it is also released when garbage collected). */
-    free() { this.#tables = null; this.#raw.free(); }
+    free() { this.#tables = null; this.#codesView = this.#bytesView = null; this.#raw.free(); }
   }
   if (typeof Symbol.dispose === "symbol") Engine.prototype[Symbol.dispose] = Engine.prototype.free;
   return Engine;

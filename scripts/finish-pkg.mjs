@@ -14,10 +14,10 @@ const field = (name) => cargo.match(new RegExp(`^${name} = "(.*)"`, "m"))?.[1];
 // js/engine.js, wrapped once as an ES module (browser) and once as CommonJS (Node).
 const layer = fs.readFileSync(path.join(root, "js", "engine.js"), "utf8");
 write("index.js", `// Browser entry of crm-access: loads the WebAssembly module, then exports the API.
-import init, { Engine as RawEngine, memoryBytes } from "./crm_access.js";
+import init, { Engine as RawEngine, memoryBytes, wasmMemory } from "./crm_access.js";
 await init({ module_or_path: new URL("./crm_access_bg.wasm", import.meta.url) });
 ${layer}
-export const Engine = makeEngine(RawEngine);
+export const Engine = makeEngine(RawEngine, wasmMemory);
 export { memoryBytes };
 `);
 write("node/package.json", JSON.stringify({ type: "commonjs" }, null, 2) + "\n");
@@ -25,7 +25,7 @@ write("node/index.cjs", `"use strict";
 // Node entry of crm-access (CommonJS).
 const raw = require("./crm_access.js");
 ${layer}
-exports.Engine = makeEngine(raw.Engine);
+exports.Engine = makeEngine(raw.Engine, raw.wasmMemory);
 exports.memoryBytes = raw.memoryBytes;
 `);
 write("node/index.mjs", `// Node ES module entry of crm-access (the CommonJS build underneath).

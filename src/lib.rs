@@ -342,6 +342,23 @@ impl Engine {
         Ok(out)
     }
 
+    /// `can` for one record in the ids-based encoding; allocates nothing.
+    pub fn can_encoded(&self, ui: u32, action: Action, codes: &[u32], strings: &str) -> Result<bool, Error> {
+        let u = self.user_at(ui)?;
+        let split: Vec<&str>;
+        let strings: &[&str] = if strings.is_empty() {
+            &[]
+        } else {
+            split = encoded::split_strings(strings);
+            &split
+        };
+        let (rec, next) = encoded::decode(&self.c, codes, strings, 0)?;
+        if next != codes.len() {
+            return Err(Error::single("invalid encoded records", "codes", "expected exactly one record"));
+        }
+        Ok(self.c.allowed(&self.store, u, action, &rec))
+    }
+
     /// `decide` for one record in the ids-based encoding.
     pub fn decide_encoded(&self, ui: u32, action: Action, codes: &[u32], strings: &str) -> Result<Decision, Error> {
         let u = self.user_at(ui)?;

@@ -109,6 +109,11 @@ fn parse_json(text: &str) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = Engine)]
 pub struct JsEngine {
     inner: Engine,
+    /// Where the JS layer writes encoded records and their strings before a
+    /// call, so that the hot calls pass no array or string through the glue
+    /// (which would allocate and copy inside wasm on every call).
+    scratch_codes: Vec<u32>,
+    scratch_bytes: Vec<u8>,
 }
 
 #[wasm_bindgen(js_class = Engine)]
@@ -118,7 +123,7 @@ impl JsEngine {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "Model | string")] model: JsValue) -> Result<JsEngine, JsValue> {
         let text = json_text(&model, "", false)?;
-        Engine::new(&text).map(|inner| JsEngine { inner }).map_err(to_js_error)
+        Engine::new(&text).map(|inner| JsEngine { inner, scratch_codes: Vec::new(), scratch_bytes: Vec::new() }).map_err(to_js_error)
     }
 
     /// Stores records (all or nothing); a stored id is replaced.
@@ -290,22 +295,47 @@ impl JsEngine {
         Ok(serde_json::to_string(&d).unwrap_or_default())
     }
 
-    #[wasm_bindgen(js_name = filterEncoded, skip_typescript)]
-    pub fn filter_encoded(&self, ui: u32, action: u8, codes: &[u32], strings: &str) -> Result<Vec<u8>, JsValue> {
+
+    /// Makes room for `words` encoded words; returns their address in wasm memory.
+    #[wasm_bindgen(js_name = scratchCodes, skip_typescript)]
+    pub fn scratch_codes(&mut self, words: u32) -> u32 {
+        if self.scratch_codes.len() < words as usize {
+            self.scratch_codes.resize(words as usize, 0);
+        }
+        self.scratch_codes.as_ptr() as u32
+    }
+
+    /// Makes room for `len` bytes of strings; returns their address in wasm memory.
+    #[wasm_bindgen(js_name = scratchBytes, skip_typescript)]
+    pub fn scratch_bytes(&mut self, len: u32) -> u32 {
+        if self.scratch_bytes.len() < len as usize {
+            self.scratch_bytes.resize(len as usize, 0);
+        }
+        self.scratch_bytes.as_ptr() as u32
+    }
+
+    fn scratch(&self, words: u32, bytes: u32) -> Result<(&[u32], &str), JsValue> {
+        let codes = self.scratch_codes.get(..words as usize).ok_or_else(|| input_error("codes", "more words than the scratch area holds".into()))?;
+        let bytes = self.scratch_bytes.get(..bytes as usize).ok_or_else(|| input_error("strings", "more bytes than the scratch area holds".into()))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| input_error("strings", "not UTF-8".into()))?;
+        Ok((codes, text))
+    }
+
+    #[wasm_bindgen(js_name = canScratch, skip_typescript)]
+    pub fn can_scratch(&self, ui: u32, action: u8, words: u32, bytes: u32) -> Result<bool, JsValue> {
+        let (codes, strings) = self.scratch(words, bytes)?;
+        self.inner.can_encoded(ui, action_of(action)?, codes, strings).map_err(to_js_error)
+    }
+
+    #[wasm_bindgen(js_name = filterScratch, skip_typescript)]
+    pub fn filter_scratch(&self, ui: u32, action: u8, words: u32, bytes: u32) -> Result<Vec<u8>, JsValue> {
+        let (codes, strings) = self.scratch(words, bytes)?;
         self.inner.filter_encoded(ui, action_of(action)?, codes, strings).map_err(to_js_error)
     }
 
-    #[wasm_bindgen(js_name = canEncoded, skip_typescript)]
-    pub fn can_encoded(&self, ui: u32, action: u8, codes: &[u32], strings: &str) -> Result<bool, JsValue> {
-        let keep = self.inner.filter_encoded(ui, action_of(action)?, codes, strings).map_err(to_js_error)?;
-        if keep.len() != 1 {
-            return Err(input_error("codes", "expected exactly one record".into()));
-        }
-        Ok(keep[0] == 1)
-    }
-
-    #[wasm_bindgen(js_name = decideEncoded, skip_typescript)]
-    pub fn decide_encoded(&self, ui: u32, action: u8, codes: &[u32], strings: &str) -> Result<String, JsValue> {
+    #[wasm_bindgen(js_name = decideScratch, skip_typescript)]
+    pub fn decide_scratch(&self, ui: u32, action: u8, words: u32, bytes: u32) -> Result<String, JsValue> {
+        let (codes, strings) = self.scratch(words, bytes)?;
         let d = self.inner.decide_encoded(ui, action_of(action)?, codes, strings).map_err(to_js_error)?;
         Ok(serde_json::to_string(&d).unwrap_or_default())
     }
@@ -342,6 +372,12 @@ fn with_record<T>(record: &JsValue, f: impl FnOnce(RecordRef<'_>) -> Result<T, E
     }
     let text = json_text(record, "record", false)?;
     f(RecordRef::Json(&text)).map_err(to_js_error)
+}
+
+/// The module's linear memory (the JS layer writes encoded records into it).
+#[wasm_bindgen(js_name = wasmMemory, skip_typescript)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
 }
 
 /// Bytes of linear memory the module currently holds (for memory tests and benchmarks).

@@ -119,3 +119,19 @@ test("unknown users and actions still throw through the fast path", () => {
   assert.throws(() => e.can("boss", "__proto__", "c1"), (x) => x.problems[0].path === "action");
   assert.deepEqual(e.filterStored("m1"), ["c1"]);
 });
+
+test("field names and values that are not well-formed text go to the strict path, which refuses them", () => {
+  const e = new Engine(model);
+  for (const fields of [{ ["k\uD800"]: 1 }, { a: "v\uDC00" }, { a: { deep: ["x\uD800"] } }]) {
+    assert.throws(() => e.can("boss", "view", { module: "deals", fields }), (x) => x instanceof Error && x.problems.length > 0);
+  }
+  assert.equal(e.can("boss", "view", { module: "deals", owner: "m1", fields: { a: "😀", b: { c: "\\ud800 as text" } } }), true);
+});
+
+test("a record whose only string is an empty type is read correctly", () => {
+  const e = new Engine(model);
+  for (const user of USERS) {
+    const r = { module: "companies", owner: "m1", type: "" };
+    assert.equal(e.can(user, "view", r), e.filter(user, JSON.parse(JSON.stringify([r]))).length === 1);
+  }
+});
