@@ -35,3 +35,23 @@ fn an_empty_type_survives_the_ids_based_encoding() {
         assert_eq!(engine.filter_encoded(0, Action::View, &codes, &strings).expect("filter_encoded"), vec![u8::from(want.allowed)], "{text}");
     }
 }
+
+/// Found by fuzzing the ids-based encoding (fuzz target `encoded`): the decoder
+/// takes an empty string as a record's `parent` or `company`, which the JSON
+/// path refuses ("ids must be non-empty strings"). The JS layer never sends
+/// one, but the public native API (`decide_encoded`, `can_encoded`,
+/// `filter_encoded`) should check what the JSON path checks.
+#[test]
+fn the_encoding_refuses_empty_parent_and_company_ids() {
+    let engine = Engine::new(MODEL).unwrap();
+    assert!(engine.decide("ann", "view", RecordRef::Json(r#"{"module":"deals","parent":""}"#)).is_err());
+    // module 0, owner ann (0), no createdBy, parent = strings[0], company = strings[1], no type, empty lists
+    let none = crm_access::ENCODED_NONE;
+    let parent_empty = [0, 0, none, 0, none, none, 0, 0, 0, 0, 0];
+    let company_empty = [0, 0, none, none, 0, none, 0, 0, 0, 0, 0];
+    for codes in [&parent_empty[..], &company_empty[..]] {
+        assert!(engine.decide_encoded(0, Action::View, codes, "\0x").is_err(), "decide_encoded accepted an empty id: {codes:?}");
+        assert!(engine.can_encoded(0, Action::View, codes, "\0x").is_err(), "can_encoded accepted an empty id: {codes:?}");
+        assert!(engine.filter_encoded(0, Action::View, codes, "\0x").is_err(), "filter_encoded accepted an empty id: {codes:?}");
+    }
+}
