@@ -356,6 +356,37 @@ pub struct CrmRecord {
     pub fields: Fields,
 }
 
+/// Does this JSON text hold a `\uXXXX` escape of a lone surrogate? Field data
+/// is kept as text without decoding its strings, so this is checked here, as
+/// decoding would (serde_json refuses such escapes in the strings it decodes).
+pub(crate) fn has_lone_surrogate(json: &str) -> bool {
+    let b = json.as_bytes();
+    let hex = |at: usize| -> Option<u32> { b.get(at..at + 4).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u32::from_str_radix(h, 16).ok()) };
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        if b.get(i + 1) != Some(&b'u') {
+            i += 2; // any other escape: skip the escaped character
+            continue;
+        }
+        let Some(cp) = hex(i + 2) else { return true };
+        i += 6;
+        if (0xD800..0xDC00).contains(&cp) {
+            let low = (b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u')).then(|| hex(i + 2)).flatten();
+            match low {
+                Some(lo) if (0xDC00..0xE000).contains(&lo) => i += 6,
+                _ => return true,
+            }
+        } else if (0xDC00..0xE000).contains(&cp) {
+            return true;
+        }
+    }
+    false
+}
+
 /// A record's field data: a JSON object, kept as its text. Decisions never
 /// read it; only masking does, so it is not parsed until then.
 #[derive(Clone)]
@@ -414,6 +445,31 @@ impl<'de> Deserialize<'de> for Fields {
         if !raw.get().starts_with('{') {
             return Err(serde::de::Error::custom("expected an object of field values"));
         }
+        if has_lone_surrogate(raw.get()) {
+            return Err(serde::de::Error::custom("field data holds a lone surrogate escape (text that is not valid Unicode)"));
+        }
         Ok(Fields(raw))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_lone_surrogate;
+
+    #[test]
+    fn lone_surrogate_escapes_are_found_and_pairs_and_literals_are_not() {
+        for (text, lone) in [
+            (r#"{"a":"x"}"#, false),
+            (r#"{"a":"\ud83d\ude00"}"#, false),
+            (r#"{"a":"\ud800"}"#, true),
+            (r#"{"a":"\udc00"}"#, true),
+            (r#"{"a":"\ud800x"}"#, true),
+            (r#"{"\ud800":1}"#, true),
+            (r#"{"a":"\\ud800"}"#, false),
+            (r#"{"a":"\\\ud800"}"#, true),
+            (r#"{"a":"\u00e9\n\""}"#, false),
+        ] {
+            assert_eq!(has_lone_surrogate(text), lone, "{text}");
+        }
     }
 }
