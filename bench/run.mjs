@@ -175,6 +175,7 @@ async function main() {
   if (cedarPeer && ["a", "b", "c"].some(want)) {
     cedarPeer.external = cedarInChild(cfg, want);
     results.notes.push("cedar-child");
+    if (cedarFlags.length) results.notes.push(`cedar-flags:${cedarFlags.join(" ")}`);
   }
 
   if (want("a")) results.workloads.a = workloadDecisions(cfg, org, model, allRecords, crm, peers, refName);
@@ -213,6 +214,8 @@ function gitCommit() {
   return r.stdout.trim() + (dirty.stdout.trim() ? " (with uncommitted engine changes)" : "");
 }
 
+const cedarFlags = [];
+
 function cedarInChild(cfg, want) {
   const rounds = Object.fromEntries(cfg.filterSizes.map((n) => [n, cfg.roundsFor(n)]));
   const conf = {
@@ -221,11 +224,22 @@ function cedarInChild(cfg, want) {
     cap: cfg.caps.cedar, rounds, a: want("a"), b: want("b"), c: want("c"),
   };
   log("Cedar: running its share in a separate process");
-  const r = spawnSync(process.execPath, [path.join(BENCH_DIR, "lib", "cedar-child.mjs"), JSON.stringify(conf)], {
-    cwd: BENCH_DIR, encoding: "utf8", maxBuffer: 1 << 28,
-  });
-  if (r.status !== 0) throw new Error(`the Cedar process failed (status ${r.status}): ${r.stderr.slice(0, 2000)}`);
+  // A V8 abort inside Cedar's glue (see lib/cedar-child.mjs) kills the process by a
+  // signal now and then: try again, and the last time without the optimising
+  // compiler (Cedar's time is almost all inside its wasm, which --no-opt leaves alone).
+  const attempts = [[], [], ["--no-opt"]];
+  let r;
+  let flags;
+  for (flags of attempts) {
+    r = spawnSync(process.execPath, [...flags, path.join(BENCH_DIR, "lib", "cedar-child.mjs"), JSON.stringify(conf)], {
+      cwd: BENCH_DIR, encoding: "utf8", maxBuffer: 1 << 28,
+    });
+    if (r.status === 0 || r.signal === null) break;
+    log(`Cedar: its process was killed by ${r.signal}${/V8_Fatal|Fatal error/.test(r.stderr) ? " (V8 fatal error)" : ""}; trying again`);
+  }
+  if (r.status !== 0) throw new Error(`the Cedar process failed (status ${r.status}, signal ${r.signal}): ${r.stderr.slice(0, 2000)}`);
   const j = JSON.parse(r.stdout);
+  if (flags.length) cedarFlags.push(...flags);
   return {
     a: j.a,
     b: new Map(j.b.map((x) => [x.n, x])),

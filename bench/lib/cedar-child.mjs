@@ -1,13 +1,13 @@
 // Runs the Cedar part of workloads (a), (b) and (c) in a process of its own and
 // prints its answers and round times as JSON.
 //
-// Why a separate process: on Node 20 (V8 11.3), once crm-access has filtered a
-// few hundred thousand objects in the same process (its JS layer builds one
-// long string per call), a later deoptimisation of Cedar's optimised glue code
-// aborted the whole process ("Fatal error ... unreachable code" in
-// Deoptimizer::DoComputeBuiltinContinuation). In its own process Cedar sees
-// exactly the same data (same generator, same seeds) and the same agreement check,
-// but its rounds are not interleaved with the other engines'.
+// Why a separate process: on Node 20 (V8 11.3) a process running Cedar's
+// checks at the full sizes now and then aborted ("Fatal error ... unreachable
+// code" in Deoptimizer::DoComputeBuiltinContinuation, while deoptimising
+// Cedar's optimised JS glue), taking the whole benchmark down with it. In its
+// own process Cedar sees exactly the same data (same generator, same seeds) and
+// the same agreement check; the harness retries it when it dies. Its rounds are
+// not interleaved with the other engines'.
 //
 //   node bench/lib/cedar-child.mjs '<json config>'
 

@@ -127,8 +127,11 @@ function renderMarkdown(results, svgRel) {
     "The agreement check covers exactly the records they are timed on.");
   if (results.notes.includes("cedar-child")) {
     L.push("- Cedar runs its share of (a), (b) and (c) in a separate Node process (`bench/lib/cedar-child.mjs`), on the same generated data and with the same agreement check, " +
-      "so its rounds are not interleaved with the other engines'. In one process, after crm-access had filtered a few hundred thousand objects, " +
-      "a later deoptimisation of Cedar's optimised glue code aborted Node 20 (V8 11.3) with `Fatal error ... unreachable code` in `Deoptimizer::DoComputeBuiltinContinuation`.");
+      "so its rounds are not interleaved with the other engines'. On this Node (20, V8 11.3) a process running Cedar's checks at these sizes now and then aborts with " +
+      "`Fatal error ... unreachable code` in `Deoptimizer::DoComputeBuiltinContinuation` while deoptimising Cedar's JS glue; in its own process that cannot take the run down, " +
+      "and the harness retries it (the last try with `--no-opt`).");
+    const fl = results.notes.find((n) => n.startsWith("cedar-flags:"));
+    if (fl) L.push(`- In this run Cedar's process needed \`${fl.slice(12)}\` to finish: its JS glue ran unoptimised (its time is nearly all inside its wasm).`);
   }
   L.push("- Per-user state (a CASL ability, a Cedar principal entity, a Set) is prepared once before timing, as a server would cache it per session; so is crm-access's Engine.");
   L.push("- crm-access rows name the API used; `filterStored` and any other extension is benchmarked only when the loaded package has it.");
