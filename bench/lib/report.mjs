@@ -47,6 +47,11 @@ function renderMarkdown(results, svgRel) {
     (meta.commit ? `, crm-access built from commit \`${meta.commit}\`. ` : ". ") +
     "Every figure is the median of several rounds; in each round the engines run one after another, so a slow patch of the machine hits them all. " +
     "Ratios compare engines measured in this same run: **peer time ÷ crm-access time**, so \"2× faster\" means crm-access took half the peer's time.");
+  const mach = meta.machine;
+  if (Math.max(mach.loadAtStart ?? 0, mach.loadAtEnd ?? 0) > mach.cores * 0.75) {
+    L.push("", `> **Busy machine:** the load average was ${mach.loadAtStart.toFixed(1)} at the start and ${mach.loadAtEnd.toFixed(1)} at the end on ${mach.cores} cores ` +
+      "(other work was running). Absolute times are inflated and noisier than on an idle machine; the ratios, measured side by side in interleaved rounds, suffer less.");
+  }
   if (meta.mode !== "full") L.push("", "> **Smoke mode:** tiny sizes, few rounds. The figures only show that the harness works; they say nothing about speed.");
   L.push("");
   L.push("## Reproduce");
@@ -220,7 +225,7 @@ function renderCold(L, cold) {
     L.push(`| ${p.name} | ${fmtMs(p.importMs)} | ${fmtMs(p.firstMs)} | ${fmtMs(p.wallMs)} | ${p.overNodeMs < 0 ? "−" + fmtMs(-p.overNodeMs) : "+" + fmtMs(p.overNodeMs)} | ${p.runs} |`);
   }
   L.push("");
-  L.push("The `.wasm` alone, in this process: `new WebAssembly.Module(bytes)` (compile) and `new WebAssembly.Instance` with stub imports.");
+  L.push("The `.wasm` alone, in this process: `new WebAssembly.Module(bytes)` (compile; V8 validates the module and compiles functions lazily, on first call) and `new WebAssembly.Instance` with stub imports.");
   L.push("");
   L.push("| wasm | raw | gzip -9 | compile | instantiate |");
   L.push("|---|---|---|---|---|");
