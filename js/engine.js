@@ -19,7 +19,7 @@
 function makeEngine(RawEngine, wasmMemory) {
   const ACTIONS = new Map([["view", 0], ["edit", 1], ["delete", 2], ["create", 3]]);
   const NONE = 0xffffffff;
-  const LISTS = new Map([["accountManagers", 0], ["workspaces", 1], ["assignees", 2], ["participants", 3], ["auditors", 4]]);
+  const hasOwn = Object.hasOwn ?? ((o, k) => Object.prototype.hasOwnProperty.call(o, k));
   const HEADER = 11;
   const LONE_SURROGATE = /\\u[dD][89a-fA-F]/; // how JSON.stringify writes a lone surrogate
   const wellFormed = typeof String.prototype.isWellFormed === "function" ? (s) => s.isWellFormed() : () => true;
@@ -32,7 +32,6 @@ function makeEngine(RawEngine, wasmMemory) {
     #storedIds = null; // the stored ids, sorted; dropped whenever the store changes
     #codes = new Uint32Array(256);
     #strings = [];
-    #lists = [[], [], [], [], []];
     #codesAt = 0; #codesCap = 0; #codesView = null; // the scratch area for codes: address, size in words, view
     #bytesAt = 0; #bytesCap = 0; #bytesView = null; // and for strings
 
@@ -70,9 +69,9 @@ function makeEngine(RawEngine, wasmMemory) {
     #encode(rec, at, t) {
       if (typeof rec !== "object" || rec === null || Array.isArray(rec) || typeof rec.toJSON === "function") return -1;
       let module = NONE, owner = NONE, createdBy = NONE, parent = NONE, company = NONE, type = NONE;
-      const lists = this.#lists;
-      for (let k = 0; k < 5; k++) lists[k].length = 0;
-      for (const key of Object.keys(rec)) {
+      let am, ws, asg, par, aud; // the list arrays, as given
+      for (const key in rec) {
+        if (!hasOwn(rec, key)) continue; // inherited: JSON.stringify leaves it out too
         const v = rec[key];
         if (v === undefined) continue; // JSON.stringify leaves it out
         switch (key) {
@@ -114,25 +113,21 @@ function makeEngine(RawEngine, wasmMemory) {
           case "workspaces":
           case "assignees":
           case "participants":
-          case "auditors": {
+          case "auditors":
             if (!Array.isArray(v) || typeof v.toJSON === "function") return -1;
-            const table = key === "workspaces" ? t.workspaces : t.users;
-            const out = lists[LISTS.get(key)];
-            for (let i = 0; i < v.length; i++) {
-              const x = v[i];
-              const ix = typeof x === "string" ? table.get(x) : undefined;
-              if (ix === undefined) return -1;
-              out.push(ix);
-            }
+            if (key === "accountManagers") am = v;
+            else if (key === "workspaces") ws = v;
+            else if (key === "assignees") asg = v;
+            else if (key === "participants") par = v;
+            else aud = v;
             break;
-          }
           case "fields": {
             // Decisions never read field values, but a value JSON cannot hold
-            // (a BigInt, a cycle) must fail here as it fails on the strict path.
+            // (a BigInt, a cycle) must fail here as it fails on the strict path,
+            // and so must text that is not well-formed Unicode.
             if (typeof v !== "object" || v === null || Array.isArray(v) || typeof v.toJSON === "function") return -1;
-            // Text that is not well-formed Unicode is refused by the strict path too.
             for (const f in v) {
-              if (!Object.prototype.hasOwnProperty.call(v, f)) continue;
+              if (!hasOwn(v, f)) continue;
               const x = v[f];
               const tx = typeof x;
               if (tx === "undefined" || tx === "function" || tx === "symbol") continue; // JSON.stringify drops these
@@ -152,16 +147,24 @@ function makeEngine(RawEngine, wasmMemory) {
         }
       }
       if (module === NONE) return -1;
-      const n = lists[0].length + lists[1].length + lists[2].length + lists[3].length + lists[4].length;
+      const n = (am ? am.length : 0) + (ws ? ws.length : 0) + (asg ? asg.length : 0) + (par ? par.length : 0) + (aud ? aud.length : 0);
       this.#grow(at + HEADER + n);
       const c = this.#codes;
       c[at] = module; c[at + 1] = owner; c[at + 2] = createdBy;
       c[at + 3] = parent; c[at + 4] = company; c[at + 5] = type;
       let pos = at + HEADER;
+      const lists = [am, ws, asg, par, aud];
       for (let k = 0; k < 5; k++) {
         const l = lists[k];
-        c[at + 6 + k] = l.length;
-        for (let i = 0; i < l.length; i++) c[pos++] = l[i];
+        const len = l === undefined ? 0 : l.length;
+        c[at + 6 + k] = len;
+        const table = k === 1 ? t.workspaces : t.users;
+        for (let i = 0; i < len; i++) {
+          const x = l[i];
+          const ix = typeof x === "string" ? table.get(x) : undefined;
+          if (ix === undefined) return -1;
+          c[pos++] = ix;
+        }
       }
       return pos;
     }

@@ -490,3 +490,160 @@ impl Compiled {
         Decision { allowed, access, read_only, reasons }
     }
 }
+
+/// A per-(user, action) context for answering many `allowed` questions fast.
+///
+/// It settles what does not depend on the record once (inactive, admin, a
+/// read-only user asked to write, a module the profile closes, a module where
+/// defaults or viewAll/editAll already suffice), and caches, per owner, whether
+/// the owner-derived grants (ownership, hierarchy, owning group, sharing rules)
+/// suffice. A record it cannot settle that way (external users, limited access,
+/// record-specific grants, creation) goes to [`Compiled::allowed`], so the
+/// answer is always the full procedure's; tests hold the two to that.
+pub(crate) struct FastCtx {
+    pub ui: Ix,
+    pub action: Action,
+    need: Access,
+    global: Option<bool>,
+    mods: Vec<ModCtx>,
+}
+
+struct ModCtx {
+    /// The answer for every record of the module, when it does not depend on the record.
+    decided: Option<bool>,
+    /// Every record of the module needs the full procedure.
+    full: bool,
+    /// The user has related-sharing rules reaching this module.
+    related: bool,
+    /// Per owner (users, then groups): 0 not computed, 1 no, 2 yes.
+    owners: Vec<u8>,
+}
+
+impl Compiled {
+    pub(crate) fn fast_ctx(&self, ui: Ix, action: Action) -> FastCtx {
+        let u = &self.users[ui as usize];
+        let need = action.needs();
+        let global = if !u.active {
+            Some(false)
+        } else if u.admin {
+            Some(true)
+        } else if u.read_only && need > Access::Read && action != Action::Create {
+            Some(false)
+        } else {
+            None
+        };
+        let combo = &self.combos[u.combo as usize];
+        let mods = self
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(m, module)| {
+                let perms = combo.perms[m];
+                let open = perms & VIEW != 0 && perms & action.bit() != 0;
+                let limited_crm = u.limited_crm && self.limited.as_ref().is_some_and(|l| l.modules[m]);
+                let limited_deals = u.limited_deals
+                    && self.limited.as_ref().and_then(|l| l.deal_module).is_some_and(|dm| m as Ix == dm || module.parent == Some(dm));
+                let full = action == Action::Create || u.external || limited_crm || limited_deals;
+                let decided = if action == Action::Create {
+                    None
+                } else if !open {
+                    Some(false)
+                } else if full {
+                    None
+                } else {
+                    let mut level = if !module.record_security { Access::Full } else { module.default_access };
+                    if combo.edit_all {
+                        level = level.max(Access::Write);
+                    }
+                    if combo.view_all {
+                        level = level.max(Access::Read);
+                    }
+                    if u.read_only {
+                        level = level.min(Access::Read);
+                    }
+                    (level >= need).then_some(true)
+                };
+                ModCtx { decided, full, related: !range(&u.class.related, m as Ix).is_empty(), owners: Vec::new() }
+            })
+            .collect();
+        FastCtx { ui, action, need, global, mods }
+    }
+
+    /// The level from the grants that depend only on the record's owner.
+    fn owner_level(&self, ui: Ix, owner: Pr, m: Ix) -> Access {
+        let u = &self.users[ui as usize];
+        let mut level = match owner {
+            Pr::User(o) if o == ui => return Access::Full,
+            Pr::User(o) => match (u.role, self.users[o as usize].role) {
+                (Some(mine), Some(theirs)) if mine != theirs && self.role_within(theirs, mine) => return Access::Full,
+                _ => Access::None,
+            },
+            Pr::Group(g) if u.class.groups.binary_search(&g).is_ok() => return Access::Full,
+            Pr::Group(_) => Access::None,
+        };
+        for &(_, ri) in range(&u.class.rules, m) {
+            let rule = &self.rules[ri as usize];
+            if rule.level > level && self.from_matches(rule.from, owner) {
+                level = rule.level;
+            }
+        }
+        level
+    }
+
+    /// `allowed`, answered through the context where it can be.
+    pub(crate) fn fast_allowed(&self, store: &Store, ctx: &mut FastCtx, rec: &RecRef<'_>) -> bool {
+        if let Some(g) = ctx.global {
+            return g;
+        }
+        let m = rec.module as usize;
+        let Some(mc) = ctx.mods.get_mut(m) else { return false };
+        if let Some(d) = mc.decided {
+            if !d {
+                return false;
+            }
+            // a settled module still hides record types outside the user's list
+            let u = &self.users[ctx.ui as usize];
+            return match (&u.record_types, rec.record_type) {
+                (Some(types), Some(t)) => types.iter().any(|x| x == t),
+                _ => true,
+            };
+        }
+        if mc.full {
+            return self.allowed(store, ctx.ui, ctx.action, rec);
+        }
+        let u = &self.users[ctx.ui as usize];
+        if let (Some(types), Some(t)) = (&u.record_types, rec.record_type) {
+            if !types.iter().any(|x| x == t) {
+                return false;
+            }
+        }
+        if let Some(owner) = rec.owner {
+            let k = match owner {
+                Pr::User(x) => x as usize,
+                Pr::Group(g) => self.users.len() + g as usize,
+            };
+            if mc.owners.is_empty() {
+                mc.owners = vec![0; self.users.len() + self.groups.len()];
+            }
+            let mut known = mc.owners.get(k).copied().unwrap_or(1);
+            if known == 0 {
+                let mut level = self.owner_level(ctx.ui, owner, rec.module);
+                if u.read_only {
+                    level = level.min(Access::Read);
+                }
+                known = if level >= ctx.need { 2 } else { 1 };
+                mc.owners[k] = known;
+            }
+            if known == 2 {
+                return true;
+            }
+        }
+        let specific = !rec.account_managers.is_empty()
+            || !rec.auditors.is_empty()
+            || !rec.assignees.is_empty()
+            || !rec.participants.is_empty()
+            || !rec.workspaces.is_empty()
+            || (rec.parent.is_some() && mc.related);
+        specific && self.allowed(store, ctx.ui, ctx.action, rec)
+    }
+}

@@ -70,6 +70,9 @@ pub struct Engine {
     store: Store,
     /// Store slots in id order, computed when first needed after a change.
     sorted: std::sync::OnceLock<Vec<u32>>,
+    /// The fast-path context of the last (user, action) asked about one record
+    /// at a time: a UI asks for one user over and over.
+    last: std::sync::Mutex<Option<decide::FastCtx>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -118,7 +121,7 @@ impl Engine {
     /// Builds an engine from a typed model.
     pub fn from_model(model: Model) -> Result<Engine, Error> {
         match compile::compile(model) {
-            Ok((c, store)) => Ok(Engine { c, store, sorted: std::sync::OnceLock::new() }),
+            Ok((c, store)) => Ok(Engine { c, store, sorted: std::sync::OnceLock::new(), last: std::sync::Mutex::new(None) }),
             Err(problems) => Err(Error::from_problems("invalid model", problems)),
         }
     }
@@ -227,7 +230,21 @@ impl Engine {
         let u = self.user(user)?;
         let a = Self::action(action)?;
         let rec = self.resolve(record)?;
-        Ok(self.c.allowed(&self.store, u, a, &rec.view()))
+        Ok(self.allowed_one(u, a, &rec.view()))
+    }
+
+    /// One `allowed` answer through the cached context of the last (user, action).
+    fn allowed_one(&self, u: Ix, a: Action, rec: &store::RecRef<'_>) -> bool {
+        let mut last = self.last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match last.as_mut() {
+            Some(ctx) if ctx.ui == u && ctx.action == a => self.c.fast_allowed(&self.store, ctx, rec),
+            _ => {
+                let mut ctx = self.c.fast_ctx(u, a);
+                let answer = self.c.fast_allowed(&self.store, &mut ctx, rec);
+                *last = Some(ctx);
+                answer
+            }
+        }
     }
 
     /// For a JSON array of records, whether each is allowed (`view` by default).
@@ -243,9 +260,10 @@ impl Engine {
         let resolver = self.c.resolver();
         let mut problems = Vec::new();
         let mut out = Vec::with_capacity(records.len());
+        let mut ctx = self.c.fast_ctx(u, a);
         for (i, r) in records.iter().enumerate() {
             match resolver.record(r, &compile::RecordPath::At(i), false, &mut problems) {
-                Some(rec) => out.push(self.c.allowed(&self.store, u, a, &rec.view())),
+                Some(rec) => out.push(self.c.fast_allowed(&self.store, &mut ctx, &rec.view())),
                 None => out.push(false),
             }
         }
@@ -286,7 +304,8 @@ impl Engine {
     /// path: no id crosses the boundary per call.
     pub fn stored_mask_at(&self, ui: u32, action: Action) -> Result<Vec<u8>, Error> {
         let u = self.user_at(ui)?;
-        Ok(self.sorted_slots().iter().map(|&s| u8::from(self.c.allowed(&self.store, u, action, &self.store.slot(s).view()))).collect())
+        let mut ctx = self.c.fast_ctx(u, action);
+        Ok(self.sorted_slots().iter().map(|&s| u8::from(self.c.fast_allowed(&self.store, &mut ctx, &self.store.slot(s).view()))).collect())
     }
 
     // ---- the ids-based API (the fast path of the JS package) ----------------
@@ -318,7 +337,7 @@ impl Engine {
     /// `can` for the user at index `ui` and a stored record id.
     pub fn can_stored_at(&self, ui: u32, action: Action, id: &str) -> Result<bool, Error> {
         let u = self.user_at(ui)?;
-        Ok(self.c.allowed(&self.store, u, action, &self.stored(id)?.view()))
+        Ok(self.allowed_one(u, action, &self.stored(id)?.view()))
     }
 
     /// `decide` for the user at index `ui` and a stored record id.
@@ -334,9 +353,10 @@ impl Engine {
         let strings = encoded::split_strings(strings);
         let mut out = Vec::new();
         let mut at = 0;
+        let mut ctx = self.c.fast_ctx(u, action);
         while at < codes.len() {
             let (rec, next) = encoded::decode(&self.c, codes, &strings, at)?;
-            out.push(u8::from(self.c.allowed(&self.store, u, action, &rec)));
+            out.push(u8::from(self.c.fast_allowed(&self.store, &mut ctx, &rec)));
             at = next;
         }
         Ok(out)
@@ -356,7 +376,7 @@ impl Engine {
         if next != codes.len() {
             return Err(Error::single("invalid encoded records", "codes", "expected exactly one record"));
         }
-        Ok(self.c.allowed(&self.store, u, action, &rec))
+        Ok(self.allowed_one(u, action, &rec))
     }
 
     /// `decide` for one record in the ids-based encoding.
