@@ -70,9 +70,10 @@ pub struct Engine {
     store: Store,
     /// Store slots in id order, computed when first needed after a change.
     sorted: std::sync::OnceLock<Vec<u32>>,
-    /// The fast-path context of the last (user, action) asked about one record
-    /// at a time: a UI asks for one user over and over.
-    last: std::sync::Mutex<Option<decide::FastCtx>>,
+    /// Fast-path contexts of the (user, action) pairs asked about one record at
+    /// a time (a UI asks for one user over and over, a server for many).
+    /// Bounded: emptied when it holds [`Engine::context_limit`] entries.
+    contexts: std::sync::Mutex<rustc_hash::FxHashMap<(Ix, Action), decide::FastCtx>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -121,7 +122,7 @@ impl Engine {
     /// Builds an engine from a typed model.
     pub fn from_model(model: Model) -> Result<Engine, Error> {
         match compile::compile(model) {
-            Ok((c, store)) => Ok(Engine { c, store, sorted: std::sync::OnceLock::new(), last: std::sync::Mutex::new(None) }),
+            Ok((c, store)) => Ok(Engine { c, store, sorted: std::sync::OnceLock::new(), contexts: Default::default() }),
             Err(problems) => Err(Error::from_problems("invalid model", problems)),
         }
     }
@@ -233,18 +234,21 @@ impl Engine {
         Ok(self.allowed_one(u, a, &rec.view()))
     }
 
-    /// One `allowed` answer through the cached context of the last (user, action).
+    /// One `allowed` answer through the cached context of (user, action).
     fn allowed_one(&self, u: Ix, a: Action, rec: &store::RecRef<'_>) -> bool {
-        let mut last = self.last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match last.as_mut() {
-            Some(ctx) if ctx.ui == u && ctx.action == a => self.c.fast_allowed(&self.store, ctx, rec),
-            _ => {
-                let mut ctx = self.c.fast_ctx(u, a);
-                let answer = self.c.fast_allowed(&self.store, &mut ctx, rec);
-                *last = Some(ctx);
-                answer
-            }
+        let mut contexts = self.contexts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !contexts.contains_key(&(u, a)) && contexts.len() >= self.context_limit() {
+            contexts.clear();
         }
+        let ctx = contexts.entry((u, a)).or_insert_with(|| self.c.fast_ctx(u, a));
+        self.c.fast_allowed(&self.store, ctx, rec)
+    }
+
+    /// How many contexts to keep: each may hold a byte per user and group for
+    /// a few modules, so keep about 8 MB of them, and between 16 and 1,024.
+    fn context_limit(&self) -> usize {
+        let principals = self.c.users.len() + self.c.groups.len() + 1;
+        (8_000_000 / (principals * 2)).clamp(16, 1024)
     }
 
     /// For a JSON array of records, whether each is allowed (`view` by default).

@@ -51,3 +51,29 @@ fn filter_stored_and_cached_can_match_decide_on_generated_models() {
     assert!(checked > 10_000, "only {checked} answers checked");
     eprintln!("{checked} fast-path answers checked against decide");
 }
+
+#[test]
+fn single_calls_stay_right_when_the_context_cache_fills_and_empties() {
+    use serde_json::json;
+    let n = 1_500; // more users than the cache keeps for a model this size
+    let users: Vec<_> = (0..n).map(|i| json!({"id": format!("u{i}"), "role": format!("r{}", i % 3), "readOnly": i % 7 == 0})).collect();
+    let records: Vec<_> = (0..50).map(|i| json!({"id": format!("x{i}"), "module": "m", "owner": format!("u{}", i * 29 % n)})).collect();
+    let engine = Engine::new(&json!({
+        "modules": [{"name": "m"}],
+        "roles": [{"id": "r0", "profiles": ["p"]}, {"id": "r1", "parent": "r0", "profiles": ["p"]}, {"id": "r2", "parent": "r1", "profiles": ["p"]}],
+        "profiles": [{"id": "p", "modules": {"m": {"view": true, "edit": true, "delete": true}}}],
+        "users": users, "records": records
+    }).to_string()).unwrap();
+    for round in 0..2 {
+        for i in (0..n).step_by(1 + round) {
+            let user = format!("u{i}");
+            for k in [i % 50, (i * 7) % 50] {
+                let id = format!("x{k}");
+                for action in ["view", "edit", "delete"] {
+                    let want = engine.decide(&user, action, RecordRef::Id(&id)).unwrap().allowed;
+                    assert_eq!(engine.can(&user, action, RecordRef::Id(&id)).unwrap(), want, "{user} {action} {id}");
+                }
+            }
+        }
+    }
+}
