@@ -15,4 +15,22 @@ fn main() {
     let t = std::time::Instant::now();
     let e = crm_access::Engine::new(&text).unwrap();
     eprintln!("build: {:?} ({} bytes of JSON, {} records)", t.elapsed(), text.len(), e.record_count());
+    if std::env::var("DECISIONS").is_ok() {
+        // single decisions, 64 users in rotation, random stored records
+        let ids: Vec<String> = (0..r).map(|i| format!("x{i}")).collect();
+        let mut x: u64 = 7;
+        let mut yes = 0;
+        let t = std::time::Instant::now();
+        let k = 200_000;
+        for i in 0..k {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let ui = ((i % 64) * 151 % n) as u32;
+            if e.can_stored_at(ui, crm_access::Action::View, &ids[(x % r as u64) as usize]).unwrap() {
+                yes += 1;
+            }
+        }
+        eprintln!("can_stored_at: {:?}/call ({yes} allowed)", t.elapsed() / k);
+    }
 }

@@ -37,6 +37,7 @@ pub(crate) struct ModuleC {
 }
 
 pub(crate) struct RoleC {
+    pub parent: Option<Ix>,
     /// Position in a pre-order walk of the role forest, and the last position
     /// inside this role's subtree: `b` is in RS(a) iff pre[a] <= pre[b] <= end[a].
     pub pre: u32,
@@ -139,6 +140,8 @@ pub(crate) struct Compiled {
     pub modules: Vec<ModuleC>,
     pub module_ix: HashMap<String, Ix>,
     pub roles: Vec<RoleC>,
+    /// Roles in pre-order: every role comes after its parent.
+    pub roles_pre_order: Vec<Ix>,
     pub profiles: Vec<ProfileC>,
     pub users: Vec<UserC>,
     pub groups: Vec<GroupC>,
@@ -696,7 +699,7 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
         .roles
         .iter()
         .enumerate()
-        .map(|(i, _)| RoleC { pre: pre[i], end: end[i] })
+        .map(|(i, _)| RoleC { parent: role_parents[i], pre: pre[i], end: end[i] })
         .collect();
 
     // groups: who contains whom
@@ -893,6 +896,7 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
         modules,
         module_ix,
         roles,
+        roles_pre_order: by_pre,
         profiles,
         users,
         groups,

@@ -491,6 +491,12 @@ impl Compiled {
     }
 }
 
+/// Sharing-rule levels by owner role and by owner group (empty: no such rule).
+struct RuleTables {
+    by_role: Vec<Access>,
+    by_group: Vec<Access>,
+}
+
 /// A per-(user, action) context for answering many `allowed` questions fast.
 ///
 /// It settles what does not depend on the record once (inactive, admin, a
@@ -509,6 +515,9 @@ pub(crate) struct FastCtx {
 }
 
 struct ModCtx {
+    /// The best sharing-rule level this user gets from an owner, by the owner's
+    /// role and by the groups the owner is in (built when first needed).
+    rules: Option<RuleTables>,
     /// The answer for every record of the module, when it does not depend on the record.
     decided: Option<bool>,
     /// Every record of the module needs the full procedure.
@@ -563,31 +572,80 @@ impl Compiled {
                     }
                     (level >= need).then_some(true)
                 };
-                ModCtx { decided, full, related: !range(&u.class.related, m as Ix).is_empty(), owners: Vec::new() }
+                ModCtx { rules: None, decided, full, related: !range(&u.class.related, m as Ix).is_empty(), owners: Vec::new() }
             })
             .collect();
         FastCtx { ui, action, need, global, mods }
     }
 
-    /// The level from the grants that depend only on the record's owner.
-    fn owner_level(&self, ui: Ix, owner: Pr, m: Ix) -> Access {
+    /// The sharing-rule tables of user `ui` for module `m`: one pass over the
+    /// rules that reach the user, then one over the role tree.
+    fn rule_tables(&self, ui: Ix, m: Ix) -> RuleTables {
         let u = &self.users[ui as usize];
-        let mut level = match owner {
-            Pr::User(o) if o == ui => return Access::Full,
-            Pr::User(o) => match (u.role, self.users[o as usize].role) {
-                (Some(mine), Some(theirs)) if mine != theirs && self.role_within(theirs, mine) => return Access::Full,
-                _ => Access::None,
-            },
-            Pr::Group(g) if u.class.groups.binary_search(&g).is_ok() => return Access::Full,
-            Pr::Group(_) => Access::None,
-        };
-        for &(_, ri) in range(&u.class.rules, m) {
-            let rule = &self.rules[ri as usize];
-            if rule.level > level && self.from_matches(rule.from, owner) {
-                level = rule.level;
+        let rules = range(&u.class.rules, m);
+        let mut by_role = Vec::new();
+        let mut by_group = Vec::new();
+        if !rules.is_empty() {
+            let mut direct = vec![Access::None; self.roles.len()];
+            let mut subtree = vec![Access::None; self.roles.len()];
+            let mut groups = vec![Access::None; self.groups.len()];
+            let (mut any_role, mut any_group) = (false, false);
+            for &(_, ri) in rules {
+                let rule = &self.rules[ri as usize];
+                let (slot, any) = match rule.from {
+                    PrincipalC::Role(r) => (&mut direct[r as usize], &mut any_role),
+                    PrincipalC::RoleSub(r) => (&mut subtree[r as usize], &mut any_role),
+                    PrincipalC::Group(g) => (&mut groups[g as usize], &mut any_group),
+                };
+                *slot = (*slot).max(rule.level);
+                *any = true;
+            }
+            if any_role {
+                // a {roleAndSubordinates: R} rule reaches owners of every role below R
+                for &r in &self.roles_pre_order {
+                    if let Some(p) = self.roles[r as usize].parent {
+                        subtree[r as usize] = subtree[r as usize].max(subtree[p as usize]);
+                    }
+                }
+                by_role = direct.iter().zip(&subtree).map(|(a, b)| *a.max(b)).collect();
+            }
+            if any_group {
+                by_group = groups;
             }
         }
-        level
+        RuleTables { by_role, by_group }
+    }
+
+    /// The level from the grants that depend only on the record's owner.
+    fn owner_level(&self, ui: Ix, owner: Pr, t: &RuleTables) -> Access {
+        let u = &self.users[ui as usize];
+        let group_level = |gs: &mut dyn Iterator<Item = Ix>| gs.map(|g| t.by_group.get(g as usize).copied().unwrap_or(Access::None)).max().unwrap_or(Access::None);
+        match owner {
+            Pr::User(o) if o == ui => Access::Full,
+            Pr::User(o) => {
+                let theirs = self.users[o as usize].role;
+                if let (Some(mine), Some(theirs)) = (u.role, theirs) {
+                    if mine != theirs && self.role_within(theirs, mine) {
+                        return Access::Full;
+                    }
+                }
+                let by_role = theirs.and_then(|r| t.by_role.get(r as usize).copied()).unwrap_or(Access::None);
+                if t.by_group.is_empty() {
+                    return by_role;
+                }
+                by_role.max(group_level(&mut self.users[o as usize].class.groups.iter().copied()))
+            }
+            Pr::Group(g) if u.class.groups.binary_search(&g).is_ok() => Access::Full,
+            Pr::Group(h) => {
+                if t.by_group.is_empty() {
+                    return Access::None;
+                }
+                match &self.group_up {
+                    Some(up) => group_level(&mut up[h as usize].iter().copied()),
+                    None => group_level(&mut crate::compile::close_upward(&[h], &self.groups, None).into_iter()),
+                }
+            }
+        }
     }
 
     /// `allowed`, answered through the context where it can be.
@@ -627,7 +685,8 @@ impl Compiled {
             }
             let mut known = mc.owners.get(k).copied().unwrap_or(1);
             if known == 0 {
-                let mut level = self.owner_level(ctx.ui, owner, rec.module);
+                let tables = mc.rules.get_or_insert_with(|| self.rule_tables(ctx.ui, rec.module));
+                let mut level = self.owner_level(ctx.ui, owner, tables);
                 if u.read_only {
                     level = level.min(Access::Read);
                 }
