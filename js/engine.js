@@ -210,6 +210,20 @@ function makeEngine(RawEngine, wasmMemory) {
       return utf8.encodeInto(text, this.#bytesView).written;
     }
 
+    // Writes one string (a record id) into the scratch bytes; returns its length
+    // in bytes, or -1 when it does not fit the area (the caller uses the glue).
+    #sendId(id) {
+      if (3 * id.length > this.#bytesCap) {
+        if (id.length > 4096) return -1;
+        this.#bytesCap = Math.max(3 * id.length, 2 * this.#bytesCap, 256);
+        this.#bytesAt = this.#raw.scratchBytes(this.#bytesCap);
+        this.#bytesView = null;
+      }
+      const buffer = memory.buffer;
+      if (this.#bytesView === null || this.#bytesView.buffer !== buffer) this.#bytesView = new Uint8Array(buffer, this.#bytesAt, this.#bytesCap);
+      return utf8.encodeInto(id, this.#bytesView).written;
+    }
+
     // The user's and the action's indexes, or undefined for the strict path.
     #who(user, action) {
       if (typeof user !== "string" || typeof action !== "string") return undefined;
@@ -240,7 +254,10 @@ function makeEngine(RawEngine, wasmMemory) {
       const w = this.#who(user, action);
       if (w !== undefined) {
         if (typeof record === "string") {
-          if (wellFormed(record)) return this.#raw.canAt(w[0], w[1], record);
+          if (wellFormed(record)) {
+            const n = this.#sendId(record);
+            return n >= 0 ? this.#raw.canStoredScratch(w[0], w[1], n) : this.#raw.canAt(w[0], w[1], record);
+          }
         } else {
           const end = this.#encodeAll([record], w[2]);
           if (end >= 0) return this.#raw.canScratch(w[0], w[1], end, this.#send(end));

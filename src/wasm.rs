@@ -321,6 +321,13 @@ impl JsEngine {
         Ok((codes, text))
     }
 
+    /// `can` for a stored record whose id the JS layer wrote into the scratch bytes.
+    #[wasm_bindgen(js_name = canStoredScratch, skip_typescript)]
+    pub fn can_stored_scratch(&self, ui: u32, action: u8, bytes: u32) -> Result<bool, JsValue> {
+        let (_, id) = self.scratch(0, bytes)?;
+        self.inner.can_stored_at(ui, action_of(action)?, id).map_err(to_js_error)
+    }
+
     #[wasm_bindgen(js_name = canScratch, skip_typescript)]
     pub fn can_scratch(&self, ui: u32, action: u8, words: u32, bytes: u32) -> Result<bool, JsValue> {
         let (codes, strings) = self.scratch(words, bytes)?;
