@@ -392,22 +392,9 @@ function workloadFilterObjects(cfg, org, allRecords, crm, peers, listUser, refNa
     const refSet = new Set(refIds);
     const external = [];
     for (const p of peers) {
-      const x = p.external?.b?.get(n);
-      if (x) {
-        checkBooleans("b", n, p.name, recs.map(() => uid), recs, x.answers, recs.slice(0, x.items).map((r) => refSet.has(r.id)));
-        external.push({ id: `${p.key}|`, items: x.items, result: fromSamples(x.samples) });
-        continue;
-      }
-      const cap = Math.min(n, cfg.caps[p.key] ?? n);
-      const st = p.forUser(listUser);
-      const check = p.check;
-      const got = [];
-      for (let i = 0; i < cap; i++) got.push(check(st, recs[i]));
-      checkBooleans("b", n, p.name, recs.map(() => uid), recs, got, recs.slice(0, cap).map((r) => refSet.has(r.id)));
-      entries.push({
-        id: `${p.key}|`, items: cap,
-        run: () => { const out = []; for (let i = 0; i < cap; i++) if (check(st, recs[i])) out.push(recs[i]); return out; },
-      });
+      const e = peerListEntry(cfg, "b", n, p, recs, uid, listUser, refSet, (r) => r);
+      if (e.external) external.push(e.external);
+      else entries.push(e.entry);
     }
     log(`(b) ${fmtN(n)} objects: all engines agree with ${refName} (${fmtN(refIds.length)} allowed); timing ${rounds} rounds`);
     const t = timeInterleaved(entries, rounds);
@@ -419,6 +406,29 @@ function workloadFilterObjects(cfg, org, allRecords, crm, peers, listUser, refNa
     title: "(b) Filter plain JS objects",
     what: `One list-view user (${uid}) filters N lead objects passed in from JavaScript. crm-access holds no stored records here. Time for the whole list.`,
     unit: "record", rows,
+  };
+}
+
+// One peer's entry for a list workload ("b": records out, "c": ids out): its
+// answers are checked against the reference set first; a peer measured in its
+// own process (Cedar) contributes its external result instead.
+function peerListEntry(cfg, workload, n, p, recs, uid, listUser, refSet, pick) {
+  const x = p.external?.[workload]?.get(n);
+  if (x) {
+    checkBooleans(workload, n, p.name, recs.map(() => uid), recs, x.answers, recs.slice(0, x.items).map((r) => refSet.has(r.id)));
+    return { external: { id: `${p.key}|`, items: x.items, result: fromSamples(x.samples) } };
+  }
+  const cap = Math.min(n, cfg.caps[p.key] ?? n);
+  const st = p.forUser(listUser);
+  const check = p.check;
+  const got = [];
+  for (let i = 0; i < cap; i++) got.push(check(st, recs[i]));
+  checkBooleans(workload, n, p.name, recs.map(() => uid), recs, got, recs.slice(0, cap).map((r) => refSet.has(r.id)));
+  return {
+    entry: {
+      id: `${p.key}|`, items: cap,
+      run: () => { const out = []; for (let i = 0; i < cap; i++) if (check(st, recs[i])) out.push(pick(recs[i])); return out; },
+    },
   };
 }
 
@@ -478,22 +488,9 @@ function workloadFilterStored(cfg, org, model, allRecords, crm, peers, listUser,
     const refSet = new Set(refSorted);
     const external = [];
     for (const p of peers) {
-      const x = p.external?.c?.get(n);
-      if (x) {
-        checkBooleans("c", n, p.name, recs.map(() => uid), recs, x.answers, recs.slice(0, x.items).map((r) => refSet.has(r.id)));
-        external.push({ id: `${p.key}|`, items: x.items, result: fromSamples(x.samples) });
-        continue;
-      }
-      const cap = Math.min(n, cfg.caps[p.key] ?? n);
-      const st = p.forUser(listUser);
-      const check = p.check;
-      const got = [];
-      for (let i = 0; i < cap; i++) got.push(check(st, recs[i]));
-      checkBooleans("c", n, p.name, recs.map(() => uid), recs, got, recs.slice(0, cap).map((r) => refSet.has(r.id)));
-      entries.push({
-        id: `${p.key}|`, items: cap,
-        run: () => { const out = []; for (let i = 0; i < cap; i++) if (check(st, recs[i])) out.push(recs[i].id); return out; },
-      });
+      const e = peerListEntry(cfg, "c", n, p, recs, uid, listUser, refSet, (r) => r.id);
+      if (e.external) external.push(e.external);
+      else entries.push(e.entry);
     }
     log(`(c) ${fmtN(n)} stored: all engines agree with ${refName} (${fmtN(refSorted.length)} allowed); timing ${rounds} rounds`);
     const t = timeInterleaved(entries, rounds);
