@@ -56,6 +56,10 @@ pub(crate) fn decode<'a>(c: &Compiled, codes: &'a [u32], strings: &[&'a str], at
         }
     };
     let (parent, company, record_type) = (string(3)?, string(4)?, string(5)?);
+    if parent == Some("") || company == Some("") {
+        // as on the JSON path: ids are non-empty
+        return Err(bad(at + if parent == Some("") { 3 } else { 4 }, "an empty id"));
+    }
     let mut pos = at + HEADER;
     let mut lists: [&'a [Ix]; 5] = [&[]; 5];
     for (k, list) in lists.iter_mut().enumerate() {
@@ -75,7 +79,9 @@ pub(crate) fn decode<'a>(c: &Compiled, codes: &'a [u32], strings: &[&'a str], at
     ))
 }
 
-/// Splits the string list sent with the codes (`\0`-separated).
+/// Splits the string list sent with the codes: each string is followed by a
+/// `\0`, so `""` is no string and `"\0"` is one empty string. (A last string
+/// without its terminator is read too.)
 pub(crate) fn split_strings(strings: &str) -> Vec<&str> {
     if strings.is_empty() {
         Vec::new()

@@ -400,7 +400,7 @@ impl Engine {
         let rec = self.resolve(record)?;
         let (mut codes, mut strings) = (Vec::new(), Vec::new());
         encoded::encode(&self.c, &rec.view(), &mut codes, &mut strings);
-        Ok((codes, strings.join("\0")))
+        Ok((codes, strings.iter().map(|s| format!("{s}\0")).collect()))
     }
 
     /// What the user may do with each field of the module, in the module's order.

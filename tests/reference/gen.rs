@@ -596,11 +596,8 @@ pub fn generate(t: &mut Tape) -> Generated {
             r.insert("workspaces".into(), json!(ws));
         }
         if t.chance(40) {
-            // now and then an empty type, a string like any other; off by
-            // default while the bug in tests/regressions.rs is open (set
-            // CRM_GEN_EMPTY_TYPE=1 to include it)
-            let empty_ok = std::env::var_os("CRM_GEN_EMPTY_TYPE").is_some();
-            let ty = if empty_ok && t.chance(5) { "" } else { TYPES[t.below(TYPES.len())] };
+            // now and then an empty type, a string like any other
+            let ty = if t.chance(5) { "" } else { TYPES[t.below(TYPES.len())] };
             r.insert("type".into(), json!(ty));
         }
         if t.chance(60) {
