@@ -184,44 +184,46 @@ function makeEngine(RawEngine, wasmMemory) {
       return at;
     }
 
-    // Copies the encoded records (codes[0..end]) and their strings into the
-    // engine's scratch area; returns the number of string bytes written.
-    #send(end) {
-      const raw = this.#raw;
-      if (end > this.#codesCap) {
-        this.#codesCap = Math.max(end, 2 * this.#codesCap, 64);
-        this.#codesAt = raw.scratchCodes(this.#codesCap);
-        this.#codesView = null;
+    // Makes the scratch bytes hold at least `n` bytes (this may grow wasm memory).
+    #roomForText(n) {
+      if (n > this.#bytesCap) {
+        this.#bytesCap = Math.max(n, 2 * this.#bytesCap, 256);
+        this.#bytesAt = this.#raw.scratchBytes(this.#bytesCap);
+        this.#bytesView = null;
       }
-      let text = "";
-      if (this.#strings.length > 0) {
-        text = this.#strings.join("\0") + "\0"; // terminated, so that a lone "" is still one string
-        if (3 * text.length > this.#bytesCap) {
-          this.#bytesCap = Math.max(3 * text.length, 2 * this.#bytesCap, 256);
-          this.#bytesAt = raw.scratchBytes(this.#bytesCap);
-          this.#bytesView = null;
-        }
-      }
-      const buffer = memory.buffer; // read after the calls above: they may grow the memory
-      if (this.#codesView === null || this.#codesView.buffer !== buffer) this.#codesView = new Uint32Array(buffer, this.#codesAt, this.#codesCap);
-      this.#codesView.set(end === this.#codes.length ? this.#codes : this.#codes.subarray(0, end));
-      if (text === "") return 0;
+    }
+
+    // Writes text into the scratch bytes made room for; returns its length in
+    // bytes. `buffer` is the memory's buffer read after the last call that may
+    // have grown it.
+    #writeText(text, buffer) {
       if (this.#bytesView === null || this.#bytesView.buffer !== buffer) this.#bytesView = new Uint8Array(buffer, this.#bytesAt, this.#bytesCap);
       return utf8.encodeInto(text, this.#bytesView).written;
     }
 
-    // Writes one string (a record id) into the scratch bytes; returns its length
-    // in bytes, or -1 when it does not fit the area (the caller uses the glue).
-    #sendId(id) {
-      if (3 * id.length > this.#bytesCap) {
-        if (id.length > 4096) return -1;
-        this.#bytesCap = Math.max(3 * id.length, 2 * this.#bytesCap, 256);
-        this.#bytesAt = this.#raw.scratchBytes(this.#bytesCap);
-        this.#bytesView = null;
+    // Copies the encoded records (codes[0..end]) and their strings into the
+    // engine's scratch area; returns the number of string bytes written.
+    #send(end) {
+      if (end > this.#codesCap) {
+        this.#codesCap = Math.max(end, 2 * this.#codesCap, 64);
+        this.#codesAt = this.#raw.scratchCodes(this.#codesCap);
+        this.#codesView = null;
       }
-      const buffer = memory.buffer;
-      if (this.#bytesView === null || this.#bytesView.buffer !== buffer) this.#bytesView = new Uint8Array(buffer, this.#bytesAt, this.#bytesCap);
-      return utf8.encodeInto(id, this.#bytesView).written;
+      // terminated, so that a lone "" is still one string
+      const text = this.#strings.length > 0 ? this.#strings.join("\0") + "\0" : "";
+      if (text !== "") this.#roomForText(3 * text.length);
+      const buffer = memory.buffer; // read after the calls above: they may grow the memory
+      if (this.#codesView === null || this.#codesView.buffer !== buffer) this.#codesView = new Uint32Array(buffer, this.#codesAt, this.#codesCap);
+      this.#codesView.set(end === this.#codes.length ? this.#codes : this.#codes.subarray(0, end));
+      return text === "" ? 0 : this.#writeText(text, buffer);
+    }
+
+    // Writes one string (a record id) into the scratch bytes; returns its length
+    // in bytes, or -1 for a very long id that does not fit (the caller uses the glue).
+    #sendId(id) {
+      if (3 * id.length > this.#bytesCap && id.length > 4096) return -1;
+      this.#roomForText(3 * id.length);
+      return this.#writeText(id, memory.buffer);
     }
 
     // The user's and the action's indexes, or undefined for the strict path.
