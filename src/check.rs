@@ -201,19 +201,10 @@ pub(crate) fn check(v: &Value, ty: &Ty, path: &mut Path, out: &mut Vec<Problem>)
             }
             None => wrong(path, out),
         },
-        Ty::Null(inner) => {
-            if !v.is_null() {
-                match inner {
-                    // report "X or null" for scalars, descend otherwise
-                    Ty::Str | Ty::Bool => {
-                        if (matches!(inner, Ty::Str) && !v.is_string()) || (matches!(inner, Ty::Bool) && !v.is_boolean()) {
-                            wrong(path, out)
-                        }
-                    }
-                    _ => check(v, inner, path, out),
-                }
-            }
-        }
+        Ty::Null(_) if v.is_null() => {}
+        // a wrong scalar is reported as "expected X or null"; anything else is checked as X
+        Ty::Null(Ty::Str) if !v.is_string() => wrong(path, out),
+        Ty::Null(inner) => check(v, inner, path, out),
         Ty::List(item) => match v.as_array() {
             Some(items) => {
                 for (i, it) in items.iter().enumerate() {
