@@ -19,12 +19,28 @@
 function makeEngine(RawEngine, wasmMemory) {
   const ACTIONS = new Map([["view", 0], ["edit", 1], ["delete", 2], ["create", 3]]);
   const NONE = 0xffffffff;
+  const ALLOWED = 1, ASK_STRICT = 2; // verdict codes of the hot calls (src/wasm.rs: Verdict)
+  const SHORT_ID = 256; // ids up to this many UTF-16 units are copied by hand when ASCII
   const hasOwn = Object.hasOwn ?? ((o, k) => Object.prototype.hasOwnProperty.call(o, k));
   const HEADER = 11;
   const LONE_SURROGATE = /\\u[dD][89a-fA-F]/; // how JSON.stringify writes a lone surrogate
   const wellFormed = typeof String.prototype.isWellFormed === "function" ? (s) => s.isWellFormed() : () => true;
   const memory = wasmMemory();
   const utf8 = new TextEncoder();
+
+  // Writes a list's length at c[slot] and its entries' indexes from c[pos];
+  // returns where the next list starts, or -1 for an entry not in the table.
+  function putList(c, slot, pos, list, table) {
+    const len = list === undefined ? 0 : list.length;
+    c[slot] = len;
+    for (let i = 0; i < len; i++) {
+      const x = list[i];
+      const ix = typeof x === "string" ? table.get(x) : undefined;
+      if (ix === undefined) return -1;
+      c[pos++] = ix;
+    }
+    return pos;
+  }
 
   class Engine {
     #raw;
@@ -41,19 +57,20 @@ function makeEngine(RawEngine, wasmMemory) {
     }
 
     #ids() {
-      if (this.#tables === null) {
-        const t = JSON.parse(this.#raw.idTables());
-        const users = new Map();
-        t.users.forEach((id, i) => users.set(id, i));
-        const principals = new Map(users);
-        t.groups.forEach((id, i) => principals.set(id, t.users.length + i));
-        const modules = new Map();
-        t.modules.forEach((name, i) => modules.set(name, i));
-        const workspaces = new Map();
-        t.workspaces.forEach((id, i) => workspaces.set(id, i));
-        this.#tables = { users, principals, modules, workspaces };
-      }
-      return this.#tables;
+      return this.#tables ?? this.#loadTables();
+    }
+
+    #loadTables() {
+      const t = JSON.parse(this.#raw.idTables());
+      const users = new Map();
+      t.users.forEach((id, i) => users.set(id, i));
+      const principals = new Map(users);
+      t.groups.forEach((id, i) => principals.set(id, t.users.length + i));
+      const modules = new Map();
+      t.modules.forEach((name, i) => modules.set(name, i));
+      const workspaces = new Map();
+      t.workspaces.forEach((id, i) => workspaces.set(id, i));
+      return (this.#tables = { users, principals, modules, workspaces });
     }
 
     #grow(need) {
@@ -153,20 +170,25 @@ function makeEngine(RawEngine, wasmMemory) {
       c[at] = module; c[at + 1] = owner; c[at + 2] = createdBy;
       c[at + 3] = parent; c[at + 4] = company; c[at + 5] = type;
       let pos = at + HEADER;
-      const lists = [am, ws, asg, par, aud];
-      for (let k = 0; k < 5; k++) {
-        const l = lists[k];
-        const len = l === undefined ? 0 : l.length;
-        c[at + 6 + k] = len;
-        const table = k === 1 ? t.workspaces : t.users;
-        for (let i = 0; i < len; i++) {
-          const x = l[i];
-          const ix = typeof x === "string" ? table.get(x) : undefined;
-          if (ix === undefined) return -1;
-          c[pos++] = ix;
-        }
+      if (n === 0) {
+        c[at + 6] = c[at + 7] = c[at + 8] = c[at + 9] = c[at + 10] = 0;
+        return pos;
       }
-      return pos;
+      if ((pos = putList(c, at + 6, pos, am, t.users)) < 0) return -1;
+      if ((pos = putList(c, at + 7, pos, ws, t.workspaces)) < 0) return -1;
+      if ((pos = putList(c, at + 8, pos, asg, t.users)) < 0) return -1;
+      if ((pos = putList(c, at + 9, pos, par, t.users)) < 0) return -1;
+      return putList(c, at + 10, pos, aud, t.users);
+    }
+
+    // Encodes one record; returns the end position, or -1 for the strict path.
+    #encodeOne(record, t) {
+      this.#strings.length = 0;
+      try {
+        return this.#encode(record, 0, t);
+      } catch {
+        return -1; // a throwing getter and the like: the strict path reports it
+      }
     }
 
     // Encodes records; returns the end position, or -1 for the strict path.
@@ -184,46 +206,63 @@ function makeEngine(RawEngine, wasmMemory) {
       return at;
     }
 
-    // Makes the scratch bytes hold at least `n` bytes (this may grow wasm memory).
-    #roomForText(n) {
-      if (n > this.#bytesCap) {
-        this.#bytesCap = Math.max(n, 2 * this.#bytesCap, 256);
+    // Makes the scratch areas hold at least `words` codes and `bytes` bytes.
+    // This may grow the wasm memory, which detaches every view of it: views are
+    // made afresh (below) whenever theirs has length 0.
+    #reserve(words, bytes) {
+      if (words > this.#codesCap) {
+        this.#codesCap = Math.max(words, 2 * this.#codesCap, 64);
+        this.#codesAt = this.#raw.scratchCodes(this.#codesCap);
+        this.#codesView = null;
+      }
+      if (bytes > this.#bytesCap) {
+        this.#bytesCap = Math.max(bytes, 2 * this.#bytesCap, 256);
         this.#bytesAt = this.#raw.scratchBytes(this.#bytesCap);
         this.#bytesView = null;
       }
     }
 
-    // Writes text into the scratch bytes made room for; returns its length in
-    // bytes. `buffer` is the memory's buffer read after the last call that may
-    // have grown it.
-    #writeText(text, buffer) {
-      if (this.#bytesView === null || this.#bytesView.buffer !== buffer) this.#bytesView = new Uint8Array(buffer, this.#bytesAt, this.#bytesCap);
-      return utf8.encodeInto(text, this.#bytesView).written;
+    // The views of the scratch areas; only valid until the next call into wasm.
+    #codeView() {
+      const v = this.#codesView;
+      return v !== null && v.length !== 0 ? v : (this.#codesView = new Uint32Array(memory.buffer, this.#codesAt, this.#codesCap));
+    }
+
+    #byteView() {
+      const v = this.#bytesView;
+      return v !== null && v.length !== 0 ? v : (this.#bytesView = new Uint8Array(memory.buffer, this.#bytesAt, this.#bytesCap));
     }
 
     // Copies the encoded records (codes[0..end]) and their strings into the
     // engine's scratch area; returns the number of string bytes written.
     #send(end) {
-      if (end > this.#codesCap) {
-        this.#codesCap = Math.max(end, 2 * this.#codesCap, 64);
-        this.#codesAt = this.#raw.scratchCodes(this.#codesCap);
-        this.#codesView = null;
-      }
       // terminated, so that a lone "" is still one string
       const text = this.#strings.length > 0 ? this.#strings.join("\0") + "\0" : "";
-      if (text !== "") this.#roomForText(3 * text.length);
-      const buffer = memory.buffer; // read after the calls above: they may grow the memory
-      if (this.#codesView === null || this.#codesView.buffer !== buffer) this.#codesView = new Uint32Array(buffer, this.#codesAt, this.#codesCap);
-      this.#codesView.set(end === this.#codes.length ? this.#codes : this.#codes.subarray(0, end));
-      return text === "" ? 0 : this.#writeText(text, buffer);
+      this.#reserve(end, 3 * text.length);
+      const cv = this.#codeView();
+      if (end <= 64) for (let i = 0; i < end; i++) cv[i] = this.#codes[i];
+      else cv.set(end === this.#codes.length ? this.#codes : this.#codes.subarray(0, end));
+      return text === "" ? 0 : utf8.encodeInto(text, this.#byteView()).written;
     }
 
-    // Writes one string (a record id) into the scratch bytes; returns its length
-    // in bytes, or -1 for a very long id that does not fit (the caller uses the glue).
+    // Writes a record id into the scratch bytes; returns its length in bytes,
+    // or -1 when the strict path should take it (not well-formed, or very long).
     #sendId(id) {
-      if (3 * id.length > this.#bytesCap && id.length > 4096) return -1;
-      this.#roomForText(3 * id.length);
-      return this.#writeText(id, memory.buffer);
+      const len = id.length;
+      if (len <= SHORT_ID) {
+        this.#reserve(0, SHORT_ID);
+        const v = this.#byteView();
+        let i = 0;
+        for (; i < len; i++) {
+          const ch = id.charCodeAt(i);
+          if (ch > 0x7f) break;
+          v[i] = ch;
+        }
+        if (i === len) return len; // ASCII: well-formed, one byte per unit
+      } else if (len > 4096) return -1;
+      if (!wellFormed(id)) return -1;
+      this.#reserve(0, 3 * len);
+      return utf8.encodeInto(id, this.#byteView()).written;
     }
 
     // The user's and the action's indexes, or undefined for the strict path.
@@ -232,7 +271,7 @@ function makeEngine(RawEngine, wasmMemory) {
       const t = this.#ids();
       const ui = t.users.get(user);
       const ai = ACTIONS.get(action);
-      return ui === undefined || ai === undefined || !wellFormed(user) ? undefined : [ui, ai, t];
+      return ui === undefined || ai === undefined ? undefined : [ui, ai, t]; // a user found is well-formed
     }
 
     putRecords(records) { this.#storedIds = null; this.#raw.putRecords(records); }
@@ -245,7 +284,7 @@ function makeEngine(RawEngine, wasmMemory) {
         if (typeof record === "string") {
           if (wellFormed(record)) return JSON.parse(this.#raw.decideAt(w[0], w[1], record));
         } else {
-          const end = this.#encodeAll([record], w[2]);
+          const end = this.#encodeOne(record, w[2]);
           if (end >= 0) return JSON.parse(this.#raw.decideScratch(w[0], w[1], end, this.#send(end)));
         }
       }
@@ -253,16 +292,21 @@ function makeEngine(RawEngine, wasmMemory) {
     }
 
     can(user, action, record) {
-      const w = this.#who(user, action);
-      if (w !== undefined) {
-        if (typeof record === "string") {
-          if (wellFormed(record)) {
+      if (typeof user === "string") {
+        // A user id found in the table is one the engine knows, so well-formed.
+        const t = this.#ids();
+        const ui = t.users.get(user);
+        const ai = ACTIONS.get(action);
+        if (ui !== undefined && ai !== undefined) {
+          let verdict = ASK_STRICT;
+          if (typeof record === "string") {
             const n = this.#sendId(record);
-            return n >= 0 ? this.#raw.canStoredScratch(w[0], w[1], n) : this.#raw.canAt(w[0], w[1], record);
+            if (n >= 0) verdict = this.#raw.canStoredScratch(ui, ai, n);
+          } else {
+            const end = this.#encodeOne(record, t);
+            if (end >= 0) verdict = this.#raw.canScratch(ui, ai, end, this.#send(end));
           }
-        } else {
-          const end = this.#encodeAll([record], w[2]);
-          if (end >= 0) return this.#raw.canScratch(w[0], w[1], end, this.#send(end));
+          if (verdict !== ASK_STRICT) return verdict === ALLOWED;
         }
       }
       return this.#raw.can(user, action, record);

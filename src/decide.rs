@@ -524,8 +524,9 @@ struct ModCtx {
     full: bool,
     /// The user has related-sharing rules reaching this module.
     related: bool,
-    /// Per owner (users, then groups): 0 not computed, 1 no, 2 yes.
-    owners: Vec<u8>,
+    /// Per owner (users, then groups), two bits: 0 not computed, 1 no, 2 yes.
+    /// Packed 32 to a word so the contexts of many users stay in cache.
+    owners: Vec<u64>,
 }
 
 impl Compiled {
@@ -681,9 +682,10 @@ impl Compiled {
                 Pr::Group(g) => self.users.len() + g as usize,
             };
             if mc.owners.is_empty() {
-                mc.owners = vec![0; self.users.len() + self.groups.len()];
+                mc.owners = vec![0; (self.users.len() + self.groups.len()).div_ceil(32)];
             }
-            let mut known = mc.owners.get(k).copied().unwrap_or(1);
+            let (word, shift) = (k / 32, 2 * (k % 32));
+            let mut known = mc.owners.get(word).map_or(1, |w| (w >> shift) & 3);
             if known == 0 {
                 let tables = mc.rules.get_or_insert_with(|| self.rule_tables(ctx.ui, rec.module));
                 let mut level = self.owner_level(ctx.ui, owner, tables);
@@ -691,7 +693,7 @@ impl Compiled {
                     level = level.min(Access::Read);
                 }
                 known = if level >= ctx.need { 2 } else { 1 };
-                mc.owners[k] = known;
+                mc.owners[word] |= known << shift;
             }
             if known == 2 {
                 return true;

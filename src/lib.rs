@@ -244,11 +244,11 @@ impl Engine {
         self.c.fast_allowed(&self.store, ctx, rec)
     }
 
-    /// How many contexts to keep: each may hold a byte per user and group for
-    /// a few modules, so keep about 8 MB of them, and between 16 and 1,024.
+    /// How many contexts to keep: each may hold two bits per user and group
+    /// for a few modules, so keep about 8 MB of them, and between 16 and 1,024.
     fn context_limit(&self) -> usize {
         let principals = self.c.users.len() + self.c.groups.len() + 1;
-        (8_000_000 / (principals * 2)).clamp(16, 1024)
+        (8_000_000 * 4 / (principals * 2)).clamp(16, 1024)
     }
 
     /// For a JSON array of records, whether each is allowed (`view` by default).

@@ -284,11 +284,6 @@ impl JsEngine {
         serde_json::to_string(&self.inner.id_tables()).unwrap_or_default()
     }
 
-    #[wasm_bindgen(js_name = canAt, skip_typescript)]
-    pub fn can_at(&self, ui: u32, action: u8, id: &str) -> Result<bool, JsValue> {
-        self.inner.can_stored_at(ui, action_of(action)?, id).map_err(to_js_error)
-    }
-
     #[wasm_bindgen(js_name = decideAt, skip_typescript)]
     pub fn decide_at(&self, ui: u32, action: u8, id: &str) -> Result<String, JsValue> {
         let d = self.inner.decide_stored_at(ui, action_of(action)?, id).map_err(to_js_error)?;
@@ -321,17 +316,22 @@ impl JsEngine {
         Ok((codes, text))
     }
 
-    /// `can` for a stored record whose id the JS layer wrote into the scratch bytes.
+    /// `can` for a stored record whose id the JS layer wrote into the scratch
+    /// bytes, answered as a [`Verdict`] code (this call never throws).
     #[wasm_bindgen(js_name = canStoredScratch, skip_typescript)]
-    pub fn can_stored_scratch(&self, ui: u32, action: u8, bytes: u32) -> Result<bool, JsValue> {
-        let (_, id) = self.scratch(0, bytes)?;
-        self.inner.can_stored_at(ui, action_of(action)?, id).map_err(to_js_error)
+    pub fn can_stored_scratch(&self, ui: u32, action: u8, bytes: u32) -> u32 {
+        let Ok((_, id)) = self.scratch(0, bytes) else { return Verdict::AskStrict as u32 };
+        let Some(a) = crate::Action::ALL.get(action as usize) else { return Verdict::AskStrict as u32 };
+        Verdict::of(self.inner.can_stored_at(ui, *a, id))
     }
 
+    /// `can` for one record the JS layer encoded into the scratch area, as a
+    /// [`Verdict`] code (this call never throws).
     #[wasm_bindgen(js_name = canScratch, skip_typescript)]
-    pub fn can_scratch(&self, ui: u32, action: u8, words: u32, bytes: u32) -> Result<bool, JsValue> {
-        let (codes, strings) = self.scratch(words, bytes)?;
-        self.inner.can_encoded(ui, action_of(action)?, codes, strings).map_err(to_js_error)
+    pub fn can_scratch(&self, ui: u32, action: u8, words: u32, bytes: u32) -> u32 {
+        let Ok((codes, strings)) = self.scratch(words, bytes) else { return Verdict::AskStrict as u32 };
+        let Some(a) = crate::Action::ALL.get(action as usize) else { return Verdict::AskStrict as u32 };
+        Verdict::of(self.inner.can_encoded(ui, *a, codes, strings))
     }
 
     #[wasm_bindgen(js_name = filterScratch, skip_typescript)]
@@ -357,6 +357,27 @@ impl JsEngine {
         self.inner.stored_mask_at(ui, action_of(action)?).map_err(to_js_error)
     }
 
+}
+
+/// The answer of a hot `can` call as one integer: a call that returns a plain
+/// number is the cheapest kind of call into wasm (a `Result` comes back as an
+/// array, and an error as a thrown object). On `AskStrict` the JS layer asks
+/// again through the strict path, which answers or throws the proper error.
+#[repr(u32)]
+enum Verdict {
+    Denied = 0,
+    Allowed = 1,
+    AskStrict = 2,
+}
+
+impl Verdict {
+    fn of(r: Result<bool, Error>) -> u32 {
+        (match r {
+            Ok(false) => Verdict::Denied,
+            Ok(true) => Verdict::Allowed,
+            Err(_) => Verdict::AskStrict,
+        }) as u32
+    }
 }
 
 fn action_of(a: u8) -> Result<crate::Action, JsValue> {
