@@ -294,15 +294,17 @@ function workloadDecisions(cfg, org, model, allRecords, crm, peers, refName) {
     engine = new crm.Engine(model);
     putInBatches(engine, records);
     const variants = DECISION_VARIANTS.filter((v) => v.available(engine));
-    ref = pu.map((_, i) => variants[0].run(engine, puIds[i], pr[i]));
+    const state = new Map(variants.map((v) => [v, v.setup ? v.setup(engine, pr) : undefined]));
+    ref = pu.map((_, i) => variants[0].run(engine, puIds[i], pr[i], i, state.get(variants[0])));
     for (const v of variants.slice(1)) {
-      checkBooleans("a", K, `crm-access ${v.id}`, puIds, pr, pu.map((_, i) => v.run(engine, puIds[i], pr[i])), ref);
+      checkBooleans("a", K, `crm-access ${v.id}`, puIds, pr, pu.map((_, i) => v.run(engine, puIds[i], pr[i], i, state.get(v))), ref);
     }
     for (const v of variants) {
       const fn = v.run;
+      const st = state.get(v);
       entries.push({
         id: `crm|${v.id}`, items: K,
-        run: () => { let c = 0; for (let i = 0; i < K; i++) if (fn(engine, puIds[i], pr[i])) c++; return c; },
+        run: () => { let c = 0; for (let i = 0; i < K; i++) if (fn(engine, puIds[i], pr[i], i, st)) c++; return c; },
       });
     }
   } else {

@@ -336,6 +336,17 @@ function makeEngine(RawEngine, wasmMemory) {
       return out;
     }
 
+    /**
+     * Prepares stored records for many questions: the ids are looked up once,
+     * and `list.can(user, action, row)` then passes only numbers.
+     * @param {string[]} ids
+     */
+    prepare(ids) {
+      if (!Array.isArray(ids)) throw new TypeError("prepare(ids): ids must be an array of stored record ids");
+      const copy = ids.slice();
+      return new StoredRecords(this, this.#raw, copy, (user) => (typeof user === "string" ? this.#ids().users.get(user) : undefined));
+    }
+
     fieldAccess(user, module) { return this.#raw.fieldAccess(user, module); }
     mask(user, record) { return this.#raw.mask(user, record); }
     visibleUsers(user) { return this.#raw.visibleUsers(user); }
@@ -347,5 +358,58 @@ function makeEngine(RawEngine, wasmMemory) {
     free() { this.#tables = null; this.#codesView = this.#bytesView = null; this.#raw.free(); }
   }
   if (typeof Symbol.dispose === "symbol") Engine.prototype[Symbol.dispose] = Engine.prototype.free;
+
+  // Stored records prepared by `Engine.prepare`: the ids' slots in the store,
+  // looked up once. A slot is only trusted by the engine at the store epoch it
+  // was looked up at (records move between slots only when one is removed);
+  // otherwise the list looks its ids up again. Anything the fast call cannot
+  // answer goes to `engine.can(user, action, id)`, which answers or throws.
+  class StoredRecords {
+    #engine; #raw; #ids; #userIndex;
+    #slots = null; #epoch = -1;
+
+    constructor(engine, raw, ids, userIndex) {
+      this.#engine = engine;
+      this.#raw = raw;
+      this.#ids = ids;
+      this.#userIndex = userIndex;
+      this.#lookUp();
+    }
+
+    #lookUp() {
+      this.#epoch = this.#raw.storeEpoch();
+      this.#slots = this.#raw.slotsOf(JSON.stringify(this.#ids));
+    }
+
+    #row(row) {
+      if (typeof row !== "number" || !Number.isInteger(row) || row < 0 || row >= this.#ids.length) {
+        throw new RangeError(`row ${String(row)} is not a row of this list (0 to ${this.#ids.length - 1})`);
+      }
+      return this.#ids[row];
+    }
+
+    get length() { return this.#ids.length; }
+    id(row) { return this.#row(row); }
+
+    can(user, action, row) {
+      const ui = this.#userIndex(user);
+      const ai = ACTIONS.get(action);
+      if (ui !== undefined && ai !== undefined && (row >>> 0) === row) {
+        const slot = this.#slots[row];
+        if (slot !== undefined && slot !== NONE) {
+          let verdict = this.#raw.canSlot(ui, ai, slot, this.#epoch);
+          if (verdict === ASK_STRICT && this.#raw.storeEpoch() !== this.#epoch) {
+            this.#lookUp();
+            const again = this.#slots[row];
+            if (again !== NONE) verdict = this.#raw.canSlot(ui, ai, again, this.#epoch);
+          }
+          if (verdict !== ASK_STRICT) return verdict === ALLOWED;
+        }
+      }
+      return this.#engine.can(user, action, this.#row(row));
+    }
+
+    decide(user, action, row) { return this.#engine.decide(user, action, this.#row(row)); }
+  }
   return Engine;
 }

@@ -298,6 +298,30 @@ impl Engine {
         })
     }
 
+    /// How many times a stored record was removed. Slot numbers from
+    /// [`Engine::slots_of`] stay valid while this is unchanged.
+    pub fn store_epoch(&self) -> u64 {
+        self.store.epoch()
+    }
+
+    /// The slots of the stored records with these ids ([`ENCODED_NONE`] for an
+    /// id not stored), for [`Engine::can_slot`].
+    pub fn slots_of<S: AsRef<str>>(&self, ids: &[S]) -> Vec<u32> {
+        ids.iter().map(|id| self.store.slot_for(id.as_ref()).unwrap_or(encoded::NONE)).collect()
+    }
+
+    /// `can` for the user at index `ui` and the record in `slot`, looked up
+    /// by [`Engine::slots_of`] when the store was at `epoch`. A slot from
+    /// another epoch, or out of range, is an error, never another record.
+    pub fn can_slot(&self, ui: u32, action: Action, slot: u32, epoch: u64) -> Result<bool, Error> {
+        let u = self.user_at(ui)?;
+        if epoch != self.store.epoch() {
+            return Err(Error::single("bad query", "record", "records were removed since the slot was looked up; look it up again"));
+        }
+        let rec = self.store.try_slot(slot).ok_or_else(|| Error::single("bad query", "record", format!("no record in slot {slot}")))?;
+        Ok(self.allowed_one(u, action, &rec.view()))
+    }
+
     /// The ids of the stored records, sorted: the order of [`Engine::stored_mask_at`].
     pub fn stored_ids(&self) -> Vec<&str> {
         self.sorted_slots().iter().filter_map(|&s| self.store.slot(s).id()).collect()

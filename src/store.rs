@@ -397,6 +397,9 @@ pub(crate) struct Store {
     slots: Slots,
     index: Index,
     hasher: rustc_hash::FxBuildHasher,
+    /// Counts removals: a record only ever changes slot when one is removed,
+    /// so a slot number looked up while the epoch is unchanged still holds it.
+    epoch: u64,
 }
 
 impl Store {
@@ -440,6 +443,7 @@ impl Store {
 
     pub fn remove(&mut self, id: &str) {
         let Some(i) = self.position(id) else { return };
+        self.epoch += 1;
         let slot = slot_in(self.index.entries[i]) as usize;
         self.index.remove_at(i);
         let last = self.slots.len - 1;
@@ -459,6 +463,20 @@ impl Store {
 
     pub fn len(&self) -> usize {
         self.slots.len
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// The slot of the stored record with this id.
+    pub fn slot_for(&self, id: &str) -> Option<u32> {
+        self.slot_of(id).map(|s| s as u32)
+    }
+
+    /// The record in slot `s`, if there is one.
+    pub fn try_slot(&self, s: u32) -> Option<&Rec> {
+        self.slots.get(s as usize)
     }
 
     /// The record in slot `s` (slots are `0..len()`).

@@ -60,11 +60,21 @@ export function wasmMemoryProbe(mod) {
 
 const has = (name) => (e) => typeof e[name] === "function";
 
-/** (a) one decision. run(engine, user, record) -> boolean. The first is the reference. */
+/**
+ * (a) one decision. run(engine, user, record, i, state) -> boolean, where i is
+ * the pair's number and state what `setup(engine, records)` returned (untimed,
+ * like the peers' per-user state), if the variant has one. The first is the reference.
+ */
 export const DECISION_VARIANTS = [
   { id: "decide(object)", available: has("decide"), run: (e, u, rec) => e.decide(u, "view", rec).allowed },
   { id: "can(object)", available: has("can"), run: (e, u, rec) => e.can(u, "view", rec) },
   { id: "can(stored id)", available: has("can"), stored: true, run: (e, u, rec) => e.can(u, "view", rec.id) },
+  {
+    // the pairs' records prepared once as a list (Engine.prepare), then asked about by row
+    id: "prepared list can(row)", available: has("prepare"), stored: true,
+    setup: (e, records) => e.prepare(records.map((r) => r.id)),
+    run: (e, u, rec, i, list) => list.can(u, "view", i),
+  },
 ];
 
 /** (b) filter plain JS objects. run(engine, user, records) -> the allowed records, input order. */

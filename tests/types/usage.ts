@@ -1,6 +1,6 @@
 // Type-checked (never run) by `tsc -p tests/types`: the declarations generated
 // from the Rust types must accept correct use and reject wrong use.
-import { Engine, type Model, type CrmRecord, type Decision, type FieldAccessMap, type CrmAccessError, type Access } from "crm-access";
+import { Engine, type Model, type CrmRecord, type Decision, type FieldAccessMap, type CrmAccessError, type Access, type StoredRecords } from "crm-access";
 
 const model: Model = {
   modules: [{ name: "companies", defaultSharing: "publicRead" }, { name: "deals", parent: "companies", fields: ["amount"] }],
@@ -27,8 +27,13 @@ engine.removeRecords(["d1"]);
 const canInvite: boolean = engine.canInvite("ann", "w") && engine.canCreateWorkspace("ann") && engine.canGrantAccess("ann");
 const reasons: string[] = decision.reasons;
 try { new Engine("{}"); } catch (e) { const problems = (e as CrmAccessError).problems; problems.map((p) => p.path + p.message); }
+const list: StoredRecords = engine.prepare(["c1"]);
+const rowOk: boolean = list.can("ann", "view", 0);
+const rowWhy: Decision = list.decide("ann", "edit", 0);
+const rowId: string = list.id(0);
+const rows: number = list.length;
 engine.free();
-void [level, ok, kept, fields, visible, canInvite, reasons];
+void [level, ok, kept, fields, visible, canInvite, reasons, rowOk, rowWhy, rowId, rows];
 
 // Wrong use must not type-check:
 // @ts-expect-error: unknown action
@@ -41,4 +46,8 @@ const badEnum: Model = { modules: [{ name: "m", defaultSharing: "open" }], users
 const noUsers: Model = { modules: [{ name: "m" }] };
 // @ts-expect-error: a group member takes one of four keys
 const badMember: Model = { modules: [], users: [], groups: [{ id: "g", members: [{ person: "ann" }] }] };
+// @ts-expect-error: a row is a number, not an id
+list.can("ann", "view", "c1");
+// @ts-expect-error: prepare takes ids
+engine.prepare([{ id: "c1" }]);
 void [typo, badEnum, noUsers, badMember];
