@@ -307,7 +307,7 @@ impl Engine {
     /// The slots of the stored records with these ids ([`ENCODED_NONE`] for an
     /// id not stored), for [`Engine::can_slot`].
     pub fn slots_of<S: AsRef<str>>(&self, ids: &[S]) -> Vec<u32> {
-        ids.iter().map(|id| self.store.slot_for(id.as_ref()).unwrap_or(encoded::NONE)).collect()
+        ids.iter().map(|id| self.store.slot_of(id.as_ref()).map_or(encoded::NONE, |s| s as u32)).collect()
     }
 
     /// `can` for the user at index `ui` and the record in `slot`, looked up

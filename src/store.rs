@@ -414,7 +414,8 @@ impl Store {
         })
     }
 
-    fn slot_of(&self, id: &str) -> Option<usize> {
+    /// The slot of the stored record with this id.
+    pub fn slot_of(&self, id: &str) -> Option<usize> {
         self.position(id)
             .map(|i| slot_in(self.index.entries[i]) as usize)
     }
@@ -467,11 +468,6 @@ impl Store {
 
     pub fn epoch(&self) -> u64 {
         self.epoch
-    }
-
-    /// The slot of the stored record with this id.
-    pub fn slot_for(&self, id: &str) -> Option<u32> {
-        self.slot_of(id).map(|s| s as u32)
     }
 
     /// The record in slot `s`, if there is one.

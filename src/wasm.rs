@@ -341,7 +341,7 @@ impl JsEngine {
     #[wasm_bindgen(js_name = canStoredScratch, skip_typescript)]
     pub fn can_stored_scratch(&self, ui: u32, action: u8, bytes: u32) -> u32 {
         let Ok((_, id)) = self.scratch(0, bytes) else { return Verdict::AskStrict as u32 };
-        let Some(a) = crate::Action::ALL.get(action as usize) else { return Verdict::AskStrict as u32 };
+        let Some(a) = verdict_action(action) else { return Verdict::AskStrict as u32 };
         Verdict::of(self.inner.can_stored_at(ui, *a, id))
     }
 
@@ -350,7 +350,7 @@ impl JsEngine {
     #[wasm_bindgen(js_name = canScratch, skip_typescript)]
     pub fn can_scratch(&self, ui: u32, action: u8, words: u32, bytes: u32) -> u32 {
         let Ok((codes, strings)) = self.scratch(words, bytes) else { return Verdict::AskStrict as u32 };
-        let Some(a) = crate::Action::ALL.get(action as usize) else { return Verdict::AskStrict as u32 };
+        let Some(a) = verdict_action(action) else { return Verdict::AskStrict as u32 };
         Verdict::of(self.inner.can_encoded(ui, *a, codes, strings))
     }
 
@@ -383,7 +383,7 @@ impl JsEngine {
     /// `can` for a record slot from `slotsOf`, as a [`Verdict`] code (never throws).
     #[wasm_bindgen(js_name = canSlot, skip_typescript)]
     pub fn can_slot(&self, ui: u32, action: u8, slot: u32, epoch: f64) -> u32 {
-        let Some(a) = crate::Action::ALL.get(action as usize) else { return Verdict::AskStrict as u32 };
+        let Some(a) = verdict_action(action) else { return Verdict::AskStrict as u32 };
         if !(epoch >= 0.0 && epoch.fract() == 0.0) {
             return Verdict::AskStrict as u32;
         }
@@ -423,8 +423,13 @@ impl Verdict {
     }
 }
 
+/// The action with code `a`, for the verdict calls (which answer `AskStrict` without one).
+fn verdict_action(a: u8) -> Option<&'static crate::Action> {
+    crate::Action::ALL.get(a as usize)
+}
+
 fn action_of(a: u8) -> Result<crate::Action, JsValue> {
-    crate::Action::ALL.get(a as usize).copied().ok_or_else(|| input_error("action", format!("action code {a} out of range")))
+    verdict_action(a).copied().ok_or_else(|| input_error("action", format!("action code {a} out of range")))
 }
 
 fn field_level_str(l: crate::FieldLevel) -> &'static str {
