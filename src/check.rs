@@ -43,9 +43,7 @@ pub(crate) static MODULE: Schema = Schema {
         ("fields", Ty::Null(&STR_LIST), false),
     ],
 };
-pub(crate) static ROLE: Schema = Schema {
-    fields: &[("id", Ty::Str, true), ("parent", Ty::Null(&Ty::Str), false), ("profiles", STR_LIST, false)],
-};
+pub(crate) static ROLE: Schema = Schema { fields: &[("id", Ty::Str, true), ("parent", Ty::Null(&Ty::Str), false), ("profiles", STR_LIST, false)] };
 static MODULE_PERMS: Schema = Schema {
     fields: &[
         ("view", Ty::Bool, false),
@@ -56,16 +54,10 @@ static MODULE_PERMS: Schema = Schema {
     ],
 };
 pub(crate) static PROFILE: Schema = Schema {
-    fields: &[
-        ("id", Ty::Str, true),
-        ("viewAll", Ty::Bool, false),
-        ("editAll", Ty::Bool, false),
-        ("modules", Ty::Map(&Ty::Obj(&MODULE_PERMS)), false),
-    ],
+    fields: &[("id", Ty::Str, true), ("viewAll", Ty::Bool, false), ("editAll", Ty::Bool, false), ("modules", Ty::Map(&Ty::Obj(&MODULE_PERMS)), false)],
 };
-pub(crate) static GROUP: Schema = Schema {
-    fields: &[("id", Ty::Str, true), ("members", Ty::List(&Ty::OneKey(&["user", "role", "roleAndSubordinates", "group"])), false)],
-};
+pub(crate) static GROUP: Schema =
+    Schema { fields: &[("id", Ty::Str, true), ("members", Ty::List(&Ty::OneKey(&["user", "role", "roleAndSubordinates", "group"])), false)] };
 pub(crate) static USER: Schema = Schema {
     fields: &[
         ("id", Ty::Str, true),
@@ -105,9 +97,8 @@ pub(crate) static RULE: Schema = Schema {
         ("related", Ty::Map(&Ty::Enum(ACCESS)), false),
     ],
 };
-pub(crate) static LIMITED: Schema = Schema {
-    fields: &[("companyModule", Ty::Str, true), ("modules", STR_LIST, false), ("dealModule", Ty::Null(&Ty::Str), false)],
-};
+pub(crate) static LIMITED: Schema =
+    Schema { fields: &[("companyModule", Ty::Str, true), ("modules", STR_LIST, false), ("dealModule", Ty::Null(&Ty::Str), false)] };
 pub(crate) static RECORD: Schema = Schema {
     fields: &[
         ("id", Ty::Null(&Ty::Str), false),

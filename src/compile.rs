@@ -553,12 +553,8 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
     let mut workspaces = Vec::with_capacity(model.workspaces.len());
     for (i, w) in model.workspaces.iter().enumerate() {
         let owner = w.owner.as_ref().and_then(|o| user_ref(&mut v, format!("workspaces[{i}].owner"), o));
-        let moderators: Vec<Ix> = w
-            .moderators
-            .iter()
-            .enumerate()
-            .filter_map(|(j, m)| user_ref(&mut v, format!("workspaces[{i}].moderators[{j}]"), m))
-            .collect();
+        let moderators: Vec<Ix> =
+            w.moderators.iter().enumerate().filter_map(|(j, m)| user_ref(&mut v, format!("workspaces[{i}].moderators[{j}]"), m)).collect();
         let mut members = Vec::new();
         for (j, m) in w.members.iter().enumerate() {
             if let Some(u) = user_ref(&mut v, format!("workspaces[{i}].members[{j}].user"), &m.user) {
@@ -695,12 +691,7 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
             }
         }
     }
-    let roles: Vec<RoleC> = model
-        .roles
-        .iter()
-        .enumerate()
-        .map(|(i, _)| RoleC { parent: role_parents[i], pre: pre[i], end: end[i] })
-        .collect();
+    let roles: Vec<RoleC> = model.roles.iter().enumerate().map(|(i, _)| RoleC { parent: role_parents[i], pre: pre[i], end: end[i] }).collect();
 
     // groups: who contains whom
     let ngroups = model.groups.len();
@@ -714,12 +705,8 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
         c.sort_unstable();
         c.dedup();
     }
-    let groups: Vec<GroupC> = model
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| GroupC { id: g.id.clone(), containers: std::mem::take(&mut containers[i]) })
-        .collect();
+    let groups: Vec<GroupC> =
+        model.groups.iter().enumerate().map(|(i, g)| GroupC { id: g.id.clone(), containers: std::mem::take(&mut containers[i]) }).collect();
     let group_up = build_group_up(&groups);
 
     // direct group memberships by user and by role
@@ -919,7 +906,10 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
     for (i, r) in model.records.iter().enumerate() {
         if let Some(rec) = resolver.record(r, &RecordPath::At(i), true, &mut problems) {
             if let Some(first) = seen.insert(rec.id().map(str::to_owned), i) {
-                problems.push(Problem::new(format!("records[{i}].id"), format!("record id \"{}\" appears twice (first at records[{first}])", rec.id().unwrap_or(""))));
+                problems.push(Problem::new(
+                    format!("records[{i}].id"),
+                    format!("record id \"{}\" appears twice (first at records[{first}])", rec.id().unwrap_or("")),
+                ));
             }
             batch.push(rec);
         }

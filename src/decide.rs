@@ -551,8 +551,8 @@ impl Compiled {
                 let perms = combo.perms[m];
                 let open = perms & VIEW != 0 && perms & action.bit() != 0;
                 let limited_crm = u.limited_crm && self.limited.as_ref().is_some_and(|l| l.modules[m]);
-                let limited_deals = u.limited_deals
-                    && self.limited.as_ref().and_then(|l| l.deal_module).is_some_and(|dm| m as Ix == dm || module.parent == Some(dm));
+                let limited_deals =
+                    u.limited_deals && self.limited.as_ref().and_then(|l| l.deal_module).is_some_and(|dm| m as Ix == dm || module.parent == Some(dm));
                 let full = action == Action::Create || u.external || limited_crm || limited_deals;
                 let decided = if action == Action::Create {
                     None
@@ -620,7 +620,8 @@ impl Compiled {
     /// The level from the grants that depend only on the record's owner.
     fn owner_level(&self, ui: Ix, owner: Pr, t: &RuleTables) -> Access {
         let u = &self.users[ui as usize];
-        let group_level = |gs: &mut dyn Iterator<Item = Ix>| gs.map(|g| t.by_group.get(g as usize).copied().unwrap_or(Access::None)).max().unwrap_or(Access::None);
+        let group_level =
+            |gs: &mut dyn Iterator<Item = Ix>| gs.map(|g| t.by_group.get(g as usize).copied().unwrap_or(Access::None)).max().unwrap_or(Access::None);
         match owner {
             Pr::User(o) if o == ui => Access::Full,
             Pr::User(o) => {

@@ -521,7 +521,12 @@ impl Engine {
             participants: users(v.participants),
             auditors: users(v.auditors),
             record_type: v.record_type.map(str::to_owned),
-            fields: rec.fields.as_deref().and_then(|t| serde_json::value::RawValue::from_string(t.to_owned()).ok()).map(model::Fields::from_raw).unwrap_or_default(),
+            fields: rec
+                .fields
+                .as_deref()
+                .and_then(|t| serde_json::value::RawValue::from_string(t.to_owned()).ok())
+                .map(model::Fields::from_raw)
+                .unwrap_or_default(),
         };
         serde_json::to_value(record).unwrap_or(serde_json::Value::Null)
     }

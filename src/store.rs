@@ -60,16 +60,8 @@ const INLINE: usize = 30;
 /// present. Short ones live inline, longer ones in one heap block.
 #[derive(Debug, Clone, PartialEq)]
 enum Text {
-    Inline {
-        present: u8,
-        ends: [u8; 4],
-        bytes: [u8; INLINE],
-    },
-    Heap {
-        present: u8,
-        ends: [u32; 4],
-        text: Box<str>,
-    },
+    Inline { present: u8, ends: [u8; 4], bytes: [u8; INLINE] },
+    Heap { present: u8, ends: [u32; 4], text: Box<str> },
 }
 
 /// The parts of a record, for [`Rec::new`].
@@ -107,47 +99,21 @@ impl Text {
                 at += s.len();
             }
             // every end is at most INLINE, so it fits a byte
-            Text::Inline {
-                present,
-                ends: ends.map(|e| e as u8),
-                bytes,
-            }
+            Text::Inline { present, ends: ends.map(|e| e as u8), bytes }
         } else {
             let mut text = String::with_capacity(total);
             for s in strings.iter().flatten() {
                 text.push_str(s);
             }
-            Text::Heap {
-                present,
-                ends,
-                text: text.into_boxed_str(),
-            }
+            Text::Heap { present, ends, text: text.into_boxed_str() }
         }
     }
 
     /// The bytes of string `k`, if present.
     fn bytes(&self, k: usize) -> Option<&[u8]> {
         let (present, start, end, all) = match self {
-            Text::Inline {
-                present,
-                ends,
-                bytes,
-            } => (
-                *present,
-                if k == 0 { 0 } else { ends[k - 1] as usize },
-                ends[k] as usize,
-                &bytes[..],
-            ),
-            Text::Heap {
-                present,
-                ends,
-                text,
-            } => (
-                *present,
-                if k == 0 { 0 } else { ends[k - 1] as usize },
-                ends[k] as usize,
-                text.as_bytes(),
-            ),
+            Text::Inline { present, ends, bytes } => (*present, if k == 0 { 0 } else { ends[k - 1] as usize }, ends[k] as usize, &bytes[..]),
+            Text::Heap { present, ends, text } => (*present, if k == 0 { 0 } else { ends[k - 1] as usize }, ends[k] as usize, text.as_bytes()),
         };
         if present & (1 << k) == 0 {
             return None;
@@ -312,11 +278,7 @@ impl Index {
             }
             let home = tag_of(e) as usize & mask;
             // may `e` move to the hole at i? Only if its home is not in (i, j].
-            let stays = if i <= j {
-                i < home && home <= j
-            } else {
-                i < home || home <= j
-            };
+            let stays = if i <= j { i < home && home <= j } else { i < home || home <= j };
             if !stays {
                 self.entries[i] = e;
                 i = j;
@@ -352,11 +314,7 @@ impl Slots {
         match self.chunks.last_mut() {
             Some(last) if last.len() < CHUNK => last.push(rec),
             _ => {
-                let mut chunk = if self.chunks.is_empty() {
-                    Vec::new()
-                } else {
-                    Vec::with_capacity(CHUNK)
-                };
+                let mut chunk = if self.chunks.is_empty() { Vec::new() } else { Vec::with_capacity(CHUNK) };
                 chunk.push(rec);
                 self.chunks.push(chunk);
             }
@@ -409,15 +367,12 @@ impl Store {
 
     fn position(&self, id: &str) -> Option<usize> {
         let slots = &self.slots;
-        self.index.find(self.tag(id), |s| {
-            slots.get(s as usize).is_some_and(|r| r.has_id(id))
-        })
+        self.index.find(self.tag(id), |s| slots.get(s as usize).is_some_and(|r| r.has_id(id)))
     }
 
     /// The slot of the stored record with this id.
     pub fn slot_of(&self, id: &str) -> Option<usize> {
-        self.position(id)
-            .map(|i| slot_in(self.index.entries[i]) as usize)
+        self.position(id).map(|i| slot_in(self.index.entries[i]) as usize)
     }
 
     pub fn get(&self, id: &str) -> Option<&Rec> {
@@ -496,11 +451,7 @@ mod tests {
         Rec::new(RecParts {
             id: Some(id),
             module,
-            owner: if n % 2 == 0 {
-                Some(Pr::User(n))
-            } else {
-                Some(Pr::Group(n))
-            },
+            owner: if n % 2 == 0 { Some(Pr::User(n)) } else { Some(Pr::Group(n)) },
             parent: (n % 4 == 0).then_some("p"),
             company: None,
             record_type: (n % 5 == 0).then_some("t"),
@@ -515,35 +466,13 @@ mod tests {
         let r = rec("abc", 2, 8);
         let v = r.view();
         assert_eq!(
-            (
-                r.id(),
-                v.module,
-                v.owner,
-                v.parent,
-                v.company,
-                v.record_type,
-                v.created_by
-            ),
-            (
-                Some("abc"),
-                2,
-                Some(Pr::User(8)),
-                Some("p"),
-                None,
-                None,
-                None
-            )
+            (r.id(), v.module, v.owner, v.parent, v.company, v.record_type, v.created_by),
+            (Some("abc"), 2, Some(Pr::User(8)), Some("p"), None, None, None)
         );
-        assert_eq!(
-            (v.account_managers, v.workspaces, v.assignees, v.auditors),
-            (&[0u32, 1][..], &[][..], &[0u32, 1][..], &[7u32][..])
-        );
+        assert_eq!((v.account_managers, v.workspaces, v.assignees, v.auditors), (&[0u32, 1][..], &[][..], &[0u32, 1][..], &[7u32][..]));
         let grp = rec("", 0, 15);
         let g = grp.view();
-        assert_eq!(
-            (g.owner, g.record_type, g.created_by, g.parent),
-            (Some(Pr::Group(15)), Some("t"), Some(15), None)
-        );
+        assert_eq!((g.owner, g.record_type, g.created_by, g.parent), (Some(Pr::Group(15)), Some("t"), Some(15), None));
     }
 
     #[test]
@@ -580,10 +509,7 @@ mod tests {
         assert_eq!(store.len(), model.len());
         assert_eq!(store.iter().count(), model.len());
         for (id, m) in &model {
-            assert_eq!(
-                store.get(id).map(|r| (r.id(), r.module)),
-                Some((Some(id.as_str()), *m))
-            );
+            assert_eq!(store.get(id).map(|r| (r.id(), r.module)), Some((Some(id.as_str()), *m)));
         }
         assert!(store.get("missing").is_none());
     }
@@ -627,16 +553,11 @@ mod tests {
                 x ^= x >> 17;
                 x ^= x << 5;
                 let gone = live.swap_remove(x as usize % live.len());
-                let at = ix
-                    .find(tags[gone as usize], |s| s == gone)
-                    .expect("present before removal");
+                let at = ix.find(tags[gone as usize], |s| s == gone).expect("present before removal");
                 ix.remove_at(at);
                 assert!(ix.find(tags[gone as usize], |s| s == gone).is_none());
                 for &s in &live {
-                    assert!(
-                        ix.find(tags[s as usize], |x| x == s).is_some(),
-                        "seed {seed}: slot {s} lost"
-                    );
+                    assert!(ix.find(tags[s as usize], |x| x == s).is_some(), "seed {seed}: slot {s} lost");
                 }
             }
             assert_eq!(ix.len, 0);

@@ -310,7 +310,6 @@ impl JsEngine {
         Ok(serde_json::to_string(&d).unwrap_or_default())
     }
 
-
     /// Makes room for `words` encoded words; returns their address in wasm memory.
     #[wasm_bindgen(js_name = scratchCodes, skip_typescript)]
     pub fn scratch_codes(&mut self, words: u32) -> u32 {
@@ -399,7 +398,6 @@ impl JsEngine {
     pub fn stored_mask(&self, ui: u32, action: u8) -> Result<Vec<u8>, JsValue> {
         self.inner.stored_mask_at(ui, action_of(action)?).map_err(to_js_error)
     }
-
 }
 
 /// The answer of a hot `can` call as one integer: a call that returns a plain
@@ -459,5 +457,8 @@ pub fn wasm_memory() -> JsValue {
 /// Bytes of linear memory the module currently holds (for memory tests and benchmarks).
 #[wasm_bindgen(js_name = memoryBytes)]
 pub fn memory_bytes() -> f64 {
-    wasm_bindgen::memory().dyn_into::<js_sys::WebAssembly::Memory>().map(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().map(|b| b.byte_length() as f64).unwrap_or(0.0)).unwrap_or(0.0)
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().map(|b| b.byte_length() as f64).unwrap_or(0.0))
+        .unwrap_or(0.0)
 }

@@ -23,8 +23,8 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 use reference::gen::{generate, Generated, Tape};
 use reference::{level_name, Reference};
 use serde_json::Value;
-use std::fmt;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -158,17 +158,20 @@ impl Case {
         if let Probe::Given(_, text) = probe {
             let ui = self.engine.id_tables().users.iter().position(|u| *u == user).expect("user index") as u32;
             let act = Action::parse(action).expect("action");
-            let (codes, strings) = self
-                .engine
-                .encode_record(RecordRef::Json(text))
-                .map_err(|e| TestCaseError::fail(format!("encode_record({text}) failed: {}", e.message)))?;
+            let (codes, strings) =
+                self.engine.encode_record(RecordRef::Json(text)).map_err(|e| TestCaseError::fail(format!("encode_record({text}) failed: {}", e.message)))?;
             let enc = self.engine.decide_encoded(ui, act, &codes, &strings).map_err(|e| {
                 TestCaseError::fail(format!("decide_encoded({user:?}, {action:?}, {text}) failed: {} (codes {codes:?}, strings {strings:?})", e.message))
             })?;
             let can = self.engine.can_encoded(ui, act, &codes, &strings).map_err(|e| TestCaseError::fail(format!("can_encoded: {}", e.message)))?;
             let filtered = self.engine.filter_encoded(ui, act, &codes, &strings).map_err(|e| TestCaseError::fail(format!("filter_encoded: {}", e.message)))?;
             self.queries += 3;
-            if enc.allowed != got.allowed || enc.access != got.access || enc.read_only != got.read_only || can != got.allowed || filtered != vec![u8::from(got.allowed)] {
+            if enc.allowed != got.allowed
+                || enc.access != got.access
+                || enc.read_only != got.read_only
+                || can != got.allowed
+                || filtered != vec![u8::from(got.allowed)]
+            {
                 return fail(format!(
                     "the encoded path disagrees for ({user:?}, {action:?}, {text}): decide_encoded {enc:?}, can_encoded {can}, filter_encoded {filtered:?}, decide {got:?}"
                 ));
@@ -194,10 +197,7 @@ impl Case {
             Some(f) => f.clone(),
         };
         if got_fields != want {
-            return fail(format!(
-                "mask({user:?}, {}).fields:\n  engine:    {got_fields}\n  reference: {want}",
-                probe.describe(&self.reference)
-            ));
+            return fail(format!("mask({user:?}, {}).fields:\n  engine:    {got_fields}\n  reference: {want}", probe.describe(&self.reference)));
         }
         // everything but `fields` comes back as given
         if let (Value::Object(g), Value::Object(x)) = (&got, &x) {
@@ -238,13 +238,8 @@ impl Case {
         }
         for m in r.module_names() {
             let want = r.field_access(user, &m);
-            let got: Vec<(String, &str)> = self
-                .engine
-                .field_access(user, &m)
-                .map_err(|e| TestCaseError::fail(e.message))?
-                .into_iter()
-                .map(|(f, l)| (f, field_name(l)))
-                .collect();
+            let got: Vec<(String, &str)> =
+                self.engine.field_access(user, &m).map_err(|e| TestCaseError::fail(e.message))?.into_iter().map(|(f, l)| (f, field_name(l))).collect();
             self.queries += 1;
             let want: Vec<(String, &str)> = want.into_iter().collect();
             if got != want {
@@ -258,8 +253,7 @@ impl Case {
         let text = Value::Array(records.to_vec()).to_string();
         let got = self.engine.filter(user, &text, action).map_err(|e| TestCaseError::fail(format!("filter failed: {}", e.message)))?;
         self.queries += 1;
-        let want: Vec<bool> =
-            records.iter().map(|x| self.reference.decide(user, action.unwrap_or("view"), x).allowed).collect();
+        let want: Vec<bool> = records.iter().map(|x| self.reference.decide(user, action.unwrap_or("view"), x).allowed).collect();
         if got != want {
             let at = got.iter().zip(&want).position(|(a, b)| a != b);
             return fail(format!(
@@ -275,8 +269,7 @@ impl Case {
         let users = self.reference.user_ids();
         let stored = self.reference.stored_ids();
         let given: Vec<(Value, String)> = probes.iter().map(|p| (p.clone(), p.to_string())).collect();
-        let mut all_records: Vec<Value> =
-            stored.iter().map(|id| self.reference.stored_record(id).unwrap().clone()).collect();
+        let mut all_records: Vec<Value> = stored.iter().map(|id| self.reference.stored_record(id).unwrap().clone()).collect();
         all_records.extend(probes.iter().cloned());
         for u in &users {
             self.people(u)?;
@@ -433,13 +426,7 @@ fn engine_agrees_with_reference() {
     eprintln!("differential: {cases} random models, seed CRM_DIFF_SEED={seed}");
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        max_shrink_iters: 400,
-        max_shrink_time: 120_000,
-        ..Config::default()
-    };
+    let config = Config { cases, failure_persistence: None, max_shrink_iters: 400, max_shrink_time: 120_000, ..Config::default() };
     let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
     let start = std::time::Instant::now();
     let result = runner.run(&tapes(), |data| run_case(&data));
@@ -512,11 +499,8 @@ fn reference_passes_the_conformance_cases() {
                 assert_eq!(got, want, "{where_}");
                 checked += 1;
             } else if let Some(a) = check.get("fieldAccess") {
-                let got: serde_json::Map<String, Value> = r
-                    .field_access(a[0].as_str().unwrap(), a[1].as_str().unwrap())
-                    .into_iter()
-                    .map(|(f, l)| (f, Value::from(l)))
-                    .collect();
+                let got: serde_json::Map<String, Value> =
+                    r.field_access(a[0].as_str().unwrap(), a[1].as_str().unwrap()).into_iter().map(|(f, l)| (f, Value::from(l))).collect();
                 assert_eq!(Value::Object(got), check["is"], "{where_}");
                 checked += 1;
             } else if let Some(a) = check.get("mask") {

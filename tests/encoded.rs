@@ -96,7 +96,18 @@ fn malformed_encodings_are_errors_never_panics() {
     // pseudo-random words
     let mut x: u32 = 12345;
     for _ in 0..20_000 {
-        let words: Vec<u32> = (0..(x % 40)).map(|_| { x ^= x << 13; x ^= x >> 17; x ^= x << 5; if x % 3 == 0 { x % 6 } else { x } }).collect();
+        let words: Vec<u32> = (0..(x % 40))
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                if x % 3 == 0 {
+                    x % 6
+                } else {
+                    x
+                }
+            })
+            .collect();
         let _ = e.filter_encoded(x % 6, Action::ALL[(x % 4) as usize], &words, "a\0b");
     }
 }

@@ -18,7 +18,8 @@ fn filter_stored_and_cached_can_match_decide_on_generated_models() {
         let Ok(mut engine) = Engine::new(&g.model.to_string()) else { continue };
         let _ = engine.put_records(&serde_json::Value::Array(g.later.clone()).to_string());
         let users: Vec<String> = g.model["users"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap().to_owned()).collect();
-        let mut ids: Vec<String> = g.model["records"].as_array().into_iter().flatten().chain(g.later.iter()).filter_map(|r| r["id"].as_str().map(str::to_owned)).collect();
+        let mut ids: Vec<String> =
+            g.model["records"].as_array().into_iter().flatten().chain(g.later.iter()).filter_map(|r| r["id"].as_str().map(str::to_owned)).collect();
         ids.sort();
         ids.dedup();
         let ids: Vec<String> = ids.into_iter().filter(|id| engine.can(&users[0], "view", RecordRef::Id(id)).is_ok()).collect();
@@ -36,7 +37,11 @@ fn filter_stored_and_cached_can_match_decide_on_generated_models() {
                     let d = engine.decide(user, action, RecordRef::Id(id)).unwrap().allowed;
                     assert_eq!(engine.can(user, action, RecordRef::Id(id)).unwrap(), d, "seed {seed}: can({user}, {action}, {id})");
                     let slot = slots[ids.binary_search(id).unwrap()];
-                    let a = match action { "view" => Action::View, "edit" => Action::Edit, _ => Action::Delete };
+                    let a = match action {
+                        "view" => Action::View,
+                        "edit" => Action::Edit,
+                        _ => Action::Delete,
+                    };
                     assert_eq!(engine.can_slot(user_ix[user.as_str()], a, slot, epoch).unwrap(), d, "seed {seed}: can_slot({user}, {action}, {id})");
                     let d2 = engine.decide(other, action, RecordRef::Id(id)).unwrap().allowed;
                     assert_eq!(engine.can(other, action, RecordRef::Id(id)).unwrap(), d2);
@@ -64,12 +69,16 @@ fn single_calls_stay_right_when_the_context_cache_fills_and_empties() {
     let n = 1_500; // more users than the cache keeps for a model this size
     let users: Vec<_> = (0..n).map(|i| json!({"id": format!("u{i}"), "role": format!("r{}", i % 3), "readOnly": i % 7 == 0})).collect();
     let records: Vec<_> = (0..50).map(|i| json!({"id": format!("x{i}"), "module": "m", "owner": format!("u{}", i * 29 % n)})).collect();
-    let engine = Engine::new(&json!({
-        "modules": [{"name": "m"}],
-        "roles": [{"id": "r0", "profiles": ["p"]}, {"id": "r1", "parent": "r0", "profiles": ["p"]}, {"id": "r2", "parent": "r1", "profiles": ["p"]}],
-        "profiles": [{"id": "p", "modules": {"m": {"view": true, "edit": true, "delete": true}}}],
-        "users": users, "records": records
-    }).to_string()).unwrap();
+    let engine = Engine::new(
+        &json!({
+            "modules": [{"name": "m"}],
+            "roles": [{"id": "r0", "profiles": ["p"]}, {"id": "r1", "parent": "r0", "profiles": ["p"]}, {"id": "r2", "parent": "r1", "profiles": ["p"]}],
+            "profiles": [{"id": "p", "modules": {"m": {"view": true, "edit": true, "delete": true}}}],
+            "users": users, "records": records
+        })
+        .to_string(),
+    )
+    .unwrap();
     for round in 0..2 {
         for i in (0..n).step_by(1 + round) {
             let user = format!("u{i}");
@@ -92,7 +101,8 @@ fn slots_from_before_a_removal_are_refused() {
         "roles":[{"id":"boss","profiles":["p"]},{"id":"rep","parent":"boss","profiles":["p"]}],
         "users":[{"id":"ann","role":"boss"},{"id":"bob","role":"rep"}]}"#;
     let mut e = Engine::new(model).unwrap();
-    e.put_records(r#"[{"id":"a","module":"deals","owner":"ann"},{"id":"b","module":"deals","owner":"bob"},{"id":"c","module":"deals","owner":"ann"}]"#).unwrap();
+    e.put_records(r#"[{"id":"a","module":"deals","owner":"ann"},{"id":"b","module":"deals","owner":"bob"},{"id":"c","module":"deals","owner":"ann"}]"#)
+        .unwrap();
     let (bob, epoch) = (1, e.store_epoch());
     let slots = e.slots_of(&["a", "b", "c", "nope"]);
     assert_eq!(slots[3], crm_access::ENCODED_NONE);

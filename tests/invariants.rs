@@ -55,7 +55,9 @@ fn for_random_models(name: &str, check: impl Fn(&Generated, &mut Tape) -> Result
     let result = runner.run(&strategy, |data| {
         let mut tape = Tape::new(&data);
         let g = generate(&mut tape);
-        check(&g, &mut tape).map_err(|e| TestCaseError::fail(format!("{e}\nmodel: {}\nlater: {}\nprobes: {}", g.model, Value::Array(g.later.clone()), Value::Array(g.probes.clone()))))
+        check(&g, &mut tape).map_err(|e| {
+            TestCaseError::fail(format!("{e}\nmodel: {}\nlater: {}\nprobes: {}", g.model, Value::Array(g.later.clone()), Value::Array(g.probes.clone())))
+        })
     });
     match result {
         Ok(()) => {}
@@ -73,7 +75,13 @@ fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<(), TestCaseError>
 }
 
 fn ok<T>(r: Result<T, crm_access::Error>, what: &str) -> Result<T, TestCaseError> {
-    r.map_err(|e| TestCaseError::fail(format!("{what}: unexpected error {} {:?}", e.message, e.problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect::<Vec<_>>())))
+    r.map_err(|e| {
+        TestCaseError::fail(format!(
+            "{what}: unexpected error {} {:?}",
+            e.message,
+            e.problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect::<Vec<_>>()
+        ))
+    })
 }
 
 /// The engine for a model plus the records put after construction.
@@ -93,8 +101,7 @@ impl Records {
     fn of(model: &Value, later: &[Value], probes: &[Value]) -> Records {
         let mut r = Reference::new(model);
         r.put_records(later);
-        let mut items: Vec<(Value, Option<String>)> =
-            r.store.iter().map(|x| (x.clone(), x["id"].as_str().map(String::from))).collect();
+        let mut items: Vec<(Value, Option<String>)> = r.store.iter().map(|x| (x.clone(), x["id"].as_str().map(String::from))).collect();
         items.extend(probes.iter().map(|p| (p.clone(), None)));
         Records { items }
     }
@@ -163,12 +170,8 @@ fn add_broad_rules(m: &mut Value, t: &mut Tape, n: usize) {
     if ps.is_empty() {
         return;
     }
-    let modules: Vec<(String, Option<String>)> = m["modules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| (id_or_name(x), x.get("parent").and_then(|p| p.as_str()).map(String::from)))
-        .collect();
+    let modules: Vec<(String, Option<String>)> =
+        m["modules"].as_array().unwrap().iter().map(|x| (id_or_name(x), x.get("parent").and_then(|p| p.as_str()).map(String::from))).collect();
     let mut rules = m.get("sharingRules").and_then(|x| x.as_array()).cloned().unwrap_or_default();
     let count = 1 + t.below(n);
     for i in 0..count {
@@ -238,13 +241,8 @@ fn an_external_user_never_sees_a_record_outside_every_workspace_they_take_part_i
 fn check_limited_crm(model: &Value, later: &[Value], probes: &[Value]) -> Result<(), TestCaseError> {
     let Some(la) = model.get("limitedAccess").filter(|l| !l.is_null()) else { return Ok(()) };
     let limited_modules = strs(la, "modules");
-    let no_record_security: Vec<String> = model["modules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m.get("recordSecurity") == Some(&json!(false)))
-        .map(id_or_name)
-        .collect();
+    let no_record_security: Vec<String> =
+        model["modules"].as_array().unwrap().iter().filter(|m| m.get("recordSecurity") == Some(&json!(false))).map(id_or_name).collect();
     let engine = build(model, later)?;
     let reference = {
         let mut r = Reference::new(model);
@@ -267,9 +265,7 @@ fn check_limited_crm(model: &Value, later: &[Value], probes: &[Value]) -> Result
             if allowed {
                 LIMITED_ALLOWED.fetch_add(1, Relaxed);
             }
-            ensure(!allowed || reference.manages(uid, x), || {
-                format!("limited-CRM user {uid:?} sees {x}, which they do not manage")
-            })?;
+            ensure(!allowed || reference.manages(uid, x), || format!("limited-CRM user {uid:?} sees {x}, which they do not manage"))?;
         }
     }
     Ok(())
@@ -288,8 +284,7 @@ fn a_limited_crm_user_never_sees_an_unmanaged_record_of_a_limited_module() {
         check_limited_crm(&m, &g.later, &g.probes)?;
         // and with the limited users made account managers / creators of many records,
         // so that managed and unmanaged records sit side by side
-        let limited: Vec<String> =
-            users(&g.model).iter().filter(|u| flag(u, "limitedCrm")).map(|u| id(u).to_string()).collect();
+        let limited: Vec<String> = users(&g.model).iter().filter(|u| flag(u, "limitedCrm")).map(|u| id(u).to_string()).collect();
         if limited.is_empty() {
             return Ok(());
         }
@@ -334,9 +329,7 @@ fn check_inactive(model: &Value, later: &[Value], probes: &[Value]) -> Result<()
             let text = item.0.to_string();
             for action in ACTIONS {
                 let d = ok(engine.decide(uid, action, as_ref(item, &text)), "decide")?;
-                ensure(!d.allowed && d.access == Access::None && !d.read_only, || {
-                    format!("inactive user {uid:?} got {d:?} for {action} on {}", item.0)
-                })?;
+                ensure(!d.allowed && d.access == Access::None && !d.read_only, || format!("inactive user {uid:?} got {d:?} for {action} on {}", item.0))?;
             }
             let masked = ok(engine.mask(uid, as_ref(item, &text)), "mask")?;
             let fields_empty = match masked.get("fields") {
@@ -406,10 +399,7 @@ fn sharing_rules_and_public_defaults_never_give_delete() {
                     DELETE_SEEN.fetch_add(1, Relaxed);
                 }
                 ensure(d0.allowed == d1.allowed && (d0.access == Access::Full) == (d1.access == Access::Full), || {
-                    format!(
-                        "sharing changed delete for {uid:?} on {}: before {d0:?}, after {d1:?}\nshared model: {shared}",
-                        item.0
-                    )
+                    format!("sharing changed delete for {uid:?} on {}: before {d0:?}, after {d1:?}\nshared model: {shared}", item.0)
                 })?;
             }
         }
@@ -476,8 +466,7 @@ fn adding_a_group_membership_never_removes_access() {
             return Ok(());
         }
         let user_ids: Vec<String> = users(&changed).iter().map(|u| id(u).to_string()).collect();
-        let role_ids: Vec<String> =
-            changed.get("roles").and_then(|x| x.as_array()).into_iter().flatten().map(|r| id(r).to_string()).collect();
+        let role_ids: Vec<String> = changed.get("roles").and_then(|x| x.as_array()).into_iter().flatten().map(|r| id(r).to_string()).collect();
         let additions = 1 + t.below(3);
         for _ in 0..additions {
             let gi = t.below(n_groups);

@@ -20,11 +20,9 @@ const MODEL: &str = r#"{
 #[test]
 fn an_empty_type_survives_the_ids_based_encoding() {
     let engine = Engine::new(MODEL).unwrap();
-    for text in [
-        r#"{"module":"deals","owner":"ann","type":""}"#,
-        r#"{"module":"deals","type":""}"#,
-        r#"{"module":"deals","owner":"ann","parent":"d1","type":""}"#,
-    ] {
+    for text in
+        [r#"{"module":"deals","owner":"ann","type":""}"#, r#"{"module":"deals","type":""}"#, r#"{"module":"deals","owner":"ann","parent":"d1","type":""}"#]
+    {
         let want = engine.decide("ann", "view", RecordRef::Json(text)).expect("decide answers");
         let (codes, strings) = engine.encode_record(RecordRef::Json(text)).expect("encodes");
         let got = engine

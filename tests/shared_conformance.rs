@@ -153,10 +153,8 @@ fn shared_conformance_cases_pass_natively() {
                 continue;
             }
         };
-        let by_id = doc["model"]["records"]
-            .as_array()
-            .map(|rs| rs.iter().map(|r| (r["id"].as_str().unwrap().to_string(), r.clone())).collect())
-            .unwrap_or_default();
+        let by_id =
+            doc["model"]["records"].as_array().map(|rs| rs.iter().map(|r| (r["id"].as_str().unwrap().to_string(), r.clone())).collect()).unwrap_or_default();
         for (i, c) in doc["checks"].as_array().unwrap().iter().enumerate() {
             match check(&mut engine, &by_id, c) {
                 Ok(()) => passed += 1,

@@ -721,8 +721,7 @@ fn filter_keeps_input_order_and_matches_decide_record_by_record() {
     let e = sales();
     let ids = ["d-free", "d-rep1", "n1", "d-vp1", "q-rep1", "f1"];
     for action in ["view", "edit", "delete"] {
-        let recs: Vec<serde_json::Value> =
-            ids.iter().map(|id| serde_json::to_value(e.mask("boss", RecordRef::Id(id)).unwrap()).unwrap()).collect();
+        let recs: Vec<serde_json::Value> = ids.iter().map(|id| serde_json::to_value(e.mask("boss", RecordRef::Id(id)).unwrap()).unwrap()).collect();
         let keep = e.filter("op", &serde_json::Value::Array(recs.clone()).to_string(), Some(action)).unwrap();
         for (r, k) in recs.iter().zip(keep) {
             assert_eq!(k, e.decide("op", action, RecordRef::Json(&r.to_string())).unwrap().allowed);
@@ -774,8 +773,11 @@ fn view_all_does_not_lift_field_security_and_read_only_users_get_read_only_field
                      {"id": "closed", "modules": {"m": {"edit": true, "fields": {"a": "editable"}}}}],
         "users": [{"id": "u", "profiles": ["p", "closed"]}, {"id": "ro", "profiles": ["p"], "readOnly": true}]
     }));
-    assert_eq!(e.field_access("u", "m").unwrap(), vec![("a".into(), FieldLevel::Hidden), ("b".into(), FieldLevel::Editable)],
-        "a profile that does not open view does not count");
+    assert_eq!(
+        e.field_access("u", "m").unwrap(),
+        vec![("a".into(), FieldLevel::Hidden), ("b".into(), FieldLevel::Editable)],
+        "a profile that does not open view does not count"
+    );
     assert_eq!(e.field_access("ro", "m").unwrap(), vec![("a".into(), FieldLevel::Hidden), ("b".into(), FieldLevel::ReadOnly)]);
 }
 
@@ -844,8 +846,25 @@ fn creating_workspaces_and_granting_access_need_an_active_writable_internal_user
 #[test]
 fn a_ten_thousand_deep_role_chain_and_group_nesting_build_and_answer() {
     let n = 10_000;
-    let roles: Vec<_> = (0..n).map(|i| if i == 0 { json!({"id": "r0", "profiles": ["p"]}) } else { json!({"id": format!("r{i}"), "parent": format!("r{}", i - 1), "profiles": ["p"]}) }).collect();
-    let groups: Vec<_> = (0..n).map(|i| if i + 1 < n { json!({"id": format!("g{i}"), "members": [{"group": format!("g{}", i + 1)}]}) } else { json!({"id": format!("g{i}"), "members": [{"user": "bottom"}]}) }).collect();
+    let roles: Vec<_> =
+        (0..n)
+            .map(|i| {
+                if i == 0 {
+                    json!({"id": "r0", "profiles": ["p"]})
+                } else {
+                    json!({"id": format!("r{i}"), "parent": format!("r{}", i - 1), "profiles": ["p"]})
+                }
+            })
+            .collect();
+    let groups: Vec<_> = (0..n)
+        .map(|i| {
+            if i + 1 < n {
+                json!({"id": format!("g{i}"), "members": [{"group": format!("g{}", i + 1)}]})
+            } else {
+                json!({"id": format!("g{i}"), "members": [{"user": "bottom"}]})
+            }
+        })
+        .collect();
     let e = engine(json!({
         "modules": [{"name": "m"}],
         "roles": roles, "groups": groups,

@@ -100,8 +100,7 @@ pub struct Generated {
     pub replacements: Vec<Value>,
 }
 
-pub const SPECIAL_USER_IDS: &[&str] =
-    &["__proto__", "constructor", "Zoë", "\u{ff5a}", "\u{1d4b3}", "A", "toString", "hasOwnProperty", "a b"];
+pub const SPECIAL_USER_IDS: &[&str] = &["__proto__", "constructor", "Zoë", "\u{ff5a}", "\u{1d4b3}", "A", "toString", "hasOwnProperty", "a b"];
 const FIELD_POOL: &[&str] = &["f0", "f1", "f2", "f3", "constructor"];
 const RECORD_FIELD_POOL: &[&str] = &["f0", "f1", "f2", "f3", "constructor", "x", "__proto__"];
 const TYPES: &[&str] = &["t0", "t1", "t2", "t3"];
@@ -303,8 +302,7 @@ pub fn generate(t: &mut Tape) -> Generated {
         role_profiles.push(ps);
     }
     let role_ids: Vec<usize> = (0..n_roles).collect();
-    let safe_roles: Vec<usize> =
-        role_ids.iter().copied().filter(|&r| role_profiles[r].iter().all(|&p| !profile_is_wide[p])).collect();
+    let safe_roles: Vec<usize> = role_ids.iter().copied().filter(|&r| role_profiles[r].iter().all(|&p| !profile_is_wide[p])).collect();
     let safe_profiles: Vec<usize> = profile_ids.iter().copied().filter(|&p| !profile_is_wide[p]).collect();
 
     // --------------------------------------------------------- record skeleton
@@ -320,8 +318,7 @@ pub fn generate(t: &mut Tape) -> Generated {
         record_ids[1] = "__proto__".into();
     }
     let company_module = limited.as_ref().map(|l| l.0).unwrap_or(0);
-    let mut company_ids: Vec<String> =
-        (0..n_records).filter(|&i| record_modules[i] == company_module).map(|i| record_ids[i].clone()).collect();
+    let mut company_ids: Vec<String> = (0..n_records).filter(|&i| record_modules[i] == company_module).map(|i| record_ids[i].clone()).collect();
     company_ids.push("c-missing".into());
 
     // ------------------------------------------------------------------- users
@@ -545,17 +542,12 @@ pub fn generate(t: &mut Tape) -> Generated {
         }
         r.insert("module".into(), json!(module_names[module]));
         if t.chance(85) {
-            let o = if n_groups > 0 && t.chance(25) {
-                group_ids[t.below(n_groups)].clone()
-            } else {
-                user_ids[t.below(n_users)].clone()
-            };
+            let o = if n_groups > 0 && t.chance(25) { group_ids[t.below(n_groups)].clone() } else { user_ids[t.below(n_users)].clone() };
             r.insert("owner".into(), json!(o));
         }
         if let Some(pm) = modules[module].parent {
             if t.chance(70) {
-                let candidates: Vec<&String> =
-                    (0..n_records).filter(|&j| record_modules[j] == pm).map(|j| &record_ids[j]).collect();
+                let candidates: Vec<&String> = (0..n_records).filter(|&j| record_modules[j] == pm).map(|j| &record_ids[j]).collect();
                 if n_records > 0 && t.chance(8) {
                     // any record, possibly of another module than the parent module
                     r.insert("parent".into(), json!(record_ids[t.below(n_records)]));
@@ -577,12 +569,7 @@ pub fn generate(t: &mut Tape) -> Generated {
         // people on the record: external users half of the time, so that
         // "participating" extranet workspaces get exercised
         let people: &[String] = if !external_ids.is_empty() && t.chance(50) { &external_ids } else { &user_ids };
-        for (key, pct, n) in [
-            ("accountManagers", 35, 3),
-            ("assignees", 30, 2),
-            ("participants", 30, 2),
-            ("auditors", 25, 2),
-        ] {
+        for (key, pct, n) in [("accountManagers", 35, 3), ("assignees", 30, 2), ("participants", 30, 2), ("auditors", 25, 2)] {
             if t.chance(pct) {
                 let us = t.some_of(people, n);
                 r.insert(key.into(), json!(us));
@@ -672,10 +659,7 @@ pub fn generate(t: &mut Tape) -> Generated {
         Some((company, covered, deal)) => {
             let mut la = Map::new();
             la.insert("companyModule".into(), json!(module_names[company]));
-            la.insert(
-                "modules".into(),
-                json!(covered.iter().map(|&i| module_names[i].clone()).collect::<Vec<_>>()),
-            );
+            la.insert("modules".into(), json!(covered.iter().map(|&i| module_names[i].clone()).collect::<Vec<_>>()));
             if let Some(d) = deal {
                 la.insert("dealModule".into(), json!(module_names[d]));
             }

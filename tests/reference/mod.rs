@@ -446,9 +446,7 @@ impl Reference {
     /// U takes part in W.
     pub fn takes_part(&self, user: &Value, w: &Value) -> bool {
         let uid = text(user, "id").unwrap_or("");
-        self.is_owner_or_moderator(w, uid)
-            || self.is_member_entry(w, uid).is_some()
-            || self.is_counterparty_contact(w, user)
+        self.is_owner_or_moderator(w, uid) || self.is_member_entry(w, uid).is_some() || self.is_counterparty_contact(w, user)
     }
 
     /// Participation is read-only when it comes only from a read-only member entry.
@@ -475,9 +473,7 @@ impl Reference {
         match text(x, "company") {
             Some(cid) => {
                 if let Some(c) = self.stored(cid) {
-                    if text(c, "module") == Some(company_module)
-                        && contains(&texts(c, "accountManagers"), uid)
-                    {
+                    if text(c, "module") == Some(company_module) && contains(&texts(c, "accountManagers"), uid) {
                         return true;
                     }
                 }
@@ -672,12 +668,7 @@ impl Reference {
             l = self.external_level(user, x);
         } else if self.module(xm).map(|m| !flag(m, "recordSecurity", true)).unwrap_or(false) {
             l = FULL;
-        } else if flag(user, "limitedCrm", false)
-            && self
-                .limited_access()
-                .map(|la| contains(&texts(la, "modules"), xm))
-                .unwrap_or(false)
-        {
+        } else if flag(user, "limitedCrm", false) && self.limited_access().map(|la| contains(&texts(la, "modules"), xm)).unwrap_or(false) {
             l = if self.managed(user, x, None) { FULL } else { NONE };
         } else if flag(user, "limitedDeals", false) && self.is_deal_or_deal_child(x) {
             let uid = text(user, "id").unwrap_or("");
@@ -753,11 +744,7 @@ impl Reference {
             FULL
         };
         let allowed_for = |a: &str| Self::action_open(p, a) && l >= Self::need(a);
-        RefDecision {
-            allowed: allowed_for(action),
-            access: min(l, cap),
-            read_only: allowed_for("view") && !allowed_for("edit"),
-        }
+        RefDecision { allowed: allowed_for(action), access: min(l, cap), read_only: allowed_for("view") && !allowed_for("edit") }
     }
 
     /// §3.7, for an active non-admin user.
@@ -791,10 +778,7 @@ impl Reference {
             }
         }
         if flag(user, "limitedCrm", false)
-            && self
-                .limited_access()
-                .map(|la| contains(&texts(la, "modules"), xm))
-                .unwrap_or(false)
+            && self.limited_access().map(|la| contains(&texts(la, "modules"), xm)).unwrap_or(false)
             && !self.managed(user, x, Some(uid))
         {
             return false;
@@ -824,12 +808,8 @@ impl Reference {
         let mut out = Vec::new();
         let active = flag(user, "active", true);
         let admin = flag(user, "admin", false);
-        let opening: Vec<&Value> = self
-            .profiles_of(user)
-            .into_iter()
-            .filter_map(|p| p.get("modules").and_then(|ms| ms.get(module)))
-            .filter(|mp| flag(mp, "view", false))
-            .collect();
+        let opening: Vec<&Value> =
+            self.profiles_of(user).into_iter().filter_map(|p| p.get("modules").and_then(|ms| ms.get(module))).filter(|mp| flag(mp, "view", false)).collect();
         for f in fields {
             let level: u8 = if !active {
                 0
