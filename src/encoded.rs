@@ -18,7 +18,7 @@
 //! panic and never a wider answer.
 
 use crate::compile::{Compiled, Ix, Pr};
-use crate::error::{Error, Problem};
+use crate::error::{Error, ErrorKind, Problem};
 use crate::store::RecRef;
 
 /// The word for "absent".
@@ -26,7 +26,7 @@ pub const NONE: u32 = u32::MAX;
 const HEADER: usize = 11;
 
 fn bad(at: usize, what: &str) -> Error {
-    Error::from_problems("invalid encoded records", vec![Problem::new(format!("codes[{at}]"), what.to_owned())])
+    Error::from_problems(ErrorKind::InvalidEncoding, vec![Problem::new(format!("codes[{at}]"), what.to_owned())])
 }
 
 /// Reads one record starting at `at`; returns it and where the next starts.

@@ -62,18 +62,101 @@ impl fmt::Display for Problem {
     }
 }
 
-/// The error every fallible operation returns. `message` sums up; `problems`
-/// lists every problem found, each with its path.
+/// What kind of error it is: a stable code a program can branch on
+/// (`err.code` in JavaScript), independent of the message's wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The model given to the constructor is not valid; `problems` lists why.
+    InvalidModel,
+    /// A batch of records (`putRecords`, `filter`) holds an invalid record.
+    InvalidRecords,
+    /// A single record argument is not valid.
+    InvalidRecord,
+    /// An argument has the wrong type (a number where an id is expected…).
+    InvalidInput,
+    /// The user id is not in the model (or names a group).
+    UnknownUser,
+    /// The action is not one of `view`, `edit`, `delete`, `create`.
+    UnknownAction,
+    /// The module name is not in the model.
+    UnknownModule,
+    /// The workspace id is not in the model.
+    UnknownWorkspace,
+    /// No stored record has this id (or a row/slot no longer names one).
+    UnknownRecord,
+    /// Records in the ids-based encoding of the JS layer are malformed.
+    InvalidEncoding,
+}
+
+impl ErrorKind {
+    /// The stable code, e.g. `"unknown-user"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidModel => "invalid-model",
+            ErrorKind::InvalidRecords => "invalid-records",
+            ErrorKind::InvalidRecord => "invalid-record",
+            ErrorKind::InvalidInput => "invalid-input",
+            ErrorKind::UnknownUser => "unknown-user",
+            ErrorKind::UnknownAction => "unknown-action",
+            ErrorKind::UnknownModule => "unknown-module",
+            ErrorKind::UnknownWorkspace => "unknown-workspace",
+            ErrorKind::UnknownRecord => "unknown-record",
+            ErrorKind::InvalidEncoding => "invalid-encoding",
+        }
+    }
+
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 10] = [
+        ErrorKind::InvalidModel,
+        ErrorKind::InvalidRecords,
+        ErrorKind::InvalidRecord,
+        ErrorKind::InvalidInput,
+        ErrorKind::UnknownUser,
+        ErrorKind::UnknownAction,
+        ErrorKind::UnknownModule,
+        ErrorKind::UnknownWorkspace,
+        ErrorKind::UnknownRecord,
+        ErrorKind::InvalidEncoding,
+    ];
+
+    /// The words that open the error's message (e.g. "invalid model").
+    fn summary(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidModel => "invalid model",
+            ErrorKind::InvalidRecords => "invalid records",
+            ErrorKind::InvalidRecord => "invalid record",
+            ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::UnknownUser | ErrorKind::UnknownAction | ErrorKind::UnknownModule | ErrorKind::UnknownWorkspace | ErrorKind::UnknownRecord => {
+                "bad query"
+            }
+            ErrorKind::InvalidEncoding => "invalid encoded records",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// The error every fallible operation returns. `kind` says what went wrong in
+/// one code, `message` sums up, and `problems` lists every problem found, each
+/// with its path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
+    pub kind: ErrorKind,
     pub message: String,
     pub problems: Vec<Problem>,
 }
 
 impl Error {
-    /// An error made of one or more problems found in `what` (e.g. "invalid model").
-    pub fn from_problems(what: &str, problems: Vec<Problem>) -> Self {
-        let mut message = format!("{what}: ");
+    /// An error of this kind made of one or more problems.
+    pub fn from_problems(kind: ErrorKind, problems: Vec<Problem>) -> Self {
+        let mut message = format!("{}: ", kind.summary());
         match problems.first() {
             Some(first) => message.push_str(&first.to_string()),
             None => message.push_str("unknown problem"),
@@ -82,12 +165,12 @@ impl Error {
             let more = problems.len() - 1;
             message.push_str(&format!(" (and {more} more problem{})", if more == 1 { "" } else { "s" }));
         }
-        Error { message, problems }
+        Error { kind, message, problems }
     }
 
     /// An error with a single problem.
-    pub fn single(what: &str, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::from_problems(what, vec![Problem::new(path, message)])
+    pub fn single(kind: ErrorKind, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::from_problems(kind, vec![Problem::new(path, message)])
     }
 }
 
@@ -169,4 +252,25 @@ fn edit_distance(a: &str, b: &str) -> usize {
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_distinct_and_match_serde() {
+        let mut seen = std::collections::HashSet::new();
+        for k in ErrorKind::ALL {
+            assert!(seen.insert(k.code()), "{k:?} shares its code");
+            assert_eq!(serde_json::to_value(k).unwrap(), serde_json::Value::String(k.code().into()));
+        }
+    }
+
+    #[test]
+    fn message_keeps_its_summary_words() {
+        let e = Error::single(ErrorKind::UnknownUser, "user", "unknown user \"x\"");
+        assert_eq!(e.message, "bad query: user: unknown user \"x\"");
+        assert_eq!(e.kind.code(), "unknown-user");
+    }
 }

@@ -35,7 +35,7 @@ mod strict;
 mod wasm;
 
 pub use decide::Decision;
-pub use error::{Error, Problem};
+pub use error::{Error, ErrorKind, Problem};
 pub use level::{Access, Action};
 pub use model::FieldLevel;
 
@@ -43,6 +43,10 @@ use compile::{Compiled, Ix, Pr};
 use model::{CrmRecord, InvitePolicy, Model};
 use std::borrow::Cow;
 use store::{Rec, Store};
+
+/// The version of the contract (`SPEC.md`) this engine implements. The shared
+/// conformance suite runs `cases/` for version 2 and `cases-v1/` for version 1.
+pub const CONTRACT_VERSION: u32 = 1;
 
 /// A record argument: the id of a stored record, a record as JSON text, or a
 /// typed record.
@@ -91,7 +95,7 @@ impl std::fmt::Debug for Engine {
 /// Parses JSON text into `T`: straight into the typed model on the happy path
 /// (see `strict.rs`); when that fails, the structural checker walks the input
 /// to list every problem with its path, not just the first one serde met.
-fn parse_json<T: serde::de::DeserializeOwned>(text: &str, schema_ty: &check::Ty, root: &str, what: &str) -> Result<T, Error> {
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str, schema_ty: &check::Ty, root: &str, what: ErrorKind) -> Result<T, Error> {
     match strict::from_str::<T>(text) {
         Ok(v) => Ok(v),
         Err(serde_err) => {
@@ -115,7 +119,7 @@ static RECORDS_TY: check::Ty = check::Ty::List(&RECORD_TY);
 impl Engine {
     /// Builds an engine from the model as JSON text.
     pub fn new(model_json: &str) -> Result<Engine, Error> {
-        let model: Model = parse_json(model_json, &MODEL_TY, "", "invalid model")?;
+        let model: Model = parse_json(model_json, &MODEL_TY, "", ErrorKind::InvalidModel)?;
         Self::from_model(model)
     }
 
@@ -123,14 +127,14 @@ impl Engine {
     pub fn from_model(model: Model) -> Result<Engine, Error> {
         match compile::compile(model) {
             Ok((c, store)) => Ok(Engine { c, store, sorted: std::sync::OnceLock::new(), contexts: Default::default() }),
-            Err(problems) => Err(Error::from_problems("invalid model", problems)),
+            Err(problems) => Err(Error::from_problems(ErrorKind::InvalidModel, problems)),
         }
     }
 
     /// Stores records given as a JSON array; all or nothing. A record whose id
     /// is already stored replaces it.
     pub fn put_records(&mut self, records_json: &str) -> Result<(), Error> {
-        let records: Vec<CrmRecord> = parse_json(records_json, &RECORDS_TY, "records", "invalid records")?;
+        let records: Vec<CrmRecord> = parse_json(records_json, &RECORDS_TY, "records", ErrorKind::InvalidRecords)?;
         self.put_record_list(&records)
     }
 
@@ -152,7 +156,7 @@ impl Engine {
             }
         }
         if !problems.is_empty() {
-            return Err(Error::from_problems("invalid records", problems));
+            return Err(Error::from_problems(ErrorKind::InvalidRecords, problems));
         }
         for rec in batch {
             self.store.put(rec);
@@ -177,22 +181,22 @@ impl Engine {
     fn user(&self, id: &str) -> Result<Ix, Error> {
         match self.c.principal_ix.get(id) {
             Some(Pr::User(u)) => Ok(*u),
-            Some(Pr::Group(_)) => Err(Error::single("bad query", "user", format!("\"{id}\" is a group, not a user"))),
-            None => Err(Error::single("bad query", "user", format!("unknown user \"{id}\""))),
+            Some(Pr::Group(_)) => Err(Error::single(ErrorKind::UnknownUser, "user", format!("\"{id}\" is a group, not a user"))),
+            None => Err(Error::single(ErrorKind::UnknownUser, "user", format!("unknown user \"{id}\""))),
         }
     }
 
     fn action(s: &str) -> Result<Action, Error> {
         Action::parse(s).ok_or_else(|| {
             Error::from_problems(
-                "bad query",
+                ErrorKind::UnknownAction,
                 vec![Problem::new("action", format!("unknown action \"{s}\"")).with_help("use one of \"view\", \"edit\", \"delete\", \"create\"")],
             )
         })
     }
 
     fn module(&self, name: &str) -> Result<Ix, Error> {
-        self.c.module_ix.get(name).copied().ok_or_else(|| Error::single("bad query", "module", format!("unknown module \"{name}\"")))
+        self.c.module_ix.get(name).copied().ok_or_else(|| Error::single(ErrorKind::UnknownModule, "module", format!("unknown module \"{name}\"")))
     }
 
     fn resolve<'s>(&'s self, record: RecordRef<'_>) -> Result<Cow<'s, Rec>, Error> {
@@ -203,10 +207,10 @@ impl Engine {
                     .store
                     .get(id)
                     .map(Cow::Borrowed)
-                    .ok_or_else(|| Error::single("bad query", "record", format!("no stored record has the id \"{id}\"")))
+                    .ok_or_else(|| Error::single(ErrorKind::UnknownRecord, "record", format!("no stored record has the id \"{id}\"")))
             }
             RecordRef::Json(text) => {
-                typed = parse_json::<CrmRecord>(text, &RECORD_TY, "record", "invalid record")?;
+                typed = parse_json::<CrmRecord>(text, &RECORD_TY, "record", ErrorKind::InvalidRecord)?;
                 &typed
             }
             RecordRef::Record(r) => r,
@@ -214,7 +218,7 @@ impl Engine {
         let mut problems = Vec::new();
         match self.c.resolver().record(r, &compile::RecordPath::Arg, false, &mut problems) {
             Some(rec) => Ok(Cow::Owned(rec)),
-            None => Err(Error::from_problems("invalid record", problems)),
+            None => Err(Error::from_problems(ErrorKind::InvalidRecord, problems)),
         }
     }
 
@@ -253,7 +257,7 @@ impl Engine {
 
     /// For a JSON array of records, whether each is allowed (`view` by default).
     pub fn filter(&self, user: &str, records_json: &str, action: Option<&str>) -> Result<Vec<bool>, Error> {
-        let records: Vec<CrmRecord> = parse_json(records_json, &RECORDS_TY, "records", "invalid records")?;
+        let records: Vec<CrmRecord> = parse_json(records_json, &RECORDS_TY, "records", ErrorKind::InvalidRecords)?;
         self.filter_records(user, &records, action)
     }
 
@@ -272,7 +276,7 @@ impl Engine {
             }
         }
         if !problems.is_empty() {
-            return Err(Error::from_problems("invalid records", problems));
+            return Err(Error::from_problems(ErrorKind::InvalidRecords, problems));
         }
         Ok(out)
     }
@@ -316,9 +320,9 @@ impl Engine {
     pub fn can_slot(&self, ui: u32, action: Action, slot: u32, epoch: u64) -> Result<bool, Error> {
         let u = self.user_at(ui)?;
         if epoch != self.store.epoch() {
-            return Err(Error::single("bad query", "record", "records were removed since the slot was looked up; look it up again"));
+            return Err(Error::single(ErrorKind::UnknownRecord, "record", "records were removed since the slot was looked up; look it up again"));
         }
-        let rec = self.store.try_slot(slot).ok_or_else(|| Error::single("bad query", "record", format!("no record in slot {slot}")))?;
+        let rec = self.store.try_slot(slot).ok_or_else(|| Error::single(ErrorKind::UnknownRecord, "record", format!("no record in slot {slot}")))?;
         Ok(self.allowed_one(u, action, &rec.view()))
     }
 
@@ -354,12 +358,12 @@ impl Engine {
         if (ui as usize) < self.c.users.len() {
             Ok(ui)
         } else {
-            Err(Error::single("bad query", "user", format!("user index {ui} out of range")))
+            Err(Error::single(ErrorKind::UnknownUser, "user", format!("user index {ui} out of range")))
         }
     }
 
     fn stored(&self, id: &str) -> Result<&Rec, Error> {
-        self.store.get(id).ok_or_else(|| Error::single("bad query", "record", format!("no stored record has the id \"{id}\"")))
+        self.store.get(id).ok_or_else(|| Error::single(ErrorKind::UnknownRecord, "record", format!("no stored record has the id \"{id}\"")))
     }
 
     /// `can` for the user at index `ui` and a stored record id.
@@ -402,7 +406,7 @@ impl Engine {
         };
         let (rec, next) = encoded::decode(&self.c, codes, strings, 0)?;
         if next != codes.len() {
-            return Err(Error::single("invalid encoded records", "codes", "expected exactly one record"));
+            return Err(Error::single(ErrorKind::InvalidEncoding, "codes", "expected exactly one record"));
         }
         Ok(self.allowed_one(u, action, &rec))
     }
@@ -413,7 +417,7 @@ impl Engine {
         let strings = encoded::split_strings(strings);
         let (rec, next) = encoded::decode(&self.c, codes, &strings, 0)?;
         if next != codes.len() {
-            return Err(Error::single("invalid encoded records", "codes", "expected exactly one record"));
+            return Err(Error::single(ErrorKind::InvalidEncoding, "codes", "expected exactly one record"));
         }
         Ok(self.c.decide(&self.store, u, action, &rec))
     }
@@ -471,8 +475,10 @@ impl Engine {
         let u = self.user(user)?;
         let rec = self.resolve(record)?;
         let mut out = match record {
-            RecordRef::Json(text) => serde_json::from_str::<serde_json::Value>(text).map_err(|e| Error::single("invalid record", "record", e.to_string()))?,
-            RecordRef::Record(r) => serde_json::to_value(r).map_err(|e| Error::single("invalid record", "record", e.to_string()))?,
+            RecordRef::Json(text) => {
+                serde_json::from_str::<serde_json::Value>(text).map_err(|e| Error::single(ErrorKind::InvalidRecord, "record", e.to_string()))?
+            }
+            RecordRef::Record(r) => serde_json::to_value(r).map_err(|e| Error::single(ErrorKind::InvalidRecord, "record", e.to_string()))?,
             RecordRef::Id(_) => self.to_json(&rec),
         };
         let visible = self.c.allowed(&self.store, u, Action::View, &rec.view());
@@ -563,7 +569,7 @@ impl Engine {
     }
 
     fn workspace(&self, id: &str) -> Result<Ix, Error> {
-        self.c.workspace_ix.get(id).copied().ok_or_else(|| Error::single("bad query", "workspace", format!("unknown workspace \"{id}\"")))
+        self.c.workspace_ix.get(id).copied().ok_or_else(|| Error::single(ErrorKind::UnknownWorkspace, "workspace", format!("unknown workspace \"{id}\"")))
     }
 
     /// May the user invite people into the workspace?

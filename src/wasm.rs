@@ -11,7 +11,7 @@
 //! Nothing here may panic or throw from inside Rust: every failure is returned
 //! as a JS `Error`, so an Engine stays usable after any bad call.
 
-use crate::{Engine, Error, RecordRef};
+use crate::{Engine, Error, ErrorKind, RecordRef};
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
@@ -22,7 +22,7 @@ export type RecordArg = CrmRecord | string;
 /** What a user may do with each field of a module. */
 export type FieldAccessMap = { [field: string]: FieldLevel };
 /** The error thrown for bad input: `message` sums up, `problems` lists each one with its path. */
-export interface CrmAccessError extends Error { problems: Problem[] }
+export interface CrmAccessError extends Error { code: ErrorKind; problems: Problem[] }
 /**
  * A list of stored records prepared for many questions: rows are addressed by
  * their position in the ids given to `Engine.prepare`. Answers are always the
@@ -64,11 +64,12 @@ fn to_js_error(e: Error) -> JsValue {
         problems.push(&o);
     }
     set(&err, "problems", &problems);
+    set(&err, "code", &JsValue::from_str(e.kind.code()));
     err.into()
 }
 
 fn input_error(path: &str, message: String) -> JsValue {
-    to_js_error(Error::single("invalid input", path, message))
+    to_js_error(Error::single(ErrorKind::InvalidInput, path, message))
 }
 
 fn describe(v: &JsValue) -> &'static str {

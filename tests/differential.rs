@@ -450,8 +450,9 @@ fn engine_agrees_with_reference() {
 /// too, or it is not a reference (it only runs when the cases are present).
 #[test]
 fn reference_passes_the_conformance_cases() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/cases");
-    let dir = if dir.exists() { dir } else { std::path::PathBuf::from("/work/shared/conformance/cases") };
+    let suite = if crm_access::CONTRACT_VERSION >= 2 { "cases" } else { "cases-v1" };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance").join(suite);
+    let dir = if dir.exists() { dir } else { std::path::Path::new("/work/shared/conformance").join(suite) };
     let Ok(entries) = std::fs::read_dir(&dir) else { return };
     let mut checked = 0;
     for entry in entries {

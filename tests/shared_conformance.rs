@@ -113,7 +113,8 @@ fn check(engine: &mut Engine, by_id: &std::collections::HashMap<String, Value>, 
 
 #[test]
 fn shared_conformance_cases_pass_natively() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/cases");
+    let suite = if crm_access::CONTRACT_VERSION >= 2 { "cases" } else { "cases-v1" };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance").join(suite);
     if !dir.is_dir() {
         eprintln!("skipped: {} not found", dir.display());
         return;

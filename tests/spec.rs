@@ -880,3 +880,19 @@ fn a_ten_thousand_deep_role_chain_and_group_nesting_build_and_answer() {
     let cyc: Vec<_> = (0..n).map(|i| json!({"id": format!("r{i}"), "parent": format!("r{}", (i + 1) % n)})).collect();
     assert_problem_at(json!({"modules": [{"name": "m"}], "roles": cyc, "users": []}), "roles[");
 }
+
+#[test]
+fn errors_carry_a_kind() {
+    use crm_access::{ErrorKind, RecordRef};
+    let e = crm_access::Engine::new(r#"{"modules": [{"name": "deals"}], "users": [{"id": "u", "role": "nope"}]}"#).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidModel);
+    let engine = crm_access::Engine::new(r#"{"modules": [{"name": "deals"}], "users": [{"id": "u"}], "groups": [{"id": "g"}]}"#).unwrap();
+    let kind = |r: Result<bool, crm_access::Error>| r.unwrap_err().kind;
+    assert_eq!(kind(engine.can("nobody", "view", RecordRef::Json(r#"{"module": "deals"}"#))), ErrorKind::UnknownUser);
+    assert_eq!(kind(engine.can("g", "view", RecordRef::Json(r#"{"module": "deals"}"#))), ErrorKind::UnknownUser);
+    assert_eq!(kind(engine.can("u", "fly", RecordRef::Json(r#"{"module": "deals"}"#))), ErrorKind::UnknownAction);
+    assert_eq!(kind(engine.can("u", "view", RecordRef::Id("d9"))), ErrorKind::UnknownRecord);
+    assert_eq!(kind(engine.can("u", "view", RecordRef::Json(r#"{"module": "tickets"}"#))), ErrorKind::InvalidRecord);
+    assert_eq!(engine.field_access("u", "tickets").unwrap_err().kind, ErrorKind::UnknownModule);
+    assert_eq!(engine.can_invite("u", "w").unwrap_err().kind, ErrorKind::UnknownWorkspace);
+}
