@@ -26,6 +26,7 @@ mod compile;
 mod decide;
 mod encoded;
 mod error;
+mod indexed;
 mod level;
 pub mod model;
 mod store;
@@ -57,16 +58,8 @@ pub enum RecordRef<'a> {
     Record(&'a CrmRecord),
 }
 
-/// Ids by index, for the ids-based API ([`Engine::id_tables`]).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct IdTables<'a> {
-    pub users: Vec<&'a str>,
-    pub groups: Vec<&'a str>,
-    pub modules: Vec<&'a str>,
-    pub workspaces: Vec<&'a str>,
-}
-
 pub use encoded::NONE as ENCODED_NONE;
+pub use indexed::{IdTables, Indexed};
 
 /// The compiled model plus the record store.
 pub struct Engine {
@@ -285,150 +278,7 @@ impl Engine {
     pub fn filter_stored(&self, user: &str, action: Option<&str>) -> Result<Vec<String>, Error> {
         let u = self.user(user)?;
         let a = Self::action(action.unwrap_or("view"))?;
-        Ok(self.filter_stored_at(u, a)?.into_iter().map(str::to_owned).collect())
-    }
-
-    /// `filter_stored` for the user at index `ui`.
-    pub fn filter_stored_at(&self, ui: u32, action: Action) -> Result<Vec<&str>, Error> {
-        let mask = self.stored_mask_at(ui, action)?;
-        Ok(self.sorted_slots().iter().zip(mask).filter(|(_, k)| *k == 1).filter_map(|(&s, _)| self.store.slot(s).id()).collect())
-    }
-
-    fn sorted_slots(&self) -> &[u32] {
-        self.sorted.get_or_init(|| {
-            let mut slots: Vec<u32> = (0..self.store.len() as u32).collect();
-            slots.sort_unstable_by(|&a, &b| self.store.slot(a).id().cmp(&self.store.slot(b).id()));
-            slots
-        })
-    }
-
-    /// How many times a stored record was removed. Slot numbers from
-    /// [`Engine::slots_of`] stay valid while this is unchanged.
-    pub fn store_epoch(&self) -> u64 {
-        self.store.epoch()
-    }
-
-    /// The slots of the stored records with these ids ([`ENCODED_NONE`] for an
-    /// id not stored), for [`Engine::can_slot`].
-    pub fn slots_of<S: AsRef<str>>(&self, ids: &[S]) -> Vec<u32> {
-        ids.iter().map(|id| self.store.slot_of(id.as_ref()).map_or(encoded::NONE, |s| s as u32)).collect()
-    }
-
-    /// `can` for the user at index `ui` and the record in `slot`, looked up
-    /// by [`Engine::slots_of`] when the store was at `epoch`. A slot from
-    /// another epoch, or out of range, is an error, never another record.
-    pub fn can_slot(&self, ui: u32, action: Action, slot: u32, epoch: u64) -> Result<bool, Error> {
-        let u = self.user_at(ui)?;
-        if epoch != self.store.epoch() {
-            return Err(Error::single(ErrorKind::UnknownRecord, "record", "records were removed since the slot was looked up; look it up again"));
-        }
-        let rec = self.store.try_slot(slot).ok_or_else(|| Error::single(ErrorKind::UnknownRecord, "record", format!("no record in slot {slot}")))?;
-        Ok(self.allowed_one(u, action, &rec.view()))
-    }
-
-    /// The ids of the stored records, sorted: the order of [`Engine::stored_mask_at`].
-    pub fn stored_ids(&self) -> Vec<&str> {
-        self.sorted_slots().iter().filter_map(|&s| self.store.slot(s).id()).collect()
-    }
-
-    /// For every stored record, in the order of [`Engine::stored_ids`], 1 when
-    /// the user at index `ui` may take the action on it. The list view's fast
-    /// path: no id crosses the boundary per call.
-    pub fn stored_mask_at(&self, ui: u32, action: Action) -> Result<Vec<u8>, Error> {
-        let u = self.user_at(ui)?;
-        let mut ctx = self.c.fast_ctx(u, action);
-        Ok(self.sorted_slots().iter().map(|&s| u8::from(self.c.fast_allowed(&self.store, &mut ctx, &self.store.slot(s).view()))).collect())
-    }
-
-    // ---- the ids-based API (the fast path of the JS package) ----------------
-
-    /// The id tables the ids-based API refers to: users, groups, modules and
-    /// workspaces, each in index order. A principal code is a user index, or
-    /// the number of users plus a group index.
-    pub fn id_tables(&self) -> IdTables<'_> {
-        IdTables {
-            users: self.c.users.iter().map(|u| u.id.as_str()).collect(),
-            groups: self.c.groups.iter().map(|g| g.id.as_str()).collect(),
-            modules: self.c.modules.iter().map(|m| m.name.as_str()).collect(),
-            workspaces: self.c.workspaces.iter().map(|w| w.id.as_str()).collect(),
-        }
-    }
-
-    fn user_at(&self, ui: u32) -> Result<Ix, Error> {
-        if (ui as usize) < self.c.users.len() {
-            Ok(ui)
-        } else {
-            Err(Error::single(ErrorKind::UnknownUser, "user", format!("user index {ui} out of range")))
-        }
-    }
-
-    fn stored(&self, id: &str) -> Result<&Rec, Error> {
-        self.store.get(id).ok_or_else(|| Error::single(ErrorKind::UnknownRecord, "record", format!("no stored record has the id \"{id}\"")))
-    }
-
-    /// `can` for the user at index `ui` and a stored record id.
-    pub fn can_stored_at(&self, ui: u32, action: Action, id: &str) -> Result<bool, Error> {
-        let u = self.user_at(ui)?;
-        Ok(self.allowed_one(u, action, &self.stored(id)?.view()))
-    }
-
-    /// `decide` for the user at index `ui` and a stored record id.
-    pub fn decide_stored_at(&self, ui: u32, action: Action, id: &str) -> Result<Decision, Error> {
-        let u = self.user_at(ui)?;
-        Ok(self.c.decide(&self.store, u, action, &self.stored(id)?.view()))
-    }
-
-    /// For records in the ids-based encoding (see `src/encoded.rs`), one byte
-    /// per record: 1 when the action is allowed.
-    pub fn filter_encoded(&self, ui: u32, action: Action, codes: &[u32], strings: &str) -> Result<Vec<u8>, Error> {
-        let u = self.user_at(ui)?;
-        let strings = encoded::split_strings(strings);
-        let mut out = Vec::new();
-        let mut at = 0;
-        let mut ctx = self.c.fast_ctx(u, action);
-        while at < codes.len() {
-            let (rec, next) = encoded::decode(&self.c, codes, &strings, at)?;
-            out.push(u8::from(self.c.fast_allowed(&self.store, &mut ctx, &rec)));
-            at = next;
-        }
-        Ok(out)
-    }
-
-    /// `can` for one record in the ids-based encoding; allocates nothing.
-    pub fn can_encoded(&self, ui: u32, action: Action, codes: &[u32], strings: &str) -> Result<bool, Error> {
-        let u = self.user_at(ui)?;
-        let split: Vec<&str>;
-        let strings: &[&str] = if strings.is_empty() {
-            &[]
-        } else {
-            split = encoded::split_strings(strings);
-            &split
-        };
-        let (rec, next) = encoded::decode(&self.c, codes, strings, 0)?;
-        if next != codes.len() {
-            return Err(Error::single(ErrorKind::InvalidEncoding, "codes", "expected exactly one record"));
-        }
-        Ok(self.allowed_one(u, action, &rec))
-    }
-
-    /// `decide` for one record in the ids-based encoding.
-    pub fn decide_encoded(&self, ui: u32, action: Action, codes: &[u32], strings: &str) -> Result<Decision, Error> {
-        let u = self.user_at(ui)?;
-        let strings = encoded::split_strings(strings);
-        let (rec, next) = encoded::decode(&self.c, codes, &strings, 0)?;
-        if next != codes.len() {
-            return Err(Error::single(ErrorKind::InvalidEncoding, "codes", "expected exactly one record"));
-        }
-        Ok(self.c.decide(&self.store, u, action, &rec))
-    }
-
-    /// Encodes a record (given like any record argument) in the ids-based
-    /// encoding: what the JS layer does, done natively, for tests.
-    pub fn encode_record(&self, record: RecordRef<'_>) -> Result<(Vec<u32>, String), Error> {
-        let rec = self.resolve(record)?;
-        let (mut codes, mut strings) = (Vec::new(), Vec::new());
-        encoded::encode(&self.c, &rec.view(), &mut codes, &mut strings);
-        Ok((codes, strings.iter().map(|s| format!("{s}\0")).collect()))
+        Ok(self.indexed().filter_stored_at(u, a)?.into_iter().map(str::to_owned).collect())
     }
 
     /// What the user may do with each field of the module, in the module's order.

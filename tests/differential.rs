@@ -156,15 +156,19 @@ impl Case {
         }
         // the ids-based encoding (the package's fast path) must give the same decision
         if let Probe::Given(_, text) = probe {
-            let ui = self.engine.id_tables().users.iter().position(|u| *u == user).expect("user index") as u32;
+            let ui = self.engine.indexed().id_tables().users.iter().position(|u| *u == user).expect("user index") as u32;
             let act = Action::parse(action).expect("action");
-            let (codes, strings) =
-                self.engine.encode_record(RecordRef::Json(text)).map_err(|e| TestCaseError::fail(format!("encode_record({text}) failed: {}", e.message)))?;
-            let enc = self.engine.decide_encoded(ui, act, &codes, &strings).map_err(|e| {
+            let (codes, strings) = self
+                .engine
+                .indexed()
+                .encode_record(RecordRef::Json(text))
+                .map_err(|e| TestCaseError::fail(format!("encode_record({text}) failed: {}", e.message)))?;
+            let enc = self.engine.indexed().decide_encoded(ui, act, &codes, &strings).map_err(|e| {
                 TestCaseError::fail(format!("decide_encoded({user:?}, {action:?}, {text}) failed: {} (codes {codes:?}, strings {strings:?})", e.message))
             })?;
-            let can = self.engine.can_encoded(ui, act, &codes, &strings).map_err(|e| TestCaseError::fail(format!("can_encoded: {}", e.message)))?;
-            let filtered = self.engine.filter_encoded(ui, act, &codes, &strings).map_err(|e| TestCaseError::fail(format!("filter_encoded: {}", e.message)))?;
+            let can = self.engine.indexed().can_encoded(ui, act, &codes, &strings).map_err(|e| TestCaseError::fail(format!("can_encoded: {}", e.message)))?;
+            let filtered =
+                self.engine.indexed().filter_encoded(ui, act, &codes, &strings).map_err(|e| TestCaseError::fail(format!("filter_encoded: {}", e.message)))?;
             self.queries += 3;
             if enc.allowed != got.allowed
                 || enc.access != got.access
