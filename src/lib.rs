@@ -26,9 +26,11 @@ mod compile;
 mod decide;
 mod encoded;
 mod error;
+mod fields;
 mod indexed;
 mod level;
 pub mod model;
+mod people;
 mod store;
 mod strict;
 
@@ -41,7 +43,7 @@ pub use level::{Access, Action};
 pub use model::FieldLevel;
 
 use compile::{Compiled, Ix, Pr};
-use model::{CrmRecord, InvitePolicy, Model};
+use model::{CrmRecord, Model};
 use std::borrow::Cow;
 use store::{Rec, Store};
 
@@ -285,39 +287,7 @@ impl Engine {
     pub fn field_access(&self, user: &str, module: &str) -> Result<Vec<(String, FieldLevel)>, Error> {
         let u = self.user(user)?;
         let m = self.module(module)?;
-        Ok(self.fields_of(u, m))
-    }
-
-    fn fields_of(&self, ui: Ix, m: Ix) -> Vec<(String, FieldLevel)> {
-        let Some(declared) = &self.c.modules[m as usize].fields else { return Vec::new() };
-        let u = &self.c.users[ui as usize];
-        let all = |l: FieldLevel| declared.iter().map(|f| (f.clone(), l)).collect();
-        if !u.active {
-            return all(FieldLevel::Hidden);
-        }
-        if u.admin {
-            return all(FieldLevel::Editable);
-        }
-        let combo = &self.c.combos[u.combo as usize];
-        let opening: Vec<&Vec<(String, FieldLevel)>> = combo
-            .profiles
-            .iter()
-            .filter_map(|&p| self.c.profiles[p as usize].modules.get(&m))
-            .filter(|(bits, _)| bits & level::VIEW != 0)
-            .map(|(_, f)| f)
-            .collect();
-        declared
-            .iter()
-            .map(|f| {
-                let best = opening
-                    .iter()
-                    .map(|settings| settings.iter().find(|(name, _)| name == f).map_or(FieldLevel::Editable, |&(_, l)| l))
-                    .max()
-                    .unwrap_or(FieldLevel::Hidden);
-                let lvl = if u.read_only && best == FieldLevel::Editable { FieldLevel::ReadOnly } else { best };
-                (f.clone(), lvl)
-            })
-            .collect()
+        Ok(self.c.field_levels(u, m))
     }
 
     /// The record with `fields` reduced to what the user may see.
@@ -329,93 +299,18 @@ impl Engine {
                 serde_json::from_str::<serde_json::Value>(text).map_err(|e| Error::single(ErrorKind::InvalidRecord, "record", e.to_string()))?
             }
             RecordRef::Record(r) => serde_json::to_value(r).map_err(|e| Error::single(ErrorKind::InvalidRecord, "record", e.to_string()))?,
-            RecordRef::Id(_) => self.to_json(&rec),
+            RecordRef::Id(_) => self.c.record_json(&rec),
         };
-        let visible = self.c.allowed(&self.store, u, Action::View, &rec.view());
-        let mut fields = serde_json::Map::new();
-        if visible {
-            let data: serde_json::Map<String, serde_json::Value> = match &rec.fields {
-                Some(text) => serde_json::from_str(text).unwrap_or_default(),
-                None => serde_json::Map::new(),
-            };
-            match &self.c.modules[rec.module as usize].fields {
-                None => fields = data,
-                Some(_) => {
-                    let levels = self.fields_of(u, rec.module);
-                    for (name, value) in data {
-                        if levels.iter().any(|(f, l)| *f == name && *l != FieldLevel::Hidden) {
-                            fields.insert(name, value);
-                        }
-                    }
-                }
-            }
-        }
+        let fields = self.c.visible_fields(&self.store, u, &rec);
         if let Some(obj) = out.as_object_mut() {
             obj.insert("fields".into(), serde_json::Value::Object(fields));
         }
         Ok(out)
     }
 
-    /// A stored record back as JSON (every key, defaults included).
-    fn to_json(&self, rec: &Rec) -> serde_json::Value {
-        let v = rec.view();
-        let users = |ids: &[Ix]| ids.iter().map(|&u| self.c.users[u as usize].id.clone()).collect::<Vec<_>>();
-        let owner = v.owner.map(|o| match o {
-            Pr::User(u) => self.c.users[u as usize].id.clone(),
-            Pr::Group(g) => self.c.groups[g as usize].id.clone(),
-        });
-        let record = CrmRecord {
-            id: rec.id().map(str::to_owned),
-            module: self.c.modules[rec.module as usize].name.clone(),
-            owner,
-            parent: v.parent.map(str::to_owned),
-            company: v.company.map(str::to_owned),
-            account_managers: users(v.account_managers),
-            created_by: v.created_by.map(|u| self.c.users[u as usize].id.clone()),
-            workspaces: v.workspaces.iter().map(|&w| self.c.workspaces[w as usize].id.clone()).collect(),
-            assignees: users(v.assignees),
-            participants: users(v.participants),
-            auditors: users(v.auditors),
-            record_type: v.record_type.map(str::to_owned),
-            fields: rec
-                .fields
-                .as_deref()
-                .and_then(|t| serde_json::value::RawValue::from_string(t.to_owned()).ok())
-                .map(model::Fields::from_raw)
-                .unwrap_or_default(),
-        };
-        serde_json::to_value(record).unwrap_or(serde_json::Value::Null)
-    }
-
     /// Ids of the active users this user may see in a people picker, sorted.
     pub fn visible_users(&self, user: &str) -> Result<Vec<String>, Error> {
-        let ui = self.user(user)?;
-        let c = &self.c;
-        let u = &c.users[ui as usize];
-        if !u.active {
-            return Ok(Vec::new());
-        }
-        let mut ids: Vec<Ix> = if u.admin {
-            (0..c.users.len() as Ix).filter(|&i| c.users[i as usize].active).collect()
-        } else {
-            let mut v: Vec<Ix> = Vec::new();
-            if !u.external {
-                v.extend_from_slice(&c.active_internal);
-            }
-            for &(w, _) in &u.workspaces {
-                v.extend(c.workspaces[w as usize].participants.iter().copied().filter(|&p| {
-                    let pu = &c.users[p as usize];
-                    pu.active && (u.external || pu.external)
-                }));
-            }
-            v.push(ui);
-            v
-        };
-        ids.sort_unstable();
-        ids.dedup();
-        let mut out: Vec<String> = ids.into_iter().map(|i| c.users[i as usize].id.clone()).collect();
-        out.sort_unstable();
-        Ok(out)
+        Ok(self.c.visible_users(self.user(user)?))
     }
 
     fn workspace(&self, id: &str) -> Result<Ix, Error> {
@@ -426,32 +321,16 @@ impl Engine {
     pub fn can_invite(&self, user: &str, workspace: &str) -> Result<bool, Error> {
         let ui = self.user(user)?;
         let wi = self.workspace(workspace)?;
-        let u = &self.c.users[ui as usize];
-        if !u.active || u.read_only {
-            return Ok(false);
-        }
-        if u.admin {
-            return Ok(true);
-        }
-        let w = &self.c.workspaces[wi as usize];
-        let owner = w.owner == Some(ui);
-        let moderator = w.moderators.contains(&ui);
-        Ok(match w.invite {
-            InvitePolicy::Owner => owner,
-            InvitePolicy::OwnerAndModerators => owner || moderator,
-            InvitePolicy::Members => owner || moderator || w.members.iter().any(|&(m, ro)| m == ui && !ro),
-        })
+        Ok(self.c.may_invite(ui, wi))
     }
 
     /// May the user create workspaces (projects, extranet groups)?
     pub fn can_create_workspace(&self, user: &str) -> Result<bool, Error> {
-        let u = &self.c.users[self.user(user)? as usize];
-        Ok(u.active && !u.read_only && !u.external)
+        Ok(self.c.may_create_workspace(self.user(user)?))
     }
 
     /// May the user give external people access?
     pub fn can_grant_access(&self, user: &str) -> Result<bool, Error> {
-        let u = &self.c.users[self.user(user)? as usize];
-        Ok(u.active && !u.read_only && !u.external && (u.admin || u.can_grant_access))
+        Ok(self.c.may_grant_access(self.user(user)?))
     }
 }
