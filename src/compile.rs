@@ -111,7 +111,8 @@ pub(crate) struct GroupC {
 }
 
 pub(crate) struct WorkspaceC {
-    pub id: String,
+    /// Shared with the reasons that name it.
+    pub id: Arc<str>,
     pub owner: Option<Ix>,
     pub moderators: Vec<Ix>,
     pub members: Vec<(Ix, bool)>,
@@ -122,7 +123,8 @@ pub(crate) struct WorkspaceC {
 }
 
 pub(crate) struct RuleC {
-    pub id: String,
+    /// Shared with the reasons that name it.
+    pub id: Arc<str>,
     pub module: Ix,
     pub from: PrincipalC,
     pub level: Access,
@@ -565,7 +567,7 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
             }
         }
         workspaces.push(WorkspaceC {
-            id: w.id.clone(),
+            id: w.id.as_str().into(),
             owner,
             moderators,
             members,
@@ -622,7 +624,7 @@ pub(crate) fn compile(model: Model) -> Result<(Compiled, Store), Vec<Problem>> {
             }
         }
         if let (Some(module), Some(from), Some(to)) = (module, from, to) {
-            rules.push(RuleC { id: r.id.clone(), module, from, level: rule_level(r.access), related });
+            rules.push(RuleC { id: r.id.as_str().into(), module, from, level: rule_level(r.access), related });
             rule_to.push(to);
         }
     }

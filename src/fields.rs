@@ -83,7 +83,7 @@ impl Compiled {
             company: v.company.map(str::to_owned),
             account_managers: users(v.account_managers),
             created_by: v.created_by.map(|u| self.users[u as usize].id.clone()),
-            workspaces: v.workspaces.iter().map(|&w| self.workspaces[w as usize].id.clone()).collect(),
+            workspaces: v.workspaces.iter().map(|&w| self.workspaces[w as usize].id.to_string()).collect(),
             assignees: users(v.assignees),
             participants: users(v.participants),
             auditors: users(v.auditors),

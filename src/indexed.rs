@@ -68,7 +68,7 @@ impl<'e> Indexed<'e> {
             users: c.users.iter().map(|u| u.id.as_str()).collect(),
             groups: c.groups.iter().map(|g| g.id.as_str()).collect(),
             modules: c.modules.iter().map(|m| m.name.as_str()).collect(),
-            workspaces: c.workspaces.iter().map(|w| w.id.as_str()).collect(),
+            workspaces: c.workspaces.iter().map(|w| &*w.id).collect(),
         }
     }
 

@@ -26,11 +26,13 @@ mod compile;
 mod decide;
 mod encoded;
 mod error;
+mod fast;
 mod fields;
 mod indexed;
 mod level;
 pub mod model;
 mod people;
+mod reason;
 mod store;
 mod strict;
 
@@ -41,6 +43,7 @@ pub use decide::Decision;
 pub use error::{Error, ErrorKind, Problem};
 pub use level::{Access, Action};
 pub use model::FieldLevel;
+pub use reason::{Reason, REASON_CODES};
 
 use compile::{Compiled, Ix, Pr};
 use model::{CrmRecord, Model};
@@ -72,7 +75,7 @@ pub struct Engine {
     /// Fast-path contexts of the (user, action) pairs asked about one record at
     /// a time (a UI asks for one user over and over, a server for many).
     /// Bounded: emptied when it holds [`Engine::context_limit`] entries.
-    contexts: std::sync::Mutex<rustc_hash::FxHashMap<(Ix, Action), decide::FastCtx>>,
+    contexts: std::sync::Mutex<rustc_hash::FxHashMap<(Ix, Action), fast::FastCtx>>,
 }
 
 impl std::fmt::Debug for Engine {

@@ -192,7 +192,7 @@ impl JsEngine {
         set(&o, "readOnly", &JsValue::from_bool(d.read_only));
         let reasons = Array::new();
         for r in &d.reasons {
-            reasons.push(&JsValue::from_str(r));
+            reasons.push(&JsValue::from_str(&r.to_string()));
         }
         set(&o, "reasons", &reasons);
         Ok(o.into())

@@ -38,11 +38,10 @@ static QUERIES: AtomicU64 = AtomicU64::new(0);
 /// every grant and cap.
 static REASONS: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
 
-fn count_reasons(reasons: &[String]) {
+fn count_reasons(reasons: &[crm_access::Reason]) {
     let mut map = REASONS.lock().unwrap();
     for r in reasons {
-        let code = r.split(':').next().unwrap_or(r).to_string();
-        *map.entry(code).or_insert(0) += 1;
+        *map.entry(r.code().to_string()).or_insert(0) += 1;
     }
 }
 
