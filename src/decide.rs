@@ -12,7 +12,7 @@
 //! when it depends only on the module or the owner, from `module_rows` or
 //! `owner_part`, which the fast context uses).
 
-use crate::compile::{Compiled, Ix, Part, Pr, PrincipalC, UserC};
+use crate::compiled::{Compiled, Ix, Part, Pr, PrincipalC, UserC};
 use crate::level::{Access, Action, DELETE, EDIT, VIEW};
 use crate::model::ExternalVisibility;
 use crate::reason::Reason;
@@ -204,7 +204,7 @@ impl Compiled {
         match (from, owner) {
             (PrincipalC::Role(r), Pr::User(o)) => self.users[o as usize].role == Some(r),
             (PrincipalC::RoleSub(r), Pr::User(o)) => self.users[o as usize].role.is_some_and(|or| self.role_within(or, r)),
-            (PrincipalC::Group(g), Pr::User(o)) => self.users[o as usize].class.groups.binary_search(&g).is_ok(),
+            (PrincipalC::Group(g), Pr::User(o)) => self.user_in_group(o, g),
             (PrincipalC::Group(g), Pr::Group(h)) => self.group_within(h, g),
             (_, Pr::Group(_)) => false,
         }
@@ -379,7 +379,7 @@ impl Compiled {
                 (Some(mine), Some(theirs)) if mine != theirs && self.role_within(theirs, mine) => acc.grant(Access::Full, || Reason::Hierarchy),
                 _ => ControlFlow::Continue(()),
             },
-            Pr::Group(g) if u.class.groups.binary_search(&g).is_ok() => acc.grant(Access::Full, || Reason::GroupOwner),
+            Pr::Group(g) if self.user_in_group(ui, g) => acc.grant(Access::Full, || Reason::GroupOwner),
             Pr::Group(_) => ControlFlow::Continue(()),
         }
     }

@@ -10,7 +10,7 @@
 //! ([`Compiled::allowed`]). The answer is always the full procedure's; tests
 //! hold the two to that.
 
-use crate::compile::{Compiled, Ix, Pr};
+use crate::compiled::{Compiled, Ix, Pr};
 use crate::decide::{profile_denies, Acc};
 use crate::level::{Access, Action};
 use crate::store::{RecRef, Store};

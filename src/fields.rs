@@ -2,7 +2,7 @@
 //! module (`field_access`), and a record reduced to the fields the user may
 //! see (`mask`).
 
-use crate::compile::{Compiled, Ix, Pr};
+use crate::compiled::{Compiled, Ix, Pr};
 use crate::level::{self, Action};
 use crate::model::{self, CrmRecord, FieldLevel};
 use crate::store::{Rec, Store};

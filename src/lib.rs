@@ -23,18 +23,22 @@
 
 mod check;
 mod compile;
+mod compiled;
 mod decide;
 mod encoded;
 mod error;
 mod fast;
 mod fields;
+mod graph;
 mod indexed;
 mod level;
 pub mod model;
 mod people;
 mod reason;
+mod resolve;
 mod store;
 mod strict;
+mod validate;
 
 #[cfg(feature = "wasm")]
 mod wasm;
@@ -45,8 +49,9 @@ pub use level::{Access, Action};
 pub use model::FieldLevel;
 pub use reason::{Reason, REASON_CODES};
 
-use compile::{Compiled, Ix, Pr};
+use compiled::{Compiled, Ix};
 use model::{CrmRecord, Model};
+use resolve::{Batch, NotUser, RecordPath};
 use std::borrow::Cow;
 use store::{Rec, Store};
 
@@ -138,24 +143,8 @@ impl Engine {
 
     /// Stores typed records; all or nothing.
     pub fn put_record_list(&mut self, records: &[CrmRecord]) -> Result<(), Error> {
-        let resolver = self.c.resolver();
-        let mut problems = Vec::new();
         let mut batch = Vec::with_capacity(records.len());
-        let mut seen = rustc_hash::FxHashMap::default();
-        for (i, r) in records.iter().enumerate() {
-            if let Some(rec) = resolver.record(r, &compile::RecordPath::At(i), true, &mut problems) {
-                if let Some(first) = seen.insert(rec.id().map(str::to_owned), i) {
-                    problems.push(Problem::new(
-                        format!("records[{i}].id"),
-                        format!("record id \"{}\" appears twice in this batch (first at records[{first}])", rec.id().unwrap_or("")),
-                    ));
-                }
-                batch.push(rec);
-            }
-        }
-        if !problems.is_empty() {
-            return Err(Error::from_problems(ErrorKind::InvalidRecords, problems));
-        }
+        self.c.resolver().batch(records, Batch::Put, |rec| batch.push(rec)).map_err(|p| Error::from_problems(ErrorKind::InvalidRecords, p))?;
         for rec in batch {
             self.store.put(rec);
         }
@@ -177,10 +166,10 @@ impl Engine {
     }
 
     fn user(&self, id: &str) -> Result<Ix, Error> {
-        match self.c.principal_ix.get(id) {
-            Some(Pr::User(u)) => Ok(*u),
-            Some(Pr::Group(_)) => Err(Error::single(ErrorKind::UnknownUser, "user", format!("\"{id}\" is a group, not a user"))),
-            None => Err(Error::single(ErrorKind::UnknownUser, "user", format!("unknown user \"{id}\""))),
+        match resolve::user_ix(&self.c.principal_ix, id) {
+            Ok(u) => Ok(u),
+            Err(NotUser::Group) => Err(Error::single(ErrorKind::UnknownUser, "user", format!("\"{id}\" is a group, not a user"))),
+            Err(NotUser::Unknown) => Err(Error::single(ErrorKind::UnknownUser, "user", format!("unknown user \"{id}\""))),
         }
     }
 
@@ -214,7 +203,7 @@ impl Engine {
             RecordRef::Record(r) => r,
         };
         let mut problems = Vec::new();
-        match self.c.resolver().record(r, &compile::RecordPath::Arg, false, &mut problems) {
+        match self.c.resolver().record(r, &RecordPath::Arg, false, &mut problems) {
             Some(rec) => Ok(Cow::Owned(rec)),
             None => Err(Error::from_problems(ErrorKind::InvalidRecord, problems)),
         }
@@ -263,19 +252,12 @@ impl Engine {
     pub fn filter_records(&self, user: &str, records: &[CrmRecord], action: Option<&str>) -> Result<Vec<bool>, Error> {
         let u = self.user(user)?;
         let a = Self::action(action.unwrap_or("view"))?;
-        let resolver = self.c.resolver();
-        let mut problems = Vec::new();
         let mut out = Vec::with_capacity(records.len());
         let mut ctx = self.c.fast_ctx(u, a);
-        for (i, r) in records.iter().enumerate() {
-            match resolver.record(r, &compile::RecordPath::At(i), false, &mut problems) {
-                Some(rec) => out.push(self.c.fast_allowed(&self.store, &mut ctx, &rec.view())),
-                None => out.push(false),
-            }
-        }
-        if !problems.is_empty() {
-            return Err(Error::from_problems(ErrorKind::InvalidRecords, problems));
-        }
+        self.c
+            .resolver()
+            .batch(records, Batch::Query, |rec| out.push(self.c.fast_allowed(&self.store, &mut ctx, &rec.view())))
+            .map_err(|p| Error::from_problems(ErrorKind::InvalidRecords, p))?;
         Ok(out)
     }
 

@@ -1,7 +1,7 @@
 //! People and workspace policy: whom a user may see in a people picker, and
 //! who may invite, create workspaces and grant external access.
 
-use crate::compile::{Compiled, Ix};
+use crate::compiled::{Compiled, Ix};
 use crate::model::InvitePolicy;
 
 impl Compiled {
