@@ -200,7 +200,7 @@ impl Compiled {
     }
 
     /// Does a rule's `from` match the owner of a record?
-    fn from_matches(&self, from: PrincipalC, owner: Pr) -> bool {
+    fn rule_from_matches(&self, from: PrincipalC, owner: Pr) -> bool {
         match (from, owner) {
             (PrincipalC::Role(r), Pr::User(o)) => self.users[o as usize].role == Some(r),
             (PrincipalC::RoleSub(r), Pr::User(o)) => self.users[o as usize].role.is_some_and(|or| self.role_within(or, r)),
@@ -426,7 +426,7 @@ impl Compiled {
     fn rule_rows(&self, u: &UserC, m: Ix, owner: Pr, acc: &mut Acc) -> Flow {
         for &(_, ri) in range(&u.class.rules, m) {
             let rule = &self.rules[ri as usize];
-            if self.from_matches(rule.from, owner) {
+            if self.rule_from_matches(rule.from, owner) {
                 acc.grant(rule.level, || Reason::SharingRule(rule.id.clone()))?;
             }
         }
@@ -446,7 +446,7 @@ impl Compiled {
         }
         for &(_, ri) in related {
             let rule = &self.rules[ri as usize];
-            if rule.module != parent.module || !self.from_matches(rule.from, po) {
+            if rule.module != parent.module || !self.rule_from_matches(rule.from, po) {
                 continue;
             }
             if let Some(&(_, level)) = rule.related.iter().find(|&&(c, _)| c == m) {

@@ -155,7 +155,7 @@ fn modules(v: &mut V, model: &Model, ids: &Ids) -> Vec<Option<Ix>> {
         if let Some(p) = &m.parent {
             match module_ix.get(p) {
                 Some(&pi) => module_parents[i] = Some(pi),
-                None => v.unknown(format!("modules[{i}].parent"), "module", p, &module_ix),
+                None => v.unknown(format!("modules[{i}].parent"), "module", p, module_ix),
             }
         }
         if let Some(fields) = &m.fields {
@@ -183,12 +183,12 @@ fn roles(v: &mut V, model: &Model, ids: &Ids) -> Vec<Option<Ix>> {
         if let Some(p) = &r.parent {
             match role_ix.get(p) {
                 Some(&pi) => role_parents[i] = Some(pi),
-                None => v.unknown(format!("roles[{i}].parent"), "role", p, &role_ix),
+                None => v.unknown(format!("roles[{i}].parent"), "role", p, role_ix),
             }
         }
         for (j, p) in r.profiles.iter().enumerate() {
             if !profile_ix.contains_key(p) {
-                v.unknown(format!("roles[{i}].profiles[{j}]"), "profile", p, &profile_ix);
+                v.unknown(format!("roles[{i}].profiles[{j}]"), "profile", p, profile_ix);
             }
         }
     }
@@ -209,7 +209,7 @@ fn profiles(v: &mut V, model: &Model, ids: &Ids) -> Vec<ProfileC> {
             let mut path = Path::root(&format!("profiles[{i}].modules"));
             path.key(name);
             let Some(&mi) = module_ix.get(name) else {
-                v.unknown(path.as_str().to_owned(), "module", name, &module_ix);
+                v.unknown(path.as_str().to_owned(), "module", name, module_ix);
                 continue;
             };
             let declared = model.modules[mi as usize].fields.as_deref();
@@ -256,12 +256,12 @@ fn groups(v: &mut V, model: &Model, ids: &Ids) -> Vec<Vec<Ix>> {
                 GroupMember::User(u) => match principal_ix.get(u) {
                     Some(Pr::User(_)) => {}
                     Some(Pr::Group(_)) => v.at(format!("{base}.user"), format!("\"{u}\" is a group, not a user; use {{\"group\": \"{u}\"}}")),
-                    None => v.unknown(format!("{base}.user"), "user", u, &user_ix),
+                    None => v.unknown(format!("{base}.user"), "user", u, user_ix),
                 },
                 GroupMember::Role(r) | GroupMember::RoleAndSubordinates(r) => {
                     if !role_ix.contains_key(r) {
                         let key = if matches!(m, GroupMember::Role(_)) { "role" } else { "roleAndSubordinates" };
-                        v.unknown(format!("{base}.{key}"), "role", r, &role_ix);
+                        v.unknown(format!("{base}.{key}"), "role", r, role_ix);
                     }
                 }
                 GroupMember::Group(h) => match principal_ix.get(h) {
@@ -270,7 +270,7 @@ fn groups(v: &mut V, model: &Model, ids: &Ids) -> Vec<Vec<Ix>> {
                         group_nested_at[i].push(j);
                     }
                     Some(Pr::User(_)) => v.at(format!("{base}.group"), format!("\"{h}\" is a user, not a group; use {{\"user\": \"{h}\"}}")),
-                    None => v.unknown(format!("{base}.group"), "group", h, &group_ix),
+                    None => v.unknown(format!("{base}.group"), "group", h, group_ix),
                 },
             }
         }
@@ -295,20 +295,20 @@ fn limited(v: &mut V, model: &Model, ids: &Ids) -> Option<LimitedC> {
     if let Some(la) = &model.limited_access {
         let cm = module_ix.get(&la.company_module).copied();
         if cm.is_none() {
-            v.unknown("limitedAccess.companyModule".into(), "module", &la.company_module, &module_ix);
+            v.unknown("limitedAccess.companyModule".into(), "module", &la.company_module, module_ix);
         }
         let mut mods = vec![false; model.modules.len()];
         for (j, m) in la.modules.iter().enumerate() {
             match module_ix.get(m) {
                 Some(&mi) => mods[mi as usize] = true,
-                None => v.unknown(format!("limitedAccess.modules[{j}]"), "module", m, &module_ix),
+                None => v.unknown(format!("limitedAccess.modules[{j}]"), "module", m, module_ix),
             }
         }
         let dm = match &la.deal_module {
             Some(d) => match module_ix.get(d) {
                 Some(&mi) => Some(mi),
                 None => {
-                    v.unknown("limitedAccess.dealModule".into(), "module", d, &module_ix);
+                    v.unknown("limitedAccess.dealModule".into(), "module", d, module_ix);
                     None
                 }
             },
@@ -327,12 +327,12 @@ fn users(v: &mut V, model: &Model, ids: &Ids) {
         let p = |k: &str| format!("users[{i}].{k}");
         if let Some(r) = &u.role {
             if !role_ix.contains_key(r) {
-                v.unknown(p("role"), "role", r, &role_ix);
+                v.unknown(p("role"), "role", r, role_ix);
             }
         }
         for (j, pr) in u.profiles.iter().enumerate() {
             if !profile_ix.contains_key(pr) {
-                v.unknown(format!("users[{i}].profiles[{j}]"), "profile", pr, &profile_ix);
+                v.unknown(format!("users[{i}].profiles[{j}]"), "profile", pr, profile_ix);
             }
         }
         for (flag, on) in [("limitedCrm", u.limited_crm), ("limitedDeals", u.limited_deals)] {
@@ -430,7 +430,7 @@ fn rules(v: &mut V, model: &Model, ids: &Ids, module_parents: &[Option<Ix>]) -> 
                 match role_ix.get(r) {
                     Some(&ri) => Some(if key == "role" { PrincipalC::Role(ri) } else { PrincipalC::RoleSub(ri) }),
                     None => {
-                        v.unknown(format!("{path}.{key}"), "role", r, &role_ix);
+                        v.unknown(format!("{path}.{key}"), "role", r, role_ix);
                         None
                     }
                 }
@@ -438,7 +438,7 @@ fn rules(v: &mut V, model: &Model, ids: &Ids, module_parents: &[Option<Ix>]) -> 
             Principal::Group(g) => match group_ix.get(g) {
                 Some(&gi) => Some(PrincipalC::Group(gi)),
                 None => {
-                    v.unknown(format!("{path}.group"), "group", g, &group_ix);
+                    v.unknown(format!("{path}.group"), "group", g, group_ix);
                     None
                 }
             },
@@ -449,7 +449,7 @@ fn rules(v: &mut V, model: &Model, ids: &Ids, module_parents: &[Option<Ix>]) -> 
     for (i, r) in model.sharing_rules.iter().enumerate() {
         let module = module_ix.get(&r.module).copied();
         if module.is_none() {
-            v.unknown(format!("sharingRules[{i}].module"), "module", &r.module, &module_ix);
+            v.unknown(format!("sharingRules[{i}].module"), "module", &r.module, module_ix);
         }
         let from = principal(v, format!("sharingRules[{i}].from"), &r.from);
         let to = principal(v, format!("sharingRules[{i}].to"), &r.to);
@@ -458,7 +458,7 @@ fn rules(v: &mut V, model: &Model, ids: &Ids, module_parents: &[Option<Ix>]) -> 
             let mut path = Path::root(&format!("sharingRules[{i}].related"));
             path.key(child);
             match module_ix.get(child) {
-                None => v.unknown(path.as_str().to_owned(), "module", child, &module_ix),
+                None => v.unknown(path.as_str().to_owned(), "module", child, module_ix),
                 Some(&ci) => {
                     if module.is_some() && module_parents[ci as usize] != module {
                         v.at(path.as_str().to_owned(), format!("\"{child}\" is not a child module of \"{}\" (its parent must be \"{}\")", r.module, r.module));

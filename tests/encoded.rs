@@ -58,9 +58,9 @@ fn several_encoded_records_are_filtered_in_order() {
         let s = s.strip_suffix('\0').unwrap_or(&s).to_owned();
         let n = if s.is_empty() { 0 } else { s.split('\0').count() };
         let mut c = c;
-        for k in 3..6 {
-            if c[k] != ENCODED_NONE {
-                c[k] += base;
+        for code in &mut c[3..6] {
+            if *code != ENCODED_NONE {
+                *code += base;
             }
         }
         codes.extend(c);
