@@ -298,7 +298,7 @@ impl Compiled {
         if rec.owner == Some(Pr::User(ui)) {
             acc.grant(Access::Full, || Reason::Owner)?;
         }
-        for &w in rec.workspaces.iter() {
+        for &w in rec.workspaces {
             let Some(p) = u.part(w) else { continue };
             if p.owner {
                 acc.grant(Access::Full, || Reason::WorkspaceOwner(self.ws_id(w)))?;
@@ -398,7 +398,7 @@ impl Compiled {
         if rec.participants.contains(&ui) {
             acc.grant(Access::Read, || Reason::Participant)?;
         }
-        for &w in rec.workspaces.iter() {
+        for &w in rec.workspaces {
             if let Some(p) = u.part(w) {
                 let (level, why): (Access, fn(std::sync::Arc<str>) -> Reason) = if p.owner {
                     (Access::Full, Reason::WorkspaceOwner)
@@ -491,7 +491,7 @@ impl Compiled {
             if rec.workspaces.is_empty() {
                 deny(Reason::ExternalNeedsWorkspace);
             }
-            for &w in rec.workspaces.iter() {
+            for &w in rec.workspaces {
                 match u.part(w) {
                     None => deny(Reason::WorkspaceNotParticipant(self.ws_id(w))),
                     Some(p) if p.read_only() => deny(Reason::WorkspaceReadOnly(self.ws_id(w))),

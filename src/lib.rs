@@ -227,7 +227,7 @@ impl Engine {
 
     /// One `allowed` answer through the cached context of (user, action).
     fn allowed_one(&self, u: Ix, a: Action, rec: &store::RecRef<'_>) -> bool {
-        let mut contexts = self.contexts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut contexts = self.contexts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if !contexts.contains_key(&(u, a)) && contexts.len() >= self.context_limit() {
             contexts.clear();
         }

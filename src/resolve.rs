@@ -81,7 +81,7 @@ impl Resolver<'_> {
             Err(NotUser::Unknown) => {
                 let mut p = Problem::new(path, format!("unknown user \"{id}\""));
                 if self.principal_ix.len() < 10_000 {
-                    if let Some(m) = did_you_mean(id, self.principal_ix.keys().map(|k| k.as_str())) {
+                    if let Some(m) = did_you_mean(id, self.principal_ix.keys().map(std::string::String::as_str)) {
                         p = p.with_help(format!("did you mean \"{m}\"?"));
                     }
                 }
@@ -107,7 +107,7 @@ impl Resolver<'_> {
             Some(&m) => Some(m),
             None => {
                 let mut p = Problem::new(format!("{base}.module"), format!("unknown module \"{}\"", r.module));
-                if let Some(m) = did_you_mean(&r.module, self.module_ix.keys().map(|k| k.as_str())) {
+                if let Some(m) = did_you_mean(&r.module, self.module_ix.keys().map(std::string::String::as_str)) {
                     p = p.with_help(format!("did you mean \"{m}\"?"));
                 }
                 out.push(p);

@@ -57,7 +57,7 @@ impl V {
     }
     fn unknown(&mut self, path: String, what: &str, id: &str, known: &HashMap<String, Ix>) {
         let mut p = Problem::new(path, format!("unknown {what} \"{id}\""));
-        if let Some(m) = did_you_mean(id, known.keys().map(|k| k.as_str())) {
+        if let Some(m) = did_you_mean(id, known.keys().map(std::string::String::as_str)) {
             p = p.with_help(format!("did you mean \"{m}\"?"));
         }
         self.problems.push(p);
@@ -224,7 +224,7 @@ fn profiles(v: &mut V, model: &Model, ids: &Ids) -> Vec<ProfileC> {
                         Some(_) => format!("\"{f}\" is not a declared field of module \"{name}\""),
                     };
                     let mut prob = Problem::new(fp.as_str(), msg);
-                    if let Some(m) = declared.and_then(|d| did_you_mean(f, d.iter().map(|s| s.as_str()))) {
+                    if let Some(m) = declared.and_then(|d| did_you_mean(f, d.iter().map(std::string::String::as_str))) {
                         prob = prob.with_help(format!("did you mean \"{m}\"?"));
                     }
                     v.problems.push(prob);

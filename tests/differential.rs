@@ -354,7 +354,7 @@ fn run_case(data: &TapeData) -> Result<(), TestCaseError> {
         case.reference.put_records(&g.replacements);
     }
     let stored = case.reference.stored_ids();
-    let mut gone: Vec<&str> = stored.iter().step_by(3).map(|s| s.as_str()).collect();
+    let mut gone: Vec<&str> = stored.iter().step_by(3).map(std::string::String::as_str).collect();
     gone.push("no-such-record");
     case.engine.remove_records(&gone);
     case.reference.remove_records(&gone);
@@ -373,7 +373,7 @@ fn run_case(data: &TapeData) -> Result<(), TestCaseError> {
         serde_json::json!([good, 7]),
         serde_json::json!({ "id": "x", "module": module }),
     ];
-    for batch in bad_batches.iter() {
+    for batch in &bad_batches {
         let text = batch.to_string();
         let r = case.engine.put_records(&text).map_err(|e| e.message);
         case.expect_error(&format!("putRecords({text})"), r)?;

@@ -121,11 +121,11 @@ fn users(model: &Value) -> Vec<Value> {
 }
 
 fn flag(v: &Value, k: &str) -> bool {
-    v.get(k).and_then(|x| x.as_bool()).unwrap_or(false)
+    v.get(k).and_then(serde_json::Value::as_bool).unwrap_or(false)
 }
 
 fn active(u: &Value) -> bool {
-    u.get("active").and_then(|x| x.as_bool()).unwrap_or(true)
+    u.get("active").and_then(serde_json::Value::as_bool).unwrap_or(true)
 }
 
 fn id(v: &Value) -> &str {
@@ -463,7 +463,7 @@ fn adding_a_sharing_rule_never_removes_access() {
 fn adding_a_group_membership_never_removes_access() {
     for_random_models("adding a group membership never removes access", |g, t| {
         let mut changed = g.model.clone();
-        let n_groups = changed.get("groups").and_then(|x| x.as_array()).map(|a| a.len()).unwrap_or(0);
+        let n_groups = changed.get("groups").and_then(|x| x.as_array()).map(std::vec::Vec::len).unwrap_or(0);
         if n_groups == 0 {
             return Ok(());
         }
@@ -494,7 +494,7 @@ fn adding_a_group_membership_never_removes_access() {
 fn adding_a_workspace_membership_never_removes_access() {
     for_random_models("adding a workspace membership never removes access", |g, t| {
         let mut changed = g.model.clone();
-        let n_ws = changed.get("workspaces").and_then(|x| x.as_array()).map(|a| a.len()).unwrap_or(0);
+        let n_ws = changed.get("workspaces").and_then(|x| x.as_array()).map(std::vec::Vec::len).unwrap_or(0);
         if n_ws == 0 {
             return Ok(());
         }

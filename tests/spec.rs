@@ -736,7 +736,7 @@ fn filter_keeps_input_order_and_matches_decide_record_by_record() {
 fn filter_stored_lists_allowed_stored_ids_sorted() {
     let e = sales();
     let ids = e.filter_stored("op", None).unwrap();
-    let mut expected: Vec<String> = ["d-rep1", "q-rep1", "n1", "f1", "c-outer"].iter().map(|s| s.to_string()).collect();
+    let mut expected: Vec<String> = ["d-rep1", "q-rep1", "n1", "f1", "c-outer"].iter().map(std::string::ToString::to_string).collect();
     expected.sort();
     assert_eq!(ids, expected);
 }
