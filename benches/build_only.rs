@@ -38,8 +38,8 @@ fn main() {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let ui = ((i % 64) * 151 % n) as u32;
-            if e.can_stored_at(ui, crm_access::Action::View, &ids[(x % r as u64) as usize]).unwrap() {
+            let ui = (i % 64) * 151 % n;
+            if e.indexed().can_stored_at(ui, crm_access::Action::View, &ids[(x % r as u64) as usize]).unwrap() {
                 yes += 1;
             }
         }

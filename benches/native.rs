@@ -31,6 +31,15 @@ fn main() {
         }
     }
     println!("can by id: {:?}/call ({yes})", t.elapsed() / k);
+    let t = Instant::now();
+    let k = 200_000;
+    let mut yes = 0;
+    for i in 0..k {
+        if e.decide("u3", "view", RecordRef::Id(&format!("x{}", i % r))).unwrap().allowed {
+            yes += 1;
+        }
+    }
+    println!("decide by id: {:?}/call ({yes})", t.elapsed() / k);
     let arr = serde_json::Value::Array(records[..10_000].to_vec()).to_string();
     let t = Instant::now();
     let keep = e.filter("u3", &arr, None).unwrap();

@@ -14,6 +14,10 @@ step() { printf '\n\033[1;36m== %s ==\033[0m\n' "$*"; }
 step "native: cargo test"
 cargo test --quiet
 
+step "lints: cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --all --check
+cargo clippy --quiet --all-targets --all-features -- -D warnings
+
 step "build the package (pkg/)"
 bash scripts/build.sh
 

@@ -173,12 +173,12 @@ pub(crate) fn check(v: &Value, ty: &Ty, path: &mut Path, out: &mut Vec<Problem>)
         Ty::Any => {}
         Ty::Str => {
             if !v.is_string() {
-                wrong(path, out)
+                wrong(path, out);
             }
         }
         Ty::Bool => {
             if !v.is_boolean() {
-                wrong(path, out)
+                wrong(path, out);
             }
         }
         Ty::Enum(vals) => match v.as_str() {
@@ -188,7 +188,7 @@ pub(crate) fn check(v: &Value, ty: &Ty, path: &mut Path, out: &mut Vec<Problem>)
                 if let Some(m) = did_you_mean(s, vals.iter().copied()) {
                     p = p.with_help(format!("did you mean \"{m}\"?"));
                 }
-                out.push(p)
+                out.push(p);
             }
             None => wrong(path, out),
         },

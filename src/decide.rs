@@ -1,14 +1,24 @@
 //! Evaluation: the record level of §3 and the decision built from it.
 //!
-//! One function computes the level for both uses: `decide` asks it to explain
-//! (collecting the reason codes of the grants at the winning level), `can` and
-//! `filter` ask it to stop as soon as the level needed is reached.
+//! The grants of §3.2–3.6 are written once, as rows of one ladder
+//! ([`Compiled::record_level`]), in the order of the contract's table. Every
+//! caller runs those rows: `decide` asks the accumulator to explain (collect
+//! the reasons of the grants at the winning level), `can` and `filter` ask it
+//! to stop as soon as the level needed is reached, and the fast context of
+//! `fast.rs` runs the rows that depend only on the module, or only on the
+//! owner, once and keeps their answer.
+//!
+//! A new grant of the contract is a new row here, called from `grants` (and,
+//! when it depends only on the module or the owner, from `module_rows` or
+//! `owner_part`, which the fast context uses).
 
-use crate::compile::{Compiled, Ix, Part, Pr, PrincipalC, UserC};
-use crate::level::{Access, Action, CREATE, DELETE, EDIT, VIEW};
+use crate::compiled::{Compiled, Ix, Part, Pr, PrincipalC, UserC};
+use crate::level::{Access, Action, DELETE, EDIT, VIEW};
 use crate::model::ExternalVisibility;
+use crate::reason::Reason;
 use crate::store::{RecRef, Store};
 use serde::Serialize;
+use std::ops::ControlFlow;
 
 #[cfg(feature = "wasm")]
 use tsify::Tsify;
@@ -24,8 +34,11 @@ pub struct Decision {
     /// The user may view the record but not edit it.
     pub read_only: bool,
     /// Stable codes naming the grants, caps and denials that decided it.
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
 }
+
+/// `Break` when evaluation may stop: the level asked for is reached.
+pub(crate) type Flow = ControlFlow<()>;
 
 /// Accumulates grants; see the module docs. The explanation buffers exist only
 /// when explaining, so the fast path allocates and drops nothing.
@@ -37,8 +50,8 @@ pub(crate) struct Acc {
 
 #[derive(Default)]
 struct Explain {
-    reasons: Vec<String>,
-    notes: Vec<String>,
+    reasons: Vec<Reason>,
+    notes: Vec<Reason>,
 }
 
 impl Acc {
@@ -48,9 +61,9 @@ impl Acc {
     pub fn explain() -> Self {
         Acc { best: Access::None, stop: Access::Full, explain: Some(Box::default()) }
     }
-    /// Records a grant; returns true when evaluation may stop.
+    /// Records a grant; breaks when evaluation may stop. `why` runs only when explaining.
     #[inline]
-    fn grant(&mut self, level: Access, why: impl FnOnce() -> String) -> bool {
+    pub fn grant(&mut self, level: Access, why: impl FnOnce() -> Reason) -> Flow {
         match &mut self.explain {
             Some(x) => {
                 if level > self.best {
@@ -63,37 +76,41 @@ impl Acc {
                         x.reasons.push(r);
                     }
                 }
-                false
+                ControlFlow::Continue(())
             }
             None => {
                 if level > self.best {
                     self.best = level;
                 }
-                self.best >= self.stop
+                if self.best >= self.stop {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
             }
         }
     }
     /// Explains a denial (kept only if nothing grants access).
     #[inline]
-    fn note(&mut self, why: impl FnOnce() -> String) {
+    pub fn note(&mut self, why: impl FnOnce() -> Reason) {
         if let Some(x) = &mut self.explain {
             x.notes.push(why());
         }
     }
     /// Lowers the level to at most `to`, saying why.
-    fn cap(&mut self, to: Access, why: &str) {
+    fn cap(&mut self, to: Access, why: impl FnOnce() -> Reason) {
         if self.best > to {
             self.best = to;
             if let Some(x) = &mut self.explain {
-                x.reasons.push(why.to_owned());
+                x.reasons.push(why());
             }
         }
     }
-    fn into_reasons(self) -> Vec<String> {
+    fn into_reasons(self) -> Vec<Reason> {
         let x = self.explain.map(|b| *b).unwrap_or_default();
         if self.best == Access::None {
             if x.notes.is_empty() {
-                return vec!["no-grant".into()];
+                return vec![Reason::NoGrant];
             }
             return x.notes;
         }
@@ -101,16 +118,8 @@ impl Acc {
     }
 }
 
-macro_rules! grant {
-    ($acc:expr, $lvl:expr, $why:expr) => {
-        if $acc.grant($lvl, || $why.into()) {
-            return;
-        }
-    };
-}
-
 /// `start..end` of the entries of a sorted (key, value) list with this key.
-fn range(list: &[(Ix, Ix)], key: Ix) -> &[(Ix, Ix)] {
+pub(crate) fn range(list: &[(Ix, Ix)], key: Ix) -> &[(Ix, Ix)] {
     let lo = list.partition_point(|&(k, _)| k < key);
     let hi = lo + list[lo..].partition_point(|&(k, _)| k == key);
     &list[lo..hi]
@@ -119,6 +128,43 @@ fn range(list: &[(Ix, Ix)], key: Ix) -> &[(Ix, Ix)] {
 impl UserC {
     pub(crate) fn part(&self, w: Ix) -> Option<Part> {
         self.workspaces.binary_search_by_key(&w, |&(x, _)| x).ok().map(|i| self.workspaces[i].1)
+    }
+
+    /// Inactive users are denied and administrators allowed everything, before any other rule.
+    pub(crate) fn settled(&self) -> Option<bool> {
+        if !self.active {
+            Some(false)
+        } else if self.admin {
+            Some(true)
+        } else {
+            None
+        }
+    }
+
+    /// The highest level the user can hold: read for a read-only user.
+    pub(crate) fn cap(&self) -> Access {
+        if self.read_only {
+            Access::Read
+        } else {
+            Access::Full
+        }
+    }
+
+    /// Does the record have a type outside the user's record types?
+    pub(crate) fn type_hidden(&self, rec: &RecRef<'_>) -> bool {
+        matches!((&self.record_types, rec.record_type), (Some(types), Some(t)) if !types.iter().any(|x| x == t))
+    }
+}
+
+/// Why the profiles `perms` of a module close `action`, if they do: viewing
+/// must be open, and the action's own permission.
+pub(crate) fn profile_denies(perms: u8, action: Action) -> Option<Reason> {
+    if perms & VIEW == 0 {
+        Some(Reason::ProfileClosed(Action::View))
+    } else if perms & action.bit() == 0 {
+        Some(Reason::ProfileClosed(action))
+    } else {
+        None
     }
 }
 
@@ -154,14 +200,32 @@ impl Compiled {
     }
 
     /// Does a rule's `from` match the owner of a record?
-    fn from_matches(&self, from: PrincipalC, owner: Pr) -> bool {
+    fn rule_from_matches(&self, from: PrincipalC, owner: Pr) -> bool {
         match (from, owner) {
             (PrincipalC::Role(r), Pr::User(o)) => self.users[o as usize].role == Some(r),
             (PrincipalC::RoleSub(r), Pr::User(o)) => self.users[o as usize].role.is_some_and(|or| self.role_within(or, r)),
-            (PrincipalC::Group(g), Pr::User(o)) => self.users[o as usize].class.groups.binary_search(&g).is_ok(),
+            (PrincipalC::Group(g), Pr::User(o)) => self.user_in_group(o, g),
             (PrincipalC::Group(g), Pr::Group(h)) => self.group_within(h, g),
             (_, Pr::Group(_)) => false,
         }
+    }
+
+    /// Does limited CRM access govern user `u` in module `m`?
+    pub(crate) fn limited_crm_covers(&self, u: &UserC, m: Ix) -> bool {
+        u.limited_crm && self.limited.as_ref().is_some_and(|l| l.modules[m as usize])
+    }
+
+    /// The deal module, when limited deal access governs user `u` in module
+    /// `m` (the deal module or a child of it).
+    pub(crate) fn limited_deals_covers(&self, u: &UserC, m: Ix) -> Option<Ix> {
+        let dm = self.limited.as_ref()?.deal_module?;
+        (u.limited_deals && (m == dm || self.modules[m as usize].parent == Some(dm))).then_some(dm)
+    }
+
+    /// Does the user's level on a record of module `m` come from a mode of its
+    /// own (external user, limited access) rather than from the internal grants?
+    pub(crate) fn special_mode(&self, u: &UserC, m: Ix) -> bool {
+        u.external || self.limited_crm_covers(u, m) || self.limited_deals_covers(u, m).is_some()
     }
 
     /// Limited CRM access: is the record managed by user `ui`?
@@ -177,249 +241,269 @@ impl Compiled {
         }
     }
 
-    /// For a limited-deals user: `Some(owns)` when the record is a deal or a
-    /// child of one, `None` when limited deal access does not cover it.
-    fn deal_ownership(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, owner_if_absent: bool) -> Option<bool> {
-        let dm = self.limited.as_ref()?.deal_module?;
+    /// Limited deal access: does user `ui` own the deal (the record, or the
+    /// record's parent in deal module `dm`)? `owner_if_absent` counts a
+    /// record without owner as the user's (creation).
+    fn owns_deal(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, dm: Ix, owner_if_absent: bool) -> bool {
         let me = Some(Pr::User(ui));
         if rec.module == dm {
-            Some(rec.owner == me || (owner_if_absent && rec.owner.is_none()))
-        } else if self.modules[rec.module as usize].parent == Some(dm) {
-            Some(rec.parent.and_then(|p| store.get(p)).is_some_and(|d| d.module == dm && d.view().owner == me))
+            rec.owner == me || (owner_if_absent && rec.owner.is_none())
         } else {
-            None
+            rec.parent.and_then(|p| store.get(p)).is_some_and(|d| d.module == dm && d.view().owner == me)
         }
     }
 
-    fn ws_id(&self, w: Ix) -> &str {
-        &self.workspaces[w as usize].id
+    fn ws_id(&self, w: Ix) -> std::sync::Arc<str> {
+        self.workspaces[w as usize].id.clone()
     }
 
     /// The record level L of §3.2–3.6 for an active, non-admin user.
     pub(crate) fn record_level(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, acc: &mut Acc) {
         let u = &self.users[ui as usize];
-        if let (Some(types), Some(t)) = (&u.record_types, &rec.record_type) {
-            if !types.iter().any(|x| x == t) {
-                acc.note(|| "record-type-hidden".into());
-                return;
-            }
+        if u.type_hidden(rec) {
+            acc.note(|| Reason::RecordTypeHidden);
+            return;
         }
-        self.uncapped_level(store, ui, u, rec, acc);
-        if u.read_only {
-            acc.cap(Access::Read, "read-only-user");
-        }
+        let _ = self.uncapped_level(store, ui, u, rec, acc);
+        acc.cap(u.cap(), || Reason::ReadOnlyUser);
     }
 
-    fn uncapped_level(&self, store: &Store, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) {
+    fn uncapped_level(&self, store: &Store, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
         if u.external {
-            return self.external_level(ui, u, rec, acc);
+            return self.external_rows(ui, u, rec, acc);
         }
         let m = rec.module;
-        let module = &self.modules[m as usize];
-        if !module.record_security {
-            grant!(acc, Access::Full, "no-record-security");
-            return;
+        if !self.modules[m as usize].record_security {
+            return self.module_rows(u, m, acc);
         }
-        if u.limited_crm && self.limited.as_ref().is_some_and(|l| l.modules[m as usize]) {
+        if self.limited_crm_covers(u, m) {
             if self.managed(store, ui, rec, None) {
-                grant!(acc, Access::Full, "limited-crm-managed");
-            } else {
-                acc.note(|| "limited-crm-unmanaged".into());
+                return acc.grant(Access::Full, || Reason::LimitedCrmManaged);
             }
-            return;
+            acc.note(|| Reason::LimitedCrmUnmanaged);
+            return ControlFlow::Continue(());
         }
-        if u.limited_deals {
-            if let Some(owns) = self.deal_ownership(store, ui, rec, false) {
-                if owns {
-                    grant!(acc, Access::Full, "limited-deals-own");
-                } else {
-                    acc.note(|| "limited-deals-not-own".into());
-                }
-                return;
+        if let Some(dm) = self.limited_deals_covers(u, m) {
+            if self.owns_deal(store, ui, rec, dm, false) {
+                return acc.grant(Access::Full, || Reason::LimitedDealsOwn);
             }
+            acc.note(|| Reason::LimitedDealsNotOwn);
+            return ControlFlow::Continue(());
         }
-        self.grants(store, ui, u, rec, acc);
+        self.grants(store, ui, u, rec, acc)
     }
 
-    fn external_level(&self, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) {
+    /// §3.6: external users see what their workspaces give them.
+    fn external_rows(&self, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
         if rec.owner == Some(Pr::User(ui)) {
-            grant!(acc, Access::Full, "owner");
+            acc.grant(Access::Full, || Reason::Owner)?;
         }
-        for &w in rec.workspaces.iter() {
+        for &w in rec.workspaces {
             let Some(p) = u.part(w) else { continue };
-            let id = self.ws_id(w);
             if p.owner {
-                grant!(acc, Access::Full, format!("workspace-owner:{id}"));
+                acc.grant(Access::Full, || Reason::WorkspaceOwner(self.ws_id(w)))?;
                 continue;
             }
             if p.moderator {
-                grant!(acc, Access::Full, format!("workspace-moderator:{id}"));
+                acc.grant(Access::Full, || Reason::WorkspaceModerator(self.ws_id(w)))?;
                 continue;
             }
             let ro = p.read_only();
             match self.workspaces[w as usize].visibility {
-                ExternalVisibility::All => {
-                    if ro {
-                        grant!(acc, Access::Read, format!("workspace-read-only:{id}"));
-                    } else if p.member {
-                        grant!(acc, Access::Write, format!("workspace-member:{id}"));
-                    } else {
-                        grant!(acc, Access::Write, format!("workspace-counterparty:{id}"));
-                    }
-                }
+                ExternalVisibility::All if ro => acc.grant(Access::Read, || Reason::WorkspaceReadOnly(self.ws_id(w)))?,
+                ExternalVisibility::All if p.member => acc.grant(Access::Write, || Reason::WorkspaceMember(self.ws_id(w)))?,
+                ExternalVisibility::All => acc.grant(Access::Write, || Reason::WorkspaceCounterparty(self.ws_id(w)))?,
                 ExternalVisibility::Participating => {
-                    let (level, why) = if rec.auditors.contains(&ui) {
-                        (Access::Full, "workspace-auditor")
+                    let (level, why): (Access, fn(std::sync::Arc<str>) -> Reason) = if rec.auditors.contains(&ui) {
+                        (Access::Full, Reason::WorkspaceAuditor)
                     } else if rec.assignees.contains(&ui) {
-                        (Access::Write, "workspace-assignee")
+                        (Access::Write, Reason::WorkspaceAssignee)
                     } else if rec.created_by == Some(ui) {
-                        (Access::Write, "workspace-creator")
+                        (Access::Write, Reason::WorkspaceCreator)
                     } else if rec.participants.contains(&ui) {
-                        (Access::Read, "workspace-participant")
+                        (Access::Read, Reason::WorkspaceParticipant)
                     } else {
-                        (Access::None, "workspace-not-involved")
+                        (Access::None, Reason::WorkspaceNotInvolved)
                     };
                     if level == Access::None {
-                        acc.note(|| format!("{why}:{id}"));
+                        acc.note(|| why(self.ws_id(w)));
                     } else if ro && level > Access::Read {
-                        grant!(acc, Access::Read, format!("workspace-read-only:{id}"));
+                        acc.grant(Access::Read, || Reason::WorkspaceReadOnly(self.ws_id(w)))?;
                     } else {
-                        grant!(acc, level, format!("{why}:{id}"));
+                        acc.grant(level, || why(self.ws_id(w)))?;
                     }
                 }
             }
         }
         if acc.best == Access::None {
-            acc.note(|| "external-outside-workspaces".into());
+            acc.note(|| Reason::ExternalOutsideWorkspaces);
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// §3.5: the grants that reach internal users, in the contract's order.
+    fn grants(&self, store: &Store, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
+        if let Some(owner) = rec.owner {
+            self.owner_rows(ui, u, owner, acc)?;
+        }
+        self.record_rows(ui, u, rec, acc)?;
+        self.default_row(rec.module, acc)?;
+        if let Some(owner) = rec.owner {
+            self.rule_rows(u, rec.module, owner, acc)?;
+        }
+        self.related_rows(store, u, rec, acc)?;
+        self.profile_rows(u, acc)
+    }
+
+    /// The rows that depend only on the module and the user's profiles: all
+    /// of them in a module without record security.
+    pub(crate) fn module_rows(&self, u: &UserC, m: Ix, acc: &mut Acc) -> Flow {
+        if !self.modules[m as usize].record_security {
+            return acc.grant(Access::Full, || Reason::NoRecordSecurity);
+        }
+        self.default_row(m, acc)?;
+        self.profile_rows(u, acc)
+    }
+
+    /// The rows that depend only on the record's owner: owner, hierarchy,
+    /// owning group, sharing rules.
+    pub(crate) fn owner_part(&self, ui: Ix, u: &UserC, m: Ix, owner: Pr, acc: &mut Acc) -> Flow {
+        self.owner_rows(ui, u, owner, acc)?;
+        self.rule_rows(u, m, owner, acc)
+    }
+
+    fn owner_rows(&self, ui: Ix, u: &UserC, owner: Pr, acc: &mut Acc) -> Flow {
+        match owner {
+            Pr::User(o) if o == ui => acc.grant(Access::Full, || Reason::Owner),
+            Pr::User(o) => match (u.role, self.users[o as usize].role) {
+                (Some(mine), Some(theirs)) if mine != theirs && self.role_within(theirs, mine) => acc.grant(Access::Full, || Reason::Hierarchy),
+                _ => ControlFlow::Continue(()),
+            },
+            Pr::Group(g) if self.user_in_group(ui, g) => acc.grant(Access::Full, || Reason::GroupOwner),
+            Pr::Group(_) => ControlFlow::Continue(()),
         }
     }
 
-    /// §3.5: the grants that reach internal users.
-    fn grants(&self, store: &Store, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) {
-        let m = rec.module;
-        let class = &u.class;
-        match rec.owner {
-            Some(Pr::User(o)) if o == ui => grant!(acc, Access::Full, "owner"),
-            Some(Pr::User(o)) => {
-                if let (Some(mine), Some(theirs)) = (u.role, self.users[o as usize].role) {
-                    if mine != theirs && self.role_within(theirs, mine) {
-                        grant!(acc, Access::Full, "hierarchy");
-                    }
-                }
-            }
-            Some(Pr::Group(g)) => {
-                if class.groups.binary_search(&g).is_ok() {
-                    grant!(acc, Access::Full, "group-owner");
-                }
-            }
-            None => {}
-        }
+    /// The rows that name the user on the record itself.
+    pub(crate) fn record_rows(&self, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
         if rec.account_managers.contains(&ui) {
-            grant!(acc, Access::Full, "account-manager");
+            acc.grant(Access::Full, || Reason::AccountManager)?;
         }
         if rec.auditors.contains(&ui) {
-            grant!(acc, Access::Full, "auditor");
+            acc.grant(Access::Full, || Reason::Auditor)?;
         }
         if rec.assignees.contains(&ui) {
-            grant!(acc, Access::Write, "assignee");
+            acc.grant(Access::Write, || Reason::Assignee)?;
         }
         if rec.participants.contains(&ui) {
-            grant!(acc, Access::Read, "participant");
+            acc.grant(Access::Read, || Reason::Participant)?;
         }
-        for &w in rec.workspaces.iter() {
+        for &w in rec.workspaces {
             if let Some(p) = u.part(w) {
-                let id = self.ws_id(w);
-                let (level, why) = if p.owner {
-                    (Access::Full, "workspace-owner")
+                let (level, why): (Access, fn(std::sync::Arc<str>) -> Reason) = if p.owner {
+                    (Access::Full, Reason::WorkspaceOwner)
                 } else if p.moderator {
-                    (Access::Full, "workspace-moderator")
+                    (Access::Full, Reason::WorkspaceModerator)
                 } else if p.member || p.counterparty {
-                    (Access::Write, "workspace-member")
+                    (Access::Write, Reason::WorkspaceMember)
                 } else {
-                    (Access::Read, "workspace-read-only")
+                    (Access::Read, Reason::WorkspaceReadOnly)
                 };
-                grant!(acc, level, format!("{why}:{id}"));
+                acc.grant(level, || why(self.ws_id(w)))?;
             }
         }
-        let module = &self.modules[m as usize];
-        if module.default_access > Access::None {
-            grant!(acc, module.default_access, "default-sharing");
+        ControlFlow::Continue(())
+    }
+
+    fn default_row(&self, m: Ix, acc: &mut Acc) -> Flow {
+        let level = self.modules[m as usize].default_access;
+        if level > Access::None {
+            return acc.grant(level, || Reason::DefaultSharing);
         }
-        if let Some(owner) = rec.owner {
-            for &(_, ri) in range(&class.rules, m) {
-                let rule = &self.rules[ri as usize];
-                if self.from_matches(rule.from, owner) {
-                    grant!(acc, rule.level, format!("sharing-rule:{}", rule.id));
-                }
+        ControlFlow::Continue(())
+    }
+
+    fn rule_rows(&self, u: &UserC, m: Ix, owner: Pr, acc: &mut Acc) -> Flow {
+        for &(_, ri) in range(&u.class.rules, m) {
+            let rule = &self.rules[ri as usize];
+            if self.rule_from_matches(rule.from, owner) {
+                acc.grant(rule.level, || Reason::SharingRule(rule.id.clone()))?;
             }
         }
-        let related = range(&class.related, m);
-        if !related.is_empty() {
-            let parent = rec.parent.and_then(|p| store.get(p));
-            if let Some((parent, po)) = parent.and_then(|p| p.view().owner.map(|o| (p, o))) {
-                if module.parent == Some(parent.module) {
-                    for &(_, ri) in related {
-                        let rule = &self.rules[ri as usize];
-                        if rule.module != parent.module || !self.from_matches(rule.from, po) {
-                            continue;
-                        }
-                        if let Some(&(_, level)) = rule.related.iter().find(|&&(c, _)| c == m) {
-                            grant!(acc, level, format!("related-sharing:{}", rule.id));
-                        }
-                    }
-                }
+        ControlFlow::Continue(())
+    }
+
+    pub(crate) fn related_rows(&self, store: &Store, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
+        let m = rec.module;
+        let related = range(&u.class.related, m);
+        if related.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        let Some(parent) = rec.parent.and_then(|p| store.get(p)) else { return ControlFlow::Continue(()) };
+        let Some(po) = parent.view().owner else { return ControlFlow::Continue(()) };
+        if self.modules[m as usize].parent != Some(parent.module) {
+            return ControlFlow::Continue(());
+        }
+        for &(_, ri) in related {
+            let rule = &self.rules[ri as usize];
+            if rule.module != parent.module || !self.rule_from_matches(rule.from, po) {
+                continue;
+            }
+            if let Some(&(_, level)) = rule.related.iter().find(|&&(c, _)| c == m) {
+                acc.grant(level, || Reason::RelatedSharing(rule.id.clone()))?;
             }
         }
+        ControlFlow::Continue(())
+    }
+
+    fn profile_rows(&self, u: &UserC, acc: &mut Acc) -> Flow {
         let combo = &self.combos[u.combo as usize];
         if combo.edit_all {
-            grant!(acc, Access::Write, "edit-all");
+            acc.grant(Access::Write, || Reason::EditAll)?;
         }
         if combo.view_all {
-            grant!(acc, Access::Read, "view-all");
+            acc.grant(Access::Read, || Reason::ViewAll)?;
         }
+        ControlFlow::Continue(())
     }
 
     /// §3.7: may user `ui` create this record? Reasons are pushed when given.
-    fn may_create(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, mut why: Option<&mut Vec<String>>) -> bool {
+    fn may_create(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, mut why: Option<&mut Vec<Reason>>) -> bool {
         let u = &self.users[ui as usize];
         let perms = self.combos[u.combo as usize].perms[rec.module as usize];
         let mut ok = true;
-        let mut deny = |code: String| {
+        let mut deny = |code: Reason| {
             ok = false;
             if let Some(w) = why.as_deref_mut() {
                 w.push(code);
             }
         };
-        if perms & VIEW == 0 {
-            deny("profile-closed:view".into());
-        } else if perms & CREATE == 0 {
-            deny("profile-closed:create".into());
+        if let Some(closed) = profile_denies(perms, Action::Create) {
+            deny(closed);
         }
         if u.read_only {
-            deny("read-only-user".into());
+            deny(Reason::ReadOnlyUser);
         }
-        if let (Some(types), Some(t)) = (&u.record_types, &rec.record_type) {
-            if !types.iter().any(|x| x == t) {
-                deny("record-type-hidden".into());
-            }
+        if u.type_hidden(rec) {
+            deny(Reason::RecordTypeHidden);
         }
         if u.external {
             if rec.workspaces.is_empty() {
-                deny("external-needs-workspace".into());
+                deny(Reason::ExternalNeedsWorkspace);
             }
-            for &w in rec.workspaces.iter() {
+            for &w in rec.workspaces {
                 match u.part(w) {
-                    None => deny(format!("workspace-not-participant:{}", self.ws_id(w))),
-                    Some(p) if p.read_only() => deny(format!("workspace-read-only:{}", self.ws_id(w))),
+                    None => deny(Reason::WorkspaceNotParticipant(self.ws_id(w))),
+                    Some(p) if p.read_only() => deny(Reason::WorkspaceReadOnly(self.ws_id(w))),
                     Some(_) => {}
                 }
             }
         }
-        if u.limited_crm && self.limited.as_ref().is_some_and(|l| l.modules[rec.module as usize]) && !self.managed(store, ui, rec, Some(ui)) {
-            deny("limited-crm-unmanaged".into());
+        if self.limited_crm_covers(u, rec.module) && !self.managed(store, ui, rec, Some(ui)) {
+            deny(Reason::LimitedCrmUnmanaged);
         }
-        if u.limited_deals && self.deal_ownership(store, ui, rec, true) == Some(false) {
-            deny("limited-deals-not-own".into());
+        if self.limited_deals_covers(u, rec.module).is_some_and(|dm| !self.owns_deal(store, ui, rec, dm, true)) {
+            deny(Reason::LimitedDealsNotOwn);
         }
         ok
     }
@@ -427,17 +511,13 @@ impl Compiled {
     /// The fast answer, used by `can` and `filter`.
     pub(crate) fn allowed(&self, store: &Store, ui: Ix, action: Action, rec: &RecRef<'_>) -> bool {
         let u = &self.users[ui as usize];
-        if !u.active {
-            return false;
-        }
-        if u.admin {
-            return true;
+        if let Some(settled) = u.settled() {
+            return settled;
         }
         if action == Action::Create {
             return self.may_create(store, ui, rec, None);
         }
-        let perms = self.combos[u.combo as usize].perms[rec.module as usize];
-        if perms & VIEW == 0 || perms & action.bit() == 0 {
+        if profile_denies(self.combos[u.combo as usize].perms[rec.module as usize], action).is_some() {
             return false;
         }
         let mut acc = Acc::fast(action.needs());
@@ -448,11 +528,10 @@ impl Compiled {
     /// The full decision, with reasons.
     pub(crate) fn decide(&self, store: &Store, ui: Ix, action: Action, rec: &RecRef<'_>) -> Decision {
         let u = &self.users[ui as usize];
-        if !u.active {
-            return Decision { allowed: false, access: Access::None, read_only: false, reasons: vec!["inactive".into()] };
-        }
-        if u.admin {
-            return Decision { allowed: true, access: Access::Full, read_only: false, reasons: vec!["admin".into()] };
+        match u.settled() {
+            Some(false) => return Decision { allowed: false, access: Access::None, read_only: false, reasons: vec![Reason::Inactive] },
+            Some(true) => return Decision { allowed: true, access: Access::Full, read_only: false, reasons: vec![Reason::Admin] },
+            None => {}
         }
         let perms = self.combos[u.combo as usize].perms[rec.module as usize];
         let mut acc = Acc::explain();
@@ -475,237 +554,16 @@ impl Compiled {
         let allowed = if action == Action::Create {
             let ok = self.may_create(store, ui, rec, Some(&mut reasons));
             if ok {
-                reasons.push("profile-create".into());
+                reasons.push(Reason::ProfileCreate);
             }
             ok
         } else {
-            if !view_open {
-                reasons.push("profile-closed:view".into());
-            } else if perms & action.bit() == 0 {
-                reasons.push(format!("profile-closed:{}", action.as_str()));
-            }
+            let closed = profile_denies(perms, action);
+            let open = closed.is_none();
+            reasons.extend(closed);
             reasons.extend(acc.into_reasons());
-            view_open && perms & action.bit() != 0 && level >= action.needs()
+            open && level >= action.needs()
         };
         Decision { allowed, access, read_only, reasons }
-    }
-}
-
-/// Sharing-rule levels by owner role and by owner group (empty: no such rule).
-struct RuleTables {
-    by_role: Vec<Access>,
-    by_group: Vec<Access>,
-}
-
-/// A per-(user, action) context for answering many `allowed` questions fast.
-///
-/// It settles what does not depend on the record once (inactive, admin, a
-/// read-only user asked to write, a module the profile closes, a module where
-/// defaults or viewAll/editAll already suffice), and caches, per owner, whether
-/// the owner-derived grants (ownership, hierarchy, owning group, sharing rules)
-/// suffice. A record it cannot settle that way (external users, limited access,
-/// record-specific grants, creation) goes to [`Compiled::allowed`], so the
-/// answer is always the full procedure's; tests hold the two to that.
-pub(crate) struct FastCtx {
-    pub ui: Ix,
-    pub action: Action,
-    need: Access,
-    global: Option<bool>,
-    mods: Vec<ModCtx>,
-}
-
-struct ModCtx {
-    /// The best sharing-rule level this user gets from an owner, by the owner's
-    /// role and by the groups the owner is in (built when first needed).
-    rules: Option<RuleTables>,
-    /// The answer for every record of the module, when it does not depend on the record.
-    decided: Option<bool>,
-    /// Every record of the module needs the full procedure.
-    full: bool,
-    /// The user has related-sharing rules reaching this module.
-    related: bool,
-    /// Per owner (users, then groups), two bits: 0 not computed, 1 no, 2 yes.
-    /// Packed 32 to a word so the contexts of many users stay in cache.
-    owners: Vec<u64>,
-}
-
-impl Compiled {
-    pub(crate) fn fast_ctx(&self, ui: Ix, action: Action) -> FastCtx {
-        let u = &self.users[ui as usize];
-        let need = action.needs();
-        let global = if !u.active {
-            Some(false)
-        } else if u.admin {
-            Some(true)
-        } else if u.read_only && need > Access::Read && action != Action::Create {
-            Some(false)
-        } else {
-            None
-        };
-        let combo = &self.combos[u.combo as usize];
-        let mods = self
-            .modules
-            .iter()
-            .enumerate()
-            .map(|(m, module)| {
-                let perms = combo.perms[m];
-                let open = perms & VIEW != 0 && perms & action.bit() != 0;
-                let limited_crm = u.limited_crm && self.limited.as_ref().is_some_and(|l| l.modules[m]);
-                let limited_deals =
-                    u.limited_deals && self.limited.as_ref().and_then(|l| l.deal_module).is_some_and(|dm| m as Ix == dm || module.parent == Some(dm));
-                let full = action == Action::Create || u.external || limited_crm || limited_deals;
-                let decided = if action == Action::Create {
-                    None
-                } else if !open {
-                    Some(false)
-                } else if full {
-                    None
-                } else {
-                    let mut level = if !module.record_security { Access::Full } else { module.default_access };
-                    if combo.edit_all {
-                        level = level.max(Access::Write);
-                    }
-                    if combo.view_all {
-                        level = level.max(Access::Read);
-                    }
-                    if u.read_only {
-                        level = level.min(Access::Read);
-                    }
-                    (level >= need).then_some(true)
-                };
-                ModCtx { rules: None, decided, full, related: !range(&u.class.related, m as Ix).is_empty(), owners: Vec::new() }
-            })
-            .collect();
-        FastCtx { ui, action, need, global, mods }
-    }
-
-    /// The sharing-rule tables of user `ui` for module `m`: one pass over the
-    /// rules that reach the user, then one over the role tree.
-    fn rule_tables(&self, ui: Ix, m: Ix) -> RuleTables {
-        let u = &self.users[ui as usize];
-        let rules = range(&u.class.rules, m);
-        let mut by_role = Vec::new();
-        let mut by_group = Vec::new();
-        if !rules.is_empty() {
-            let mut direct = vec![Access::None; self.roles.len()];
-            let mut subtree = vec![Access::None; self.roles.len()];
-            let mut groups = vec![Access::None; self.groups.len()];
-            let (mut any_role, mut any_group) = (false, false);
-            for &(_, ri) in rules {
-                let rule = &self.rules[ri as usize];
-                let (slot, any) = match rule.from {
-                    PrincipalC::Role(r) => (&mut direct[r as usize], &mut any_role),
-                    PrincipalC::RoleSub(r) => (&mut subtree[r as usize], &mut any_role),
-                    PrincipalC::Group(g) => (&mut groups[g as usize], &mut any_group),
-                };
-                *slot = (*slot).max(rule.level);
-                *any = true;
-            }
-            if any_role {
-                // a {roleAndSubordinates: R} rule reaches owners of every role below R
-                for &r in &self.roles_pre_order {
-                    if let Some(p) = self.roles[r as usize].parent {
-                        subtree[r as usize] = subtree[r as usize].max(subtree[p as usize]);
-                    }
-                }
-                by_role = direct.iter().zip(&subtree).map(|(a, b)| *a.max(b)).collect();
-            }
-            if any_group {
-                by_group = groups;
-            }
-        }
-        RuleTables { by_role, by_group }
-    }
-
-    /// The level from the grants that depend only on the record's owner.
-    fn owner_level(&self, ui: Ix, owner: Pr, t: &RuleTables) -> Access {
-        let u = &self.users[ui as usize];
-        let group_level =
-            |gs: &mut dyn Iterator<Item = Ix>| gs.map(|g| t.by_group.get(g as usize).copied().unwrap_or(Access::None)).max().unwrap_or(Access::None);
-        match owner {
-            Pr::User(o) if o == ui => Access::Full,
-            Pr::User(o) => {
-                let theirs = self.users[o as usize].role;
-                if let (Some(mine), Some(theirs)) = (u.role, theirs) {
-                    if mine != theirs && self.role_within(theirs, mine) {
-                        return Access::Full;
-                    }
-                }
-                let by_role = theirs.and_then(|r| t.by_role.get(r as usize).copied()).unwrap_or(Access::None);
-                if t.by_group.is_empty() {
-                    return by_role;
-                }
-                by_role.max(group_level(&mut self.users[o as usize].class.groups.iter().copied()))
-            }
-            Pr::Group(g) if u.class.groups.binary_search(&g).is_ok() => Access::Full,
-            Pr::Group(h) => {
-                if t.by_group.is_empty() {
-                    return Access::None;
-                }
-                match &self.group_up {
-                    Some(up) => group_level(&mut up[h as usize].iter().copied()),
-                    None => group_level(&mut crate::compile::close_upward(&[h], &self.groups, None).into_iter()),
-                }
-            }
-        }
-    }
-
-    /// `allowed`, answered through the context where it can be.
-    pub(crate) fn fast_allowed(&self, store: &Store, ctx: &mut FastCtx, rec: &RecRef<'_>) -> bool {
-        if let Some(g) = ctx.global {
-            return g;
-        }
-        let m = rec.module as usize;
-        let Some(mc) = ctx.mods.get_mut(m) else { return false };
-        if let Some(d) = mc.decided {
-            if !d {
-                return false;
-            }
-            // a settled module still hides record types outside the user's list
-            let u = &self.users[ctx.ui as usize];
-            return match (&u.record_types, rec.record_type) {
-                (Some(types), Some(t)) => types.iter().any(|x| x == t),
-                _ => true,
-            };
-        }
-        if mc.full {
-            return self.allowed(store, ctx.ui, ctx.action, rec);
-        }
-        let u = &self.users[ctx.ui as usize];
-        if let (Some(types), Some(t)) = (&u.record_types, rec.record_type) {
-            if !types.iter().any(|x| x == t) {
-                return false;
-            }
-        }
-        if let Some(owner) = rec.owner {
-            let k = match owner {
-                Pr::User(x) => x as usize,
-                Pr::Group(g) => self.users.len() + g as usize,
-            };
-            if mc.owners.is_empty() {
-                mc.owners = vec![0; (self.users.len() + self.groups.len()).div_ceil(32)];
-            }
-            let (word, shift) = (k / 32, 2 * (k % 32));
-            let mut known = mc.owners.get(word).map_or(1, |w| (w >> shift) & 3);
-            if known == 0 {
-                let tables = mc.rules.get_or_insert_with(|| self.rule_tables(ctx.ui, rec.module));
-                let mut level = self.owner_level(ctx.ui, owner, tables);
-                if u.read_only {
-                    level = level.min(Access::Read);
-                }
-                known = if level >= ctx.need { 2 } else { 1 };
-                mc.owners[word] |= known << shift;
-            }
-            if known == 2 {
-                return true;
-            }
-        }
-        let specific = !rec.account_managers.is_empty()
-            || !rec.auditors.is_empty()
-            || !rec.assignees.is_empty()
-            || !rec.participants.is_empty()
-            || !rec.workspaces.is_empty()
-            || (rec.parent.is_some() && mc.related);
-        specific && self.allowed(store, ctx.ui, ctx.action, rec)
     }
 }

@@ -231,7 +231,7 @@ pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = 
     for c in candidates {
         let d = edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase());
         let limit = (c.len().max(word.len()) / 3).max(1);
-        if d <= limit && best.map_or(true, |(bd, _)| d < bd) {
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
     }

@@ -192,7 +192,7 @@ impl JsEngine {
         set(&o, "readOnly", &JsValue::from_bool(d.read_only));
         let reasons = Array::new();
         for r in &d.reasons {
-            reasons.push(&JsValue::from_str(r));
+            reasons.push(&JsValue::from_str(&r.to_string()));
         }
         set(&o, "reasons", &reasons);
         Ok(o.into())
@@ -302,12 +302,12 @@ impl JsEngine {
 impl JsEngine {
     #[wasm_bindgen(js_name = idTables, skip_typescript)]
     pub fn id_tables(&self) -> String {
-        serde_json::to_string(&self.inner.id_tables()).unwrap_or_default()
+        serde_json::to_string(&self.inner.indexed().id_tables()).unwrap_or_default()
     }
 
     #[wasm_bindgen(js_name = decideAt, skip_typescript)]
     pub fn decide_at(&self, ui: u32, action: u8, id: &str) -> Result<String, JsValue> {
-        let d = self.inner.decide_stored_at(ui, action_of(action)?, id).map_err(to_js_error)?;
+        let d = self.inner.indexed().decide_stored_at(ui, action_of(action)?, id).map_err(to_js_error)?;
         Ok(serde_json::to_string(&d).unwrap_or_default())
     }
 
@@ -342,7 +342,7 @@ impl JsEngine {
     pub fn can_stored_scratch(&self, ui: u32, action: u8, bytes: u32) -> u32 {
         let Ok((_, id)) = self.scratch(0, bytes) else { return Verdict::AskStrict as u32 };
         let Some(a) = verdict_action(action) else { return Verdict::AskStrict as u32 };
-        Verdict::of(self.inner.can_stored_at(ui, *a, id))
+        Verdict::of(self.inner.indexed().can_stored_at(ui, *a, id))
     }
 
     /// `can` for one record the JS layer encoded into the scratch area, as a
@@ -351,33 +351,33 @@ impl JsEngine {
     pub fn can_scratch(&self, ui: u32, action: u8, words: u32, bytes: u32) -> u32 {
         let Ok((codes, strings)) = self.scratch(words, bytes) else { return Verdict::AskStrict as u32 };
         let Some(a) = verdict_action(action) else { return Verdict::AskStrict as u32 };
-        Verdict::of(self.inner.can_encoded(ui, *a, codes, strings))
+        Verdict::of(self.inner.indexed().can_encoded(ui, *a, codes, strings))
     }
 
     #[wasm_bindgen(js_name = filterScratch, skip_typescript)]
     pub fn filter_scratch(&self, ui: u32, action: u8, words: u32, bytes: u32) -> Result<Vec<u8>, JsValue> {
         let (codes, strings) = self.scratch(words, bytes)?;
-        self.inner.filter_encoded(ui, action_of(action)?, codes, strings).map_err(to_js_error)
+        self.inner.indexed().filter_encoded(ui, action_of(action)?, codes, strings).map_err(to_js_error)
     }
 
     #[wasm_bindgen(js_name = decideScratch, skip_typescript)]
     pub fn decide_scratch(&self, ui: u32, action: u8, words: u32, bytes: u32) -> Result<String, JsValue> {
         let (codes, strings) = self.scratch(words, bytes)?;
-        let d = self.inner.decide_encoded(ui, action_of(action)?, codes, strings).map_err(to_js_error)?;
+        let d = self.inner.indexed().decide_encoded(ui, action_of(action)?, codes, strings).map_err(to_js_error)?;
         Ok(serde_json::to_string(&d).unwrap_or_default())
     }
 
     /// The store's removal count (see [`Engine::store_epoch`]), as a JS number.
     #[wasm_bindgen(js_name = storeEpoch, skip_typescript)]
     pub fn store_epoch(&self) -> f64 {
-        self.inner.store_epoch() as f64
+        self.inner.indexed().store_epoch() as f64
     }
 
     /// The slots of a JSON array of stored record ids (`0xffffffff`: not stored).
     #[wasm_bindgen(js_name = slotsOf, skip_typescript)]
     pub fn slots_of(&self, ids_json: &str) -> Result<Vec<u32>, JsValue> {
         let ids: Vec<String> = serde_json::from_str(ids_json).map_err(|e| input_error("ids", format!("expected an array of record ids: {e}")))?;
-        Ok(self.inner.slots_of(&ids))
+        Ok(self.inner.indexed().slots_of(&ids))
     }
 
     /// `can` for a record slot from `slotsOf`, as a [`Verdict`] code (never throws).
@@ -387,17 +387,17 @@ impl JsEngine {
         if !(epoch >= 0.0 && epoch.fract() == 0.0) {
             return Verdict::AskStrict as u32;
         }
-        Verdict::of(self.inner.can_slot(ui, *a, slot, epoch as u64))
+        Verdict::of(self.inner.indexed().can_slot(ui, *a, slot, epoch as u64))
     }
 
     #[wasm_bindgen(js_name = storedIdsJson, skip_typescript)]
     pub fn stored_ids_json(&self) -> String {
-        serde_json::to_string(&self.inner.stored_ids()).unwrap_or_default()
+        serde_json::to_string(&self.inner.indexed().stored_ids()).unwrap_or_default()
     }
 
     #[wasm_bindgen(js_name = storedMask, skip_typescript)]
     pub fn stored_mask(&self, ui: u32, action: u8) -> Result<Vec<u8>, JsValue> {
-        self.inner.stored_mask_at(ui, action_of(action)?).map_err(to_js_error)
+        self.inner.indexed().stored_mask_at(ui, action_of(action)?).map_err(to_js_error)
     }
 }
 

@@ -34,14 +34,14 @@ fn encoded_records_get_the_same_decisions_as_stored_ones() {
     let users = ["boss", "m1", "m2", "ld", "x"];
     for (ui, user) in users.iter().enumerate() {
         for id in ["c1", "c2", "d1", "d2", "q1"] {
-            let (codes, strings) = e.encode_record(RecordRef::Id(id)).unwrap();
+            let (codes, strings) = e.indexed().encode_record(RecordRef::Id(id)).unwrap();
             for (ai, action) in ["view", "edit", "delete", "create"].iter().enumerate() {
                 let want = e.decide(user, action, RecordRef::Id(id)).unwrap();
-                let got = e.decide_encoded(ui as u32, Action::ALL[ai], &codes, &strings).unwrap();
+                let got = e.indexed().decide_encoded(ui as u32, Action::ALL[ai], &codes, &strings).unwrap();
                 assert_eq!(got, want, "{user} {action} {id}");
-                assert_eq!(e.filter_encoded(ui as u32, Action::ALL[ai], &codes, &strings).unwrap(), vec![u8::from(want.allowed)]);
+                assert_eq!(e.indexed().filter_encoded(ui as u32, Action::ALL[ai], &codes, &strings).unwrap(), vec![u8::from(want.allowed)]);
                 if *action != "create" {
-                    assert_eq!(e.can_stored_at(ui as u32, Action::ALL[ai], id).unwrap(), want.allowed);
+                    assert_eq!(e.indexed().can_stored_at(ui as u32, Action::ALL[ai], id).unwrap(), want.allowed);
                 }
             }
         }
@@ -53,14 +53,14 @@ fn several_encoded_records_are_filtered_in_order() {
     let e = model();
     let (mut codes, mut strings) = (Vec::new(), Vec::new());
     for id in ["c1", "c2", "d1", "d2", "q1"] {
-        let (c, s) = e.encode_record(RecordRef::Id(id)).unwrap();
+        let (c, s) = e.indexed().encode_record(RecordRef::Id(id)).unwrap();
         let base = strings.len() as u32;
         let s = s.strip_suffix('\0').unwrap_or(&s).to_owned();
         let n = if s.is_empty() { 0 } else { s.split('\0').count() };
         let mut c = c;
-        for k in 3..6 {
-            if c[k] != ENCODED_NONE {
-                c[k] += base;
+        for code in &mut c[3..6] {
+            if *code != ENCODED_NONE {
+                *code += base;
             }
         }
         codes.extend(c);
@@ -69,7 +69,7 @@ fn several_encoded_records_are_filtered_in_order() {
         }
     }
     let strings: String = strings.iter().map(|s| format!("{s}\0")).collect();
-    let keep = e.filter_encoded(1, Action::View, &codes, &strings).unwrap();
+    let keep = e.indexed().filter_encoded(1, Action::View, &codes, &strings).unwrap();
     let want: Vec<u8> = ["c1", "c2", "d1", "d2", "q1"].iter().map(|id| u8::from(e.can("m1", "view", RecordRef::Id(id)).unwrap())).collect();
     assert_eq!(keep, want);
 }
@@ -77,22 +77,22 @@ fn several_encoded_records_are_filtered_in_order() {
 #[test]
 fn malformed_encodings_are_errors_never_panics() {
     let e = model();
-    let (good, strings) = e.encode_record(RecordRef::Id("d2")).unwrap();
+    let (good, strings) = e.indexed().encode_record(RecordRef::Id("d2")).unwrap();
     // every truncation
     for n in 1..good.len() {
-        assert!(e.filter_encoded(0, Action::View, &good[..n], &strings).is_err(), "truncated at {n}");
+        assert!(e.indexed().filter_encoded(0, Action::View, &good[..n], &strings).is_err(), "truncated at {n}");
     }
     // every word replaced by out-of-range values
     for i in 0..good.len() {
         for bad in [ENCODED_NONE - 1, 1_000_000, 99] {
             let mut c = good.clone();
             c[i] = bad;
-            let _ = e.filter_encoded(0, Action::View, &c, &strings);
-            let _ = e.decide_encoded(0, Action::View, &c, &strings);
+            let _ = e.indexed().filter_encoded(0, Action::View, &c, &strings);
+            let _ = e.indexed().decide_encoded(0, Action::View, &c, &strings);
         }
     }
-    assert!(e.filter_encoded(99, Action::View, &good, &strings).is_err(), "user index out of range");
-    assert!(e.can_stored_at(0, Action::View, "nope").is_err());
+    assert!(e.indexed().filter_encoded(99, Action::View, &good, &strings).is_err(), "user index out of range");
+    assert!(e.indexed().can_stored_at(0, Action::View, "nope").is_err());
     // pseudo-random words
     let mut x: u32 = 12345;
     for _ in 0..20_000 {
@@ -108,6 +108,6 @@ fn malformed_encodings_are_errors_never_panics() {
                 }
             })
             .collect();
-        let _ = e.filter_encoded(x % 6, Action::ALL[(x % 4) as usize], &words, "a\0b");
+        let _ = e.indexed().filter_encoded(x % 6, Action::ALL[(x % 4) as usize], &words, "a\0b");
     }
 }

@@ -4,6 +4,8 @@
 //! that makes the cache switch and come back.
 
 #[allow(dead_code)]
+// The reference model is kept for clarity over style by its owner; lints do not apply to it.
+#[allow(clippy::all, clippy::pedantic)]
 mod reference;
 use crm_access::{Action, Engine, RecordRef};
 use reference::gen::{generate, Tape};
@@ -23,9 +25,9 @@ fn filter_stored_and_cached_can_match_decide_on_generated_models() {
         ids.sort();
         ids.dedup();
         let ids: Vec<String> = ids.into_iter().filter(|id| engine.can(&users[0], "view", RecordRef::Id(id)).is_ok()).collect();
-        let slots = engine.slots_of(&ids);
-        let epoch = engine.store_epoch();
-        let user_ix: std::collections::HashMap<&str, u32> = engine.id_tables().users.iter().enumerate().map(|(i, u)| (*u, i as u32)).collect();
+        let slots = engine.indexed().slots_of(&ids);
+        let epoch = engine.indexed().store_epoch();
+        let user_ix: std::collections::HashMap<&str, u32> = engine.indexed().id_tables().users.iter().enumerate().map(|(i, u)| (*u, i as u32)).collect();
         for action in ["view", "edit", "delete"] {
             for (k, user) in users.iter().enumerate() {
                 let want: Vec<&String> = ids.iter().filter(|id| engine.decide(user, action, RecordRef::Id(id)).unwrap().allowed).collect();
@@ -42,7 +44,7 @@ fn filter_stored_and_cached_can_match_decide_on_generated_models() {
                         "edit" => Action::Edit,
                         _ => Action::Delete,
                     };
-                    assert_eq!(engine.can_slot(user_ix[user.as_str()], a, slot, epoch).unwrap(), d, "seed {seed}: can_slot({user}, {action}, {id})");
+                    assert_eq!(engine.indexed().can_slot(user_ix[user.as_str()], a, slot, epoch).unwrap(), d, "seed {seed}: can_slot({user}, {action}, {id})");
                     let d2 = engine.decide(other, action, RecordRef::Id(id)).unwrap().allowed;
                     assert_eq!(engine.can(other, action, RecordRef::Id(id)).unwrap(), d2);
                     checked += 2;
@@ -103,20 +105,20 @@ fn slots_from_before_a_removal_are_refused() {
     let mut e = Engine::new(model).unwrap();
     e.put_records(r#"[{"id":"a","module":"deals","owner":"ann"},{"id":"b","module":"deals","owner":"bob"},{"id":"c","module":"deals","owner":"ann"}]"#)
         .unwrap();
-    let (bob, epoch) = (1, e.store_epoch());
-    let slots = e.slots_of(&["a", "b", "c", "nope"]);
+    let (bob, epoch) = (1, e.indexed().store_epoch());
+    let slots = e.indexed().slots_of(&["a", "b", "c", "nope"]);
     assert_eq!(slots[3], crm_access::ENCODED_NONE);
-    assert!(!e.can_slot(bob, Action::View, slots[0], epoch).unwrap());
-    assert!(e.can_slot(bob, Action::View, slots[1], epoch).unwrap());
-    assert!(e.can_slot(bob, Action::View, 99, epoch).is_err());
+    assert!(!e.indexed().can_slot(bob, Action::View, slots[0], epoch).unwrap());
+    assert!(e.indexed().can_slot(bob, Action::View, slots[1], epoch).unwrap());
+    assert!(e.indexed().can_slot(bob, Action::View, 99, epoch).is_err());
     // replacing a record keeps slots valid
     e.put_records(r#"[{"id":"b","module":"deals","owner":"ann"}]"#).unwrap();
-    assert!(!e.can_slot(bob, Action::View, slots[1], epoch).unwrap());
+    assert!(!e.indexed().can_slot(bob, Action::View, slots[1], epoch).unwrap());
     e.remove_records(&["a"]); // "c" moves into a's slot
-    assert!(e.can_slot(bob, Action::View, slots[0], epoch).is_err());
-    assert_ne!(e.store_epoch(), epoch);
-    let again = e.slots_of(&["c"]);
-    assert!(!e.can_slot(bob, Action::View, again[0], e.store_epoch()).unwrap());
-    assert!(e.can_slot(0, Action::View, again[0], e.store_epoch()).unwrap());
-    assert!(e.can_slot(7, Action::View, again[0], e.store_epoch()).is_err());
+    assert!(e.indexed().can_slot(bob, Action::View, slots[0], epoch).is_err());
+    assert_ne!(e.indexed().store_epoch(), epoch);
+    let again = e.indexed().slots_of(&["c"]);
+    assert!(!e.indexed().can_slot(bob, Action::View, again[0], e.indexed().store_epoch()).unwrap());
+    assert!(e.indexed().can_slot(0, Action::View, again[0], e.indexed().store_epoch()).unwrap());
+    assert!(e.indexed().can_slot(7, Action::View, again[0], e.indexed().store_epoch()).is_err());
 }

@@ -24,13 +24,14 @@ fn an_empty_type_survives_the_ids_based_encoding() {
         [r#"{"module":"deals","owner":"ann","type":""}"#, r#"{"module":"deals","type":""}"#, r#"{"module":"deals","owner":"ann","parent":"d1","type":""}"#]
     {
         let want = engine.decide("ann", "view", RecordRef::Json(text)).expect("decide answers");
-        let (codes, strings) = engine.encode_record(RecordRef::Json(text)).expect("encodes");
+        let (codes, strings) = engine.indexed().encode_record(RecordRef::Json(text)).expect("encodes");
         let got = engine
+            .indexed()
             .decide_encoded(0, Action::View, &codes, &strings)
             .unwrap_or_else(|e| panic!("decide_encoded failed for {text}: {} (codes {codes:?}, strings {strings:?})", e.message));
         assert_eq!((got.allowed, got.access, got.read_only), (want.allowed, want.access, want.read_only), "{text}");
-        assert_eq!(engine.can_encoded(0, Action::View, &codes, &strings).expect("can_encoded"), want.allowed, "{text}");
-        assert_eq!(engine.filter_encoded(0, Action::View, &codes, &strings).expect("filter_encoded"), vec![u8::from(want.allowed)], "{text}");
+        assert_eq!(engine.indexed().can_encoded(0, Action::View, &codes, &strings).expect("can_encoded"), want.allowed, "{text}");
+        assert_eq!(engine.indexed().filter_encoded(0, Action::View, &codes, &strings).expect("filter_encoded"), vec![u8::from(want.allowed)], "{text}");
     }
 }
 
@@ -48,8 +49,8 @@ fn the_encoding_refuses_empty_parent_and_company_ids() {
     let parent_empty = [0, 0, none, 0, none, none, 0, 0, 0, 0, 0];
     let company_empty = [0, 0, none, none, 0, none, 0, 0, 0, 0, 0];
     for codes in [&parent_empty[..], &company_empty[..]] {
-        assert!(engine.decide_encoded(0, Action::View, codes, "\0x").is_err(), "decide_encoded accepted an empty id: {codes:?}");
-        assert!(engine.can_encoded(0, Action::View, codes, "\0x").is_err(), "can_encoded accepted an empty id: {codes:?}");
-        assert!(engine.filter_encoded(0, Action::View, codes, "\0x").is_err(), "filter_encoded accepted an empty id: {codes:?}");
+        assert!(engine.indexed().decide_encoded(0, Action::View, codes, "\0x").is_err(), "decide_encoded accepted an empty id: {codes:?}");
+        assert!(engine.indexed().can_encoded(0, Action::View, codes, "\0x").is_err(), "can_encoded accepted an empty id: {codes:?}");
+        assert!(engine.indexed().filter_encoded(0, Action::View, codes, "\0x").is_err(), "filter_encoded accepted an empty id: {codes:?}");
     }
 }

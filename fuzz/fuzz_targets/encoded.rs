@@ -14,7 +14,7 @@ const ACTIONS: [Action; 4] = [Action::View, Action::Edit, Action::Delete, Action
 
 /// The record the codes describe, as JSON, or None if they do not decode.
 fn to_json(engine: &Engine, codes: &[u32], strings: &[&str]) -> Option<Value> {
-    let t = engine.id_tables();
+    let t = engine.indexed().id_tables();
     if codes.len() < 11 {
         return None;
     }
@@ -74,9 +74,9 @@ fuzz_target!(|data: &[u8]| {
         })
         .collect();
 
-    let decided = engine.decide_encoded(ui, action, &codes, strings);
-    let can = engine.can_encoded(ui, action, &codes, strings);
-    let filtered = engine.filter_encoded(ui, action, &codes, strings);
+    let decided = engine.indexed().decide_encoded(ui, action, &codes, strings);
+    let can = engine.indexed().can_encoded(ui, action, &codes, strings);
+    let filtered = engine.indexed().filter_encoded(ui, action, &codes, strings);
     assert_eq!(decided.is_ok(), can.is_ok(), "decide_encoded and can_encoded disagree on validity");
     if let (Ok(d), Ok(c)) = (&decided, &can) {
         assert_eq!(d.allowed, *c);
@@ -84,7 +84,7 @@ fuzz_target!(|data: &[u8]| {
         // the independent decoding must agree with the engine's
         let parts: Vec<&str> = if strings.is_empty() { Vec::new() } else { strings.split('\0').collect() };
         let x = to_json(&engine, &codes, &parts).expect("the engine decoded what the format does not allow");
-        let user = engine.id_tables().users[ui as usize].to_string();
+        let user = engine.indexed().id_tables().users[ui as usize].to_string();
         let text = x.to_string();
         let want = engine.decide(&user, action.as_str(), RecordRef::Json(&text)).expect("decide on the JSON form");
         assert_eq!(

@@ -1,0 +1,180 @@
+//! The compiled model: every id replaced by an index, and the indexes a
+//! decision reads. Built by `compile.rs` from a model `validate.rs` accepted;
+//! read by the ladder (`decide.rs`), the fast context (`fast.rs`) and the
+//! policy modules.
+
+use crate::level::Access;
+use crate::model::{ExternalVisibility, FieldLevel, InvitePolicy};
+use rustc_hash::FxHashMap as HashMap;
+use std::sync::Arc;
+
+pub(crate) type Ix = u32;
+
+/// A user or a group: they share one id space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pr {
+    User(Ix),
+    Group(Ix),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PrincipalC {
+    Role(Ix),
+    RoleSub(Ix),
+    Group(Ix),
+}
+
+pub(crate) struct ModuleC {
+    pub name: String,
+    pub default_access: Access,
+    pub record_security: bool,
+    pub parent: Option<Ix>,
+    pub fields: Option<Vec<String>>,
+}
+
+pub(crate) struct RoleC {
+    /// Position in a pre-order walk of the role forest, and the last position
+    /// inside this role's subtree: `b` is in RS(a) iff pre[a] <= pre[b] <= end[a].
+    pub pre: u32,
+    pub end: u32,
+}
+
+pub(crate) struct ProfileC {
+    pub view_all: bool,
+    pub edit_all: bool,
+    /// Per module: the action bits this profile opens, and its field settings.
+    pub modules: HashMap<Ix, (u8, Vec<(String, FieldLevel)>)>,
+}
+
+/// The profiles of a user, merged. Users with the same profile set share one.
+pub(crate) struct Combo {
+    pub profiles: Vec<Ix>,
+    /// Action bits per module index.
+    pub perms: Vec<u8>,
+    pub view_all: bool,
+    pub edit_all: bool,
+}
+
+/// What depends only on a user's role and direct group memberships: the groups
+/// they belong to and the sharing rules that reach them. Shared between users.
+pub(crate) struct Class {
+    /// The groups the user is in through their own and their role's
+    /// memberships, closed upward, sorted. Memberships through
+    /// `roleAndSubordinates` are not listed (a deep role chain would make
+    /// these lists quadratic): see [`Compiled::user_in_group`].
+    pub groups: Vec<Ix>,
+    /// (module, rule) for every rule whose `to` matches, sorted.
+    pub rules: Vec<(Ix, Ix)>,
+    /// (child module, rule) for every rule with a related entry for that child, sorted.
+    pub related: Vec<(Ix, Ix)>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Part {
+    pub owner: bool,
+    pub moderator: bool,
+    pub member: bool,
+    pub ro_member: bool,
+    pub counterparty: bool,
+}
+
+impl Part {
+    /// Participation that comes only from read-only member entries.
+    pub fn read_only(self) -> bool {
+        self.ro_member && !(self.owner || self.moderator || self.member || self.counterparty)
+    }
+}
+
+pub(crate) struct UserC {
+    pub id: String,
+    pub role: Option<Ix>,
+    pub admin: bool,
+    pub active: bool,
+    pub limited_crm: bool,
+    pub limited_deals: bool,
+    pub external: bool,
+    pub read_only: bool,
+    pub can_grant_access: bool,
+    pub record_types: Option<Vec<String>>,
+    pub combo: Ix,
+    pub class: Arc<Class>,
+    /// (workspace, participation), sorted by workspace.
+    pub workspaces: Vec<(Ix, Part)>,
+}
+
+pub(crate) struct GroupC {
+    pub id: String,
+    /// Groups that have this one as a `{"group": …}` member.
+    pub containers: Vec<Ix>,
+    /// The users of roles whose pre-order position falls in one of these
+    /// spans (sorted, disjoint, inclusive) are in this group through a
+    /// `roleAndSubordinates` member of it or of a group nested in it.
+    pub role_spans: Vec<(u32, u32)>,
+}
+
+pub(crate) struct WorkspaceC {
+    /// Shared with the reasons that name it.
+    pub id: Arc<str>,
+    pub owner: Option<Ix>,
+    pub moderators: Vec<Ix>,
+    pub members: Vec<(Ix, bool)>,
+    pub visibility: ExternalVisibility,
+    pub invite: InvitePolicy,
+    /// Every user taking part, sorted, unique.
+    pub participants: Vec<Ix>,
+}
+
+pub(crate) struct RuleC {
+    /// Shared with the reasons that name it.
+    pub id: Arc<str>,
+    pub module: Ix,
+    pub from: PrincipalC,
+    pub level: Access,
+    /// child module → level
+    pub related: Vec<(Ix, Access)>,
+}
+
+pub(crate) struct LimitedC {
+    pub company_module: Ix,
+    pub modules: Vec<bool>,
+    pub deal_module: Option<Ix>,
+}
+
+pub(crate) struct Compiled {
+    pub modules: Vec<ModuleC>,
+    pub module_ix: HashMap<String, Ix>,
+    pub roles: Vec<RoleC>,
+    pub profiles: Vec<ProfileC>,
+    pub users: Vec<UserC>,
+    pub groups: Vec<GroupC>,
+    pub principal_ix: HashMap<String, Pr>,
+    /// Upward closure of each group (itself included), sorted; `None` when the
+    /// nesting is so deep that the table would be too large (then walked on demand).
+    pub group_up: Option<Vec<Vec<Ix>>>,
+    pub workspaces: Vec<WorkspaceC>,
+    pub workspace_ix: HashMap<String, Ix>,
+    pub rules: Vec<RuleC>,
+    pub combos: Vec<Combo>,
+    pub limited: Option<LimitedC>,
+    /// Active internal users, sorted by id.
+    pub active_internal: Vec<Ix>,
+}
+
+impl Compiled {
+    /// Is user `u` in group `g` (groups(U) of the contract)?
+    pub(crate) fn user_in_group(&self, u: Ix, g: Ix) -> bool {
+        let user = &self.users[u as usize];
+        if user.class.groups.binary_search(&g).is_ok() {
+            return true;
+        }
+        let Some(r) = user.role else { return false };
+        let pre = self.roles[r as usize].pre;
+        in_spans(&self.groups[g as usize].role_spans, pre)
+    }
+}
+
+/// Does `pre` fall in one of the sorted, disjoint, inclusive `spans`?
+pub(crate) fn in_spans(spans: &[(u32, u32)], pre: u32) -> bool {
+    let i = spans.partition_point(|&(start, _)| start <= pre);
+    i > 0 && pre <= spans[i - 1].1
+}
