@@ -5,9 +5,16 @@
 //! do not fit in the slot, its five user and workspace lists (none when all
 //! are empty), and its field data as compact JSON text (none when empty). The
 //! id index keeps hash bits and slot numbers, so no id is stored twice.
+//!
+//! Record ids are chosen by callers, so the index hashes them with a keyed
+//! hash (SipHash-1-3) under a random key of its own: ids crafted to collide
+//! under a known hash (FxHash, or this one with a guessed key) no longer pile
+//! up in one probe run. If a run grows long anyway (a key that could be
+//! guessed), the index takes a new key and is rebuilt.
 
 use crate::compile::{Ix, Pr};
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const NONE: u32 = u32::MAX;
 /// Marks a group in a packed principal code.
@@ -244,25 +251,32 @@ impl Index {
         }
     }
 
-    fn insert(&mut self, tag: u32, slot: u32) {
+    /// Adds an entry; returns the longest distance from home of an entry it
+    /// placed (when the table grows, every entry is placed again).
+    fn insert(&mut self, tag: u32, slot: u32) -> usize {
+        let mut longest = 0;
         if (self.len + 1) * 4 > self.entries.len() * 3 {
             let size = (self.entries.len() * 2).max(16);
             let old = std::mem::replace(&mut self.entries, vec![EMPTY; size]);
             for e in old.into_iter().filter(|&e| e != EMPTY) {
-                self.place(e);
+                longest = longest.max(self.place(e));
             }
         }
-        self.place(entry(tag, slot));
         self.len += 1;
+        longest.max(self.place(entry(tag, slot)))
     }
 
-    fn place(&mut self, e: u64) {
+    /// Puts an entry in the first free place from its home; returns how far
+    /// from home that is.
+    fn place(&mut self, e: u64) -> usize {
         let mask = self.mask();
-        let mut i = tag_of(e) as usize & mask;
+        let home = tag_of(e) as usize & mask;
+        let mut i = home;
         while self.entries[i] != EMPTY {
             i = (i + 1) & mask;
         }
         self.entries[i] = e;
+        i.wrapping_sub(home) & mask
     }
 
     /// Removes the entry at position `i`, moving later entries of the same run
@@ -350,19 +364,122 @@ impl Slots {
     }
 }
 
-#[derive(Default)]
+/// SipHash-1-3 (the hash of std's `HashMap`) of `bytes` under the key `k`.
+/// Without the key, nobody can tell which ids collide.
+fn sip13(k: (u64, u64), bytes: &[u8]) -> u64 {
+    let mut v = [k.0 ^ 0x736f_6d65_7073_6575, k.1 ^ 0x646f_7261_6e64_6f6d, k.0 ^ 0x6c79_6765_6e65_7261, k.1 ^ 0x7465_6462_7974_6573];
+    #[inline(always)]
+    fn round(v: &mut [u64; 4]) {
+        v[0] = v[0].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(13) ^ v[0];
+        v[0] = v[0].rotate_left(32);
+        v[2] = v[2].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(16) ^ v[2];
+        v[0] = v[0].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(21) ^ v[0];
+        v[2] = v[2].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(17) ^ v[2];
+        v[2] = v[2].rotate_left(32);
+    }
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let m = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        v[3] ^= m;
+        round(&mut v);
+        v[0] ^= m;
+    }
+    let mut last = (bytes.len() as u64) << 56;
+    for (i, &b) in words.remainder().iter().enumerate() {
+        last |= u64::from(b) << (8 * i);
+    }
+    v[3] ^= last;
+    round(&mut v);
+    v[0] ^= last;
+    v[2] ^= 0xff;
+    round(&mut v);
+    round(&mut v);
+    round(&mut v);
+    v[0] ^ v[1] ^ v[2] ^ v[3]
+}
+
+/// A fresh 128-bit key for [`sip13`]. Natively it comes from the OS's
+/// randomness (through std's `RandomState`); in the browser and Node build
+/// (feature `wasm`) from `Math.random()`, since wasm32-unknown-unknown has
+/// no randomness of its own (there `RandomState`'s keys are fixed). A counter
+/// makes every key differ from the last even without randomness.
+fn fresh_key() -> (u64, u64) {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let os = std::collections::hash_map::RandomState::new();
+    let (a, b) = (os.hash_one(n), os.hash_one(!n));
+    #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+    let (c, d) = {
+        let r = || (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        (r() ^ (r() << 11), r() ^ (r() << 11))
+    };
+    #[cfg(not(all(feature = "wasm", target_arch = "wasm32")))]
+    let (c, d) = (0u64, 0u64);
+    let mut seed = [0u8; 24];
+    seed[..8].copy_from_slice(&c.to_le_bytes());
+    seed[8..16].copy_from_slice(&d.to_le_bytes());
+    seed[16..].copy_from_slice(&n.to_le_bytes());
+    (sip13((a, b), &seed), sip13((b, a ^ c), &seed[..16]))
+}
+
+/// How far from its home an entry may land before the index takes a new key.
+/// With a random key and the load at most 3/4 this practically never happens
+/// (runs of a few hundred are already rare in tables of millions).
+const LONG_RUN: usize = 1024;
+
 pub(crate) struct Store {
     slots: Slots,
     index: Index,
-    hasher: rustc_hash::FxBuildHasher,
+    /// The key of the id hash; a new one whenever a probe run grows too long.
+    key: (u64, u64),
     /// Counts removals: a record only ever changes slot when one is removed,
     /// so a slot number looked up while the epoch is unchanged still holds it.
     epoch: u64,
+    /// Tests only: every id has the same tag until the next new key, as if an
+    /// attacker knew the key.
+    #[cfg(test)]
+    collide: bool,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store {
+            slots: Slots::default(),
+            index: Index::default(),
+            key: fresh_key(),
+            epoch: 0,
+            #[cfg(test)]
+            collide: false,
+        }
+    }
 }
 
 impl Store {
     fn tag(&self, id: &str) -> u32 {
-        self.hasher.hash_one(id) as u32
+        #[cfg(test)]
+        if self.collide {
+            return 0x5eed;
+        }
+        sip13(self.key, id.as_bytes()) as u32
+    }
+
+    /// Takes a new key and indexes every record again under it.
+    fn rekey(&mut self) {
+        self.key = fresh_key();
+        #[cfg(test)]
+        {
+            self.collide = false;
+        }
+        let mut index = Index::default();
+        for s in 0..self.slots.len {
+            let tag = self.tag(self.slot(s as u32).id().unwrap_or(""));
+            index.insert(tag, s as u32);
+        }
+        self.index = index;
     }
 
     fn position(&self, id: &str) -> Option<usize> {
@@ -392,7 +509,9 @@ impl Store {
                 let tag = self.tag(id);
                 let slot = self.slots.len as u32;
                 self.slots.push(rec);
-                self.index.insert(tag, slot);
+                if self.index.insert(tag, slot) > LONG_RUN {
+                    self.rekey();
+                }
             }
         }
     }
@@ -484,7 +603,10 @@ mod tests {
     }
 
     fn store_against_a_map(keys: u64, steps: u32) {
-        let mut store = Store::default();
+        store_against_a_map_from(Store::default(), keys, steps);
+    }
+
+    fn store_against_a_map_from(mut store: Store, keys: u64, steps: u32) {
         let mut model: HashMap<String, u32> = HashMap::new();
         let mut x: u64 = 42;
         for step in 0..steps {
@@ -562,5 +684,58 @@ mod tests {
             }
             assert_eq!(ix.len, 0);
         }
+    }
+
+    #[test]
+    fn sip13_is_std_siphash_1_3() {
+        use std::hash::Hasher;
+        let bytes: Vec<u8> = (0u8..64).map(|b| b.wrapping_mul(37)).collect();
+        for n in 0..=bytes.len() {
+            // std's DefaultHasher is SipHash-1-3 with the key (0, 0)
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            h.write(&bytes[..n]);
+            assert_eq!(sip13((0, 0), &bytes[..n]), h.finish(), "{n} bytes");
+        }
+        assert_ne!(sip13((1, 2), b"abc"), sip13((1, 3), b"abc"));
+        let (a, b) = (fresh_key(), fresh_key());
+        assert_ne!(a, b);
+    }
+
+    /// Ids that all share one tag (what ids crafted against a known hash
+    /// would do): the store stays a map, through puts and removes, and a long
+    /// run makes it take a new key.
+    #[test]
+    fn colliding_ids_are_stored_and_found_and_removed() {
+        let mut store = Store { collide: true, ..Store::default() };
+        let key = store.key;
+        // fewer colliding ids than a long run: they all share one run
+        for i in 0..LONG_RUN {
+            store.put(rec(&format!("c{i}"), (i % 7) as u32, i as u32));
+        }
+        assert!(store.collide && store.key == key);
+        for i in (0..LONG_RUN).step_by(3) {
+            store.remove(&format!("c{i}"));
+        }
+        for i in 0..LONG_RUN {
+            let got = store.get(&format!("c{i}")).map(|r| r.module);
+            assert_eq!(got, (i % 3 != 0).then_some((i % 7) as u32), "c{i}");
+        }
+        // more: the run grows too long and the index takes a new key
+        for i in LONG_RUN..3 * LONG_RUN {
+            store.put(rec(&format!("c{i}"), (i % 7) as u32, i as u32));
+        }
+        assert!(!store.collide && store.key != key);
+        assert!(store.index.entries.iter().all(|&e| e == EMPTY || (store.index.find(tag_of(e), |s| s == slot_in(e)).is_some())));
+        let longest = (0..store.index.entries.len())
+            .filter(|&i| store.index.entries[i] != EMPTY)
+            .map(|i| i.wrapping_sub(tag_of(store.index.entries[i]) as usize & store.index.mask()) & store.index.mask())
+            .max();
+        assert!(longest < Some(LONG_RUN / 4), "{longest:?}");
+        for i in 0..3 * LONG_RUN {
+            let got = store.get(&format!("c{i}")).map(|r| r.id().map(str::to_owned));
+            assert_eq!(got, (i >= LONG_RUN || i % 3 != 0).then(|| Some(format!("c{i}"))), "c{i}");
+        }
+        // random puts and removes while every id collides
+        store_against_a_map_from(Store { collide: true, ..Store::default() }, 600, 20_000);
     }
 }
