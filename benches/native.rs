@@ -124,6 +124,21 @@ fn flood() {
                 yes += 1;
             }
         }
-        println!("{name}: put_records {r} (batches of {batch}): {put:?}; can(stored id): {:?}/call ({yes})", t.elapsed() / k);
+        let can = t.elapsed() / k;
+        // the store's lookup alone: the slot of every id, in a shuffled order
+        let mut order: Vec<&str> = ids.iter().map(String::as_str).collect();
+        for i in (1..order.len()).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            order.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        let rounds = if name.starts_with("colliding") { 1 } else { 10 };
+        let t = Instant::now();
+        for _ in 0..rounds {
+            assert_eq!(e.slots_of(&order).len(), r);
+        }
+        let lookup = t.elapsed() / (rounds * r as u32);
+        println!("{name}: put_records {r} (batches of {batch}): {put:?}; can(stored id): {can:?}/call ({yes}); slots_of: {lookup:?}/id");
     }
 }

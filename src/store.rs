@@ -6,11 +6,12 @@
 //! are empty), and its field data as compact JSON text (none when empty). The
 //! id index keeps hash bits and slot numbers, so no id is stored twice.
 //!
-//! Record ids are chosen by callers, so the index hashes them with a keyed
-//! hash (SipHash-1-3) under a random key of its own: ids crafted to collide
-//! under a known hash (FxHash, or this one with a guessed key) no longer pile
-//! up in one probe run. If a run grows long anyway (a key that could be
-//! guessed), the index takes a new key and is rebuilt.
+//! Record ids are chosen by callers, and ids crafted to collide under a known
+//! hash would pile up in one probe run, making every lookup and insert scan
+//! it. So the index watches the length of the run each insert lands in: it
+//! starts with FxHash (fast), and the first time a run grows past
+//! [`FX_RUN`] it switches to a keyed hash (SipHash-1-3) under a random key
+//! of its own and is rebuilt; past [`LONG_RUN`] it takes a new key again.
 
 use crate::compile::{Ix, Pr};
 use std::hash::BuildHasher;
@@ -251,32 +252,60 @@ impl Index {
         }
     }
 
-    /// Adds an entry; returns the longest distance from home of an entry it
-    /// placed (when the table grows, every entry is placed again).
+    /// Adds an entry; returns the length of the run (entries between two
+    /// empty places) it landed in, or when the table grew, of the longest
+    /// run. No lookup scans more than the run it starts in.
     fn insert(&mut self, tag: u32, slot: u32) -> usize {
         let mut longest = 0;
         if (self.len + 1) * 4 > self.entries.len() * 3 {
             let size = (self.entries.len() * 2).max(16);
             let old = std::mem::replace(&mut self.entries, vec![EMPTY; size]);
             for e in old.into_iter().filter(|&e| e != EMPTY) {
-                longest = longest.max(self.place(e));
+                self.place(e);
             }
+            longest = self.longest_run();
         }
         self.len += 1;
-        longest.max(self.place(entry(tag, slot)))
+        let i = self.place(entry(tag, slot));
+        longest.max(self.run_around(i))
     }
 
-    /// Puts an entry in the first free place from its home; returns how far
-    /// from home that is.
+    /// Puts an entry in the first free place from its home; returns where.
     fn place(&mut self, e: u64) -> usize {
         let mask = self.mask();
-        let home = tag_of(e) as usize & mask;
-        let mut i = home;
+        let mut i = tag_of(e) as usize & mask;
         while self.entries[i] != EMPTY {
             i = (i + 1) & mask;
         }
         self.entries[i] = e;
-        i.wrapping_sub(home) & mask
+        i
+    }
+
+    /// The length of the run holding position `i` (the table is never full).
+    fn run_around(&self, i: usize) -> usize {
+        let mask = self.mask();
+        let mut n = 1;
+        let mut j = (i + 1) & mask;
+        while self.entries[j] != EMPTY && n < self.entries.len() {
+            n += 1;
+            j = (j + 1) & mask;
+        }
+        let mut j = i.wrapping_sub(1) & mask;
+        while self.entries[j] != EMPTY && n < self.entries.len() {
+            n += 1;
+            j = j.wrapping_sub(1) & mask;
+        }
+        n
+    }
+
+    /// The longest run (one that wraps around the end counts as two).
+    fn longest_run(&self) -> usize {
+        let (mut longest, mut run) = (0, 0);
+        for &e in &self.entries {
+            run = if e == EMPTY { 0 } else { run + 1 };
+            longest = longest.max(run);
+        }
+        longest
     }
 
     /// Removes the entry at position `i`, moving later entries of the same run
@@ -426,16 +455,24 @@ fn fresh_key() -> (u64, u64) {
     (sip13((a, b), &seed), sip13((b, a ^ c), &seed[..16]))
 }
 
-/// How far from its home an entry may land before the index takes a new key.
-/// With a random key and the load at most 3/4 this practically never happens
-/// (runs of a few hundred are already rare in tables of millions).
+/// The longest probe run allowed under FxHash before switching to the keyed
+/// hash. Ordinary ids stay below it (runs of about 200 in 300,000 ids at the
+/// fullest; a few million records may switch, which costs only speed), and
+/// while under it no lookup scans more than this many entries (8 bytes each,
+/// in order).
+const FX_RUN: usize = 512;
+
+/// The longest probe run allowed under the keyed hash before taking a new
+/// key. With a random key and the load at most 3/4 this practically never
+/// happens (runs of a few hundred are already rare in tables of millions).
 const LONG_RUN: usize = 1024;
 
 pub(crate) struct Store {
     slots: Slots,
     index: Index,
-    /// The key of the id hash; a new one whenever a probe run grows too long.
-    key: (u64, u64),
+    /// The key of the id hash (FxHash while `None`); a new one whenever a
+    /// probe run grows too long.
+    key: Option<(u64, u64)>,
     /// Counts removals: a record only ever changes slot when one is removed,
     /// so a slot number looked up while the epoch is unchanged still holds it.
     epoch: u64,
@@ -450,7 +487,7 @@ impl Default for Store {
         Store {
             slots: Slots::default(),
             index: Index::default(),
-            key: fresh_key(),
+            key: None,
             epoch: 0,
             #[cfg(test)]
             collide: false,
@@ -464,12 +501,15 @@ impl Store {
         if self.collide {
             return 0x5eed;
         }
-        sip13(self.key, id.as_bytes()) as u32
+        match self.key {
+            None => rustc_hash::FxBuildHasher.hash_one(id) as u32,
+            Some(key) => sip13(key, id.as_bytes()) as u32,
+        }
     }
 
     /// Takes a new key and indexes every record again under it.
     fn rekey(&mut self) {
-        self.key = fresh_key();
+        self.key = Some(fresh_key());
         #[cfg(test)]
         {
             self.collide = false;
@@ -509,7 +549,8 @@ impl Store {
                 let tag = self.tag(id);
                 let slot = self.slots.len as u32;
                 self.slots.push(rec);
-                if self.index.insert(tag, slot) > LONG_RUN {
+                let run = self.index.insert(tag, slot);
+                if run > if self.key.is_none() { FX_RUN } else { LONG_RUN } {
                     self.rekey();
                 }
             }
@@ -703,39 +744,69 @@ mod tests {
 
     /// Ids that all share one tag (what ids crafted against a known hash
     /// would do): the store stays a map, through puts and removes, and a long
-    /// run makes it take a new key.
+    /// run makes it take a (new) key.
     #[test]
     fn colliding_ids_are_stored_and_found_and_removed() {
-        let mut store = Store { collide: true, ..Store::default() };
-        let key = store.key;
-        // fewer colliding ids than a long run: they all share one run
-        for i in 0..LONG_RUN {
-            store.put(rec(&format!("c{i}"), (i % 7) as u32, i as u32));
-        }
-        assert!(store.collide && store.key == key);
-        for i in (0..LONG_RUN).step_by(3) {
-            store.remove(&format!("c{i}"));
-        }
-        for i in 0..LONG_RUN {
-            let got = store.get(&format!("c{i}")).map(|r| r.module);
-            assert_eq!(got, (i % 3 != 0).then_some((i % 7) as u32), "c{i}");
-        }
-        // more: the run grows too long and the index takes a new key
-        for i in LONG_RUN..3 * LONG_RUN {
-            store.put(rec(&format!("c{i}"), (i % 7) as u32, i as u32));
-        }
-        assert!(!store.collide && store.key != key);
-        assert!(store.index.entries.iter().all(|&e| e == EMPTY || (store.index.find(tag_of(e), |s| s == slot_in(e)).is_some())));
-        let longest = (0..store.index.entries.len())
-            .filter(|&i| store.index.entries[i] != EMPTY)
-            .map(|i| i.wrapping_sub(tag_of(store.index.entries[i]) as usize & store.index.mask()) & store.index.mask())
-            .max();
-        assert!(longest < Some(LONG_RUN / 4), "{longest:?}");
-        for i in 0..3 * LONG_RUN {
-            let got = store.get(&format!("c{i}")).map(|r| r.id().map(str::to_owned));
-            assert_eq!(got, (i >= LONG_RUN || i % 3 != 0).then(|| Some(format!("c{i}"))), "c{i}");
+        for keyed in [false, true] {
+            let limit = if keyed { LONG_RUN } else { FX_RUN };
+            let mut store = Store { collide: true, key: keyed.then(fresh_key), ..Store::default() };
+            let key = store.key;
+            // as many colliding ids as a run may hold: they all share one run
+            for i in 0..limit {
+                store.put(rec(&format!("c{i}"), (i % 7) as u32, i as u32));
+            }
+            assert!(store.collide && store.key == key);
+            for i in (0..limit).step_by(3) {
+                store.remove(&format!("c{i}"));
+            }
+            for i in 0..limit {
+                let got = store.get(&format!("c{i}")).map(|r| r.module);
+                assert_eq!(got, (i % 3 != 0).then_some((i % 7) as u32), "c{i}");
+            }
+            // more: the run grows too long and the index takes a new key
+            for i in limit..3 * limit {
+                store.put(rec(&format!("c{i}"), (i % 7) as u32, i as u32));
+            }
+            assert!(!store.collide && store.key.is_some() && store.key != key);
+            assert!(store.index.longest_run() < FX_RUN / 4, "{}", store.index.longest_run());
+            for i in 0..3 * limit {
+                let got = store.get(&format!("c{i}")).map(|r| r.id().map(str::to_owned));
+                assert_eq!(got, (i >= limit || i % 3 != 0).then(|| Some(format!("c{i}"))), "c{i}");
+            }
         }
         // random puts and removes while every id collides
-        store_against_a_map_from(Store { collide: true, ..Store::default() }, 600, 20_000);
+        store_against_a_map_from(Store { collide: true, ..Store::default() }, 300, 20_000);
+    }
+
+    /// Ordinary ids keep the fast hash: their runs stay far below the limit.
+    #[test]
+    fn ordinary_ids_keep_fxhash() {
+        let shapes: [fn(u64) -> String; 4] = [
+            |i| format!("x{i}"),
+            |i| {
+                format!(
+                    "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+                    i.wrapping_mul(0x9e37_79b9),
+                    i % 65_521,
+                    i % 4093,
+                    i % 4091,
+                    i.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 16
+                )
+            },
+            |i| format!("deal/{:06}", i * 3),
+            |i| format!("0063000000{i:08}AAA"),
+        ];
+        for shape in shapes {
+            let mut store = Store::default();
+            let mut worst = 0;
+            for i in 0..300_000u64 {
+                let id = shape(i);
+                let tag = store.tag(&id);
+                store.slots.push(rec(&id, 0, 0));
+                worst = worst.max(store.index.insert(tag, i as u32));
+            }
+            eprintln!("{} .. {}: longest run {worst}, now {}", shape(0), shape(1), store.index.longest_run());
+            assert!(worst < FX_RUN / 2, "{}: {worst}", shape(0));
+        }
     }
 }
