@@ -1,7 +1,12 @@
 //! Profiling aid: builds one engine from a generated 100k-record model.
 //! Run under callgrind: cargo bench --bench build_only --no-run, then valgrind the binary.
+//! "Did you mean" hints only: TYPOS=1 cargo bench --bench build_only (TYPO_USERS, default 9,990:
+//! the resolver gives no user hints at all from 10,000 principals on).
 use serde_json::json;
 fn main() {
+    if std::env::var("TYPOS").is_ok() {
+        return typos();
+    }
     let (n, r) = (10_000, 100_000);
     let roles: Vec<_> =
         (0..2000).map(|i| json!({"id": format!("r{i}"), "parent": if i == 0 { None } else { Some(format!("r{}", (i - 1) / 4)) }, "profiles": ["p"]})).collect();
@@ -45,4 +50,41 @@ fn main() {
         }
         eprintln!("can_stored_at: {:?}/call ({yes} allowed)", t.elapsed() / k);
     }
+}
+
+/// Unknown user ids in records, each costing a "did you mean" search over
+/// every user: 1,000 records with typos (`putRecords`, then `filter`), and one
+/// record with a 1 MB unknown id.
+fn typos() {
+    use std::time::Instant;
+    let n: usize = std::env::var("TYPO_USERS").ok().and_then(|s| s.parse().ok()).unwrap_or(9_990);
+    let users: Vec<_> = (0..n).map(|i| json!({"id": format!("user{i:05}"), "role": "r0"})).collect();
+    let model = json!({"modules": [{"name": "deals"}], "roles": [{"id": "r0", "profiles": ["p"]}], "users": users,
+        "profiles": [{"id": "p", "modules": {"deals": {"view": true, "edit": true, "delete": true}}}]})
+    .to_string();
+    let t = Instant::now();
+    let mut e = crm_access::Engine::new(&model).unwrap();
+    eprintln!("build ({n} users): {:?}", t.elapsed());
+    // typos: a letter dropped, one doubled, one changed; and a word far from every id
+    let typo = |i: usize| match i % 4 {
+        0 => format!("usr{:05}", i * 7 % n),
+        1 => format!("userr{:05}", i * 7 % n),
+        2 => format!("user{:05}x", i * 7 % n),
+        _ => format!("someone-else-{i}"),
+    };
+    let records: Vec<_> =
+        (0..1000).map(|i| json!({"id": format!("t{i}"), "module": "deals", "owner": typo(i), "createdBy": typo(i + 1), "assignees": [typo(i + 2)]})).collect();
+    let text = serde_json::Value::Array(records).to_string();
+    let t = Instant::now();
+    let err = e.put_records(&text).unwrap_err();
+    let hints = err.problems.iter().filter(|p| p.help.is_some()).count();
+    eprintln!("putRecords 1,000 records with typos ({} KB): {:?} ({} problems, {hints} with a hint)", text.len() / 1000, t.elapsed(), err.problems.len());
+    let t = Instant::now();
+    let err = e.filter("user00001", &text, None).unwrap_err();
+    eprintln!("filter the same records: {:?} ({} problems)", t.elapsed(), err.problems.len());
+    let long = "u".repeat(1 << 20);
+    let one = json!([{"id": "big", "module": "deals", "owner": long, "createdBy": long, "assignees": [long]}]).to_string();
+    let t = Instant::now();
+    let err = e.put_records(&one).unwrap_err();
+    eprintln!("putRecords 1 record with 1 MB unknown ids: {:?} ({} problems)", t.elapsed(), err.problems.len());
 }

@@ -1,10 +1,14 @@
 //! Native timing of the engine alone (no JS boundary), to separate engine cost
 //! from boundary cost when profiling. Run: cargo bench --bench native
+//! Hash flooding only: BENCH=flood cargo bench --bench native (FLOOD_N, FLOOD_BATCH)
 use crm_access::{Engine, RecordRef};
 use serde_json::json;
 use std::time::Instant;
 
 fn main() {
+    if std::env::var("BENCH").as_deref() == Ok("flood") {
+        return flood();
+    }
     let (n, r) = (2000, 100_000);
     let roles: Vec<_> =
         (0..50).map(|i| json!({"id": format!("r{i}"), "parent": if i == 0 { None } else { Some(format!("r{}", (i - 1) / 3)) }, "profiles": ["p"]})).collect();
@@ -44,4 +48,106 @@ fn main() {
     let t = Instant::now();
     let keep = e.filter("u3", &arr, None).unwrap();
     println!("filter 10k JSON records: {:?} ({})", t.elapsed(), keep.iter().filter(|x| **x).count());
+}
+
+/// Ids that all have the same FxHash (rustc-hash 2, 64-bit): 32 bytes where
+/// bytes 24..32 cancel the mix of bytes 0..16, so the final mix multiplies by
+/// zero. Bytes are ASCII (control characters included), so valid UTF-8.
+fn fx_colliding_ids(n: usize) -> Vec<String> {
+    fn mix(x: u64, y: u64) -> u64 {
+        let full = (x as u128).wrapping_mul(y as u128);
+        (full as u64) ^ ((full >> 64) as u64)
+    }
+    const SEED1: u64 = 0x243f6a8885a308d3;
+    const C: u64 = 0xa4093822299f31d0;
+    let mut out = Vec::with_capacity(n);
+    let mut i: u64 = 0;
+    while out.len() < n {
+        i += 1;
+        // 16 ASCII bytes: "f" + 15 hex digits of a counter
+        let mut head = [b'f'; 16];
+        for (k, c) in head[1..].iter_mut().enumerate() {
+            *c = b"0123456789abcdef"[(i >> (4 * (14 - k))) as usize & 15];
+        }
+        let b = &head;
+        let x = u64::from_le_bytes(b[0..8].try_into().unwrap());
+        let y = u64::from_le_bytes(b[8..16].try_into().unwrap());
+        let t = mix(SEED1 ^ x, C ^ y).to_le_bytes();
+        if t.iter().all(|&c| c < 0x80) {
+            let mut id = head.to_vec();
+            id.extend_from_slice(b"zzzzzzzz");
+            id.extend_from_slice(&t);
+            out.push(String::from_utf8(id).unwrap());
+        }
+    }
+    out
+}
+
+/// put_records + can(stored id) for colliding ids and ordinary ones.
+fn flood() {
+    use std::hash::BuildHasher;
+    let r: usize = std::env::var("FLOOD_N").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let batch: usize = std::env::var("FLOOD_BATCH").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000);
+    let t = Instant::now();
+    let bad = fx_colliding_ids(r);
+    let h0 = rustc_hash::FxBuildHasher.hash_one(bad[0].as_str());
+    assert!(bad.iter().all(|id| rustc_hash::FxBuildHasher.hash_one(id.as_str()) == h0), "ids must collide");
+    println!("built {r} FxHash-colliding ids in {:?}", t.elapsed());
+    let good: Vec<String> = (0..r).map(|i| format!("x{i}")).collect();
+    // as long as the colliding ones (32 bytes), to tell length from collisions
+    let good32: Vec<String> = (0..r).map(|i| format!("f{i:015x}zzzzzzzz{:08x}", i * 7919)).collect();
+    let model = json!({"modules": [{"name": "deals"}], "roles": [{"id": "r0", "profiles": ["p"]}],
+        "users": (0..100).map(|i| json!({"id": format!("u{i}"), "role": "r0"})).collect::<Vec<_>>(),
+        "profiles": [{"id": "p", "modules": {"deals": {"view": true, "edit": true, "delete": true}}}]})
+    .to_string();
+    // FLOOD_SKIP=colliding: only the ordinary ids (the colliding ones take minutes on the old store)
+    let skip = std::env::var("FLOOD_SKIP").unwrap_or_default();
+    for (name, ids) in [("normal ids", &good), ("normal 32-byte ids", &good32), ("colliding ids", &bad)] {
+        if !skip.is_empty() && name.contains(skip.as_str()) {
+            continue;
+        }
+        let mut e = Engine::new(&model).unwrap();
+        let chunks: Vec<String> = ids
+            .chunks(batch)
+            .enumerate()
+            .map(|(c, ch)| {
+                let recs: Vec<_> =
+                    ch.iter().enumerate().map(|(k, id)| json!({"id": id, "module": "deals", "owner": format!("u{}", (c * batch + k) % 100)})).collect();
+                serde_json::Value::Array(recs).to_string()
+            })
+            .collect();
+        let t = Instant::now();
+        for c in &chunks {
+            e.put_records(c).unwrap();
+        }
+        let put = t.elapsed();
+        let k: u32 = std::env::var("FLOOD_CAN").ok().and_then(|s| s.parse().ok()).unwrap_or(200_000);
+        let mut x: u64 = 7;
+        let mut yes = 0;
+        let t = Instant::now();
+        for _ in 0..k {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if e.can("u3", "view", RecordRef::Id(&ids[(x % r as u64) as usize])).unwrap() {
+                yes += 1;
+            }
+        }
+        let can = t.elapsed() / k;
+        // the store's lookup alone: the slot of every id, in a shuffled order
+        let mut order: Vec<&str> = ids.iter().map(String::as_str).collect();
+        for i in (1..order.len()).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            order.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        let rounds = if name.starts_with("colliding") { 1 } else { 10 };
+        let t = Instant::now();
+        for _ in 0..rounds {
+            assert_eq!(e.slots_of(&order).len(), r);
+        }
+        let lookup = t.elapsed() / (rounds * r as u32);
+        println!("{name}: put_records {r} (batches of {batch}): {put:?}; can(stored id): {can:?}/call ({yes}); slots_of: {lookup:?}/id");
+    }
 }

@@ -225,33 +225,103 @@ impl Path {
     }
 }
 
-/// The closest of `candidates` to `word`, if it is close enough to be a typo.
+/// Longest word (in bytes) given a hint: a longer id is no typo of anything.
+const HINT_WORD: usize = 64;
+/// Longest candidate (in bytes) considered.
+const HINT_CANDIDATE: usize = 4 * HINT_WORD;
+/// Most work for one hint: candidate bytes read plus distance cells computed
+/// (about a tenth of a millisecond). Inputs are caller-chosen and a batch may
+/// hold thousands of unknown ids while the model holds thousands of
+/// candidates; past the budget, the best candidate so far (if any) is given.
+const HINT_BUDGET: usize = 100_000;
+
+/// The closest of `candidates` to `word`, if it is close enough to be a typo:
+/// within a third of the longer one's length (at least 1), ignoring ASCII
+/// case; the first of the closest. Bounded work: see [`HINT_BUDGET`].
 pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    if word.len() > HINT_WORD {
+        return None;
+    }
+    let w: Vec<char> = word.chars().map(|c| c.to_ascii_lowercase()).collect();
+    let mut c_chars: Vec<char> = Vec::with_capacity(HINT_CANDIDATE);
+    let mut rows = Rows::default();
     let mut best: Option<(usize, &str)> = None;
+    let mut budget = HINT_BUDGET;
     for c in candidates {
-        let d = edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase());
+        let spent = 1 + c.len().min(HINT_CANDIDATE);
+        if spent > budget {
+            break;
+        }
+        budget -= spent;
+        if c.len() > HINT_CANDIDATE {
+            continue;
+        }
         let limit = (c.len().max(word.len()) / 3).max(1);
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+        // only a strictly closer candidate replaces the best
+        let bound = match best {
+            Some((0, _)) => break,
+            Some((d, _)) => limit.min(d - 1),
+            None => limit,
+        };
+        c_chars.clear();
+        c_chars.extend(c.chars().map(|c| c.to_ascii_lowercase()));
+        if w.len().abs_diff(c_chars.len()) > bound {
+            continue;
+        }
+        let cells = (2 * bound + 1) * w.len().max(1);
+        if cells > budget {
+            break;
+        }
+        budget -= cells;
+        if let Some(d) = rows.distance_within(&w, &c_chars, bound) {
             best = Some((d, c));
         }
     }
     best.map(|(_, c)| c)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().take(64).collect();
-    let b: Vec<char> = b.chars().take(64).collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+/// Two rows of the edit-distance table, kept between candidates.
+#[derive(Default)]
+struct Rows {
+    prev: Vec<usize>,
+    cur: Vec<usize>,
+}
+
+impl Rows {
+    /// The edit distance between `a` and `b` if it is at most `k`. Only the
+    /// cells within `k` of the diagonal are computed, and it stops as soon
+    /// as a whole row exceeds `k`.
+    fn distance_within(&mut self, a: &[char], b: &[char], k: usize) -> Option<usize> {
+        if a.len().abs_diff(b.len()) > k {
+            return None;
         }
-        std::mem::swap(&mut prev, &mut cur);
+        let far = k + 1;
+        self.prev.clear();
+        self.prev.extend((0..=b.len()).map(|j| j.min(far)));
+        self.cur.clear();
+        self.cur.resize(b.len() + 1, far);
+        for i in 1..=a.len() {
+            let lo = i.saturating_sub(k).max(1);
+            let hi = (i + k).min(b.len());
+            self.cur[lo - 1] = if lo == 1 { i.min(far) } else { far };
+            let mut row_min = self.cur[lo - 1];
+            for j in lo..=hi {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let d = (self.prev[j] + 1).min(self.cur[j - 1] + 1).min(self.prev[j - 1] + cost).min(far);
+                self.cur[j] = d;
+                row_min = row_min.min(d);
+            }
+            if hi < b.len() {
+                self.cur[hi + 1] = far;
+            }
+            if row_min > k {
+                return None;
+            }
+            std::mem::swap(&mut self.prev, &mut self.cur);
+        }
+        let d = self.prev[b.len()];
+        (d <= k).then_some(d)
     }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -272,5 +342,86 @@ mod tests {
         let e = Error::single(ErrorKind::UnknownUser, "user", "unknown user \"x\"");
         assert_eq!(e.message, "bad query: user: unknown user \"x\"");
         assert_eq!(e.kind.code(), "unknown-user");
+    }
+
+    /// The hint as it was before its work was bounded: every candidate, the
+    /// whole table.
+    fn did_you_mean_unbounded<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+        let mut best: Option<(usize, &str)> = None;
+        for &c in candidates {
+            let a: Vec<char> = word.to_ascii_lowercase().chars().collect();
+            let b: Vec<char> = c.to_ascii_lowercase().chars().collect();
+            let mut prev: Vec<usize> = (0..=b.len()).collect();
+            for i in 1..=a.len() {
+                let mut cur = vec![i; b.len() + 1];
+                for j in 1..=b.len() {
+                    cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + usize::from(a[i - 1] != b[j - 1]));
+                }
+                prev = cur;
+            }
+            let d = prev[b.len()];
+            let limit = (c.len().max(word.len()) / 3).max(1);
+            if d <= limit && best.map_or(true, |(bd, _)| d < bd) {
+                best = Some((d, c));
+            }
+        }
+        best.map(|(_, c)| c)
+    }
+
+    #[test]
+    fn ordinary_typos_get_hints() {
+        let users = ["alice", "bob", "carol.smith", "Dave", "u-1234", "ünïcode"];
+        for (typo, meant) in [
+            ("alise", Some("alice")),
+            ("alice2", Some("alice")),
+            ("bo", Some("bob")),
+            ("carol.smyth", Some("carol.smith")),
+            ("carolsmith", Some("carol.smith")),
+            ("dave", Some("Dave")),
+            ("u-1243", Some("u-1234")),
+            ("unïcode", Some("ünïcode")),
+            ("zzz", None),
+            ("", None),
+        ] {
+            assert_eq!(did_you_mean(typo, users), meant, "{typo}");
+        }
+        assert_eq!(did_you_mean("deals", ["deal", "deals2", "Deals"]), Some("Deals"));
+    }
+
+    #[test]
+    fn bounded_hints_agree_with_the_unbounded_ones() {
+        let mut x: u64 = 99;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let mut word = |next: &mut dyn FnMut(u64) -> u64| -> String {
+            let len = next(12);
+            (0..len).map(|_| ['a', 'b', 'c', 'B', 'é', '-'][next(6) as usize]).collect()
+        };
+        for _ in 0..3_000 {
+            let candidates: Vec<String> = (0..next(8)).map(|_| word(&mut next)).collect();
+            let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
+            let w = word(&mut next);
+            assert_eq!(did_you_mean(&w, candidates.iter().copied()), did_you_mean_unbounded(&w, &candidates), "{w:?} in {candidates:?}");
+        }
+    }
+
+    #[test]
+    fn hints_stay_cheap_for_long_words_and_many_candidates() {
+        let users: Vec<String> = (0..10_000).map(|i| format!("user{i:05}")).collect();
+        let long = "u".repeat(1 << 20);
+        let t = std::time::Instant::now();
+        assert_eq!(did_you_mean(&long, users.iter().map(String::as_str)), None);
+        assert_eq!(did_you_mean("usr00042", users.iter().map(String::as_str)), Some("user00042"));
+        assert_eq!(did_you_mean("user00042x", users.iter().map(String::as_str)), Some("user00042"));
+        // far from everything: examined until the budget runs out, then none
+        for _ in 0..100 {
+            assert_eq!(did_you_mean("qqqqqqqqq", users.iter().map(String::as_str)), None);
+        }
+        // not a timing assertion: a generous bound against the quadratic cost coming back
+        assert!(t.elapsed() < std::time::Duration::from_secs(20));
     }
 }

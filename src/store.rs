@@ -5,9 +5,17 @@
 //! do not fit in the slot, its five user and workspace lists (none when all
 //! are empty), and its field data as compact JSON text (none when empty). The
 //! id index keeps hash bits and slot numbers, so no id is stored twice.
+//!
+//! Record ids are chosen by callers, and ids crafted to collide under a known
+//! hash would pile up in one probe run, making every lookup and insert scan
+//! it. So the index watches the length of the run each insert lands in: it
+//! starts with FxHash (fast), and the first time a run grows past
+//! [`FX_RUN`] it switches to a keyed hash (SipHash-1-3) under a random key
+//! of its own and is rebuilt; past [`LONG_RUN`] it takes a new key again.
 
 use crate::compile::{Ix, Pr};
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const NONE: u32 = u32::MAX;
 /// Marks a group in a packed principal code.
@@ -244,25 +252,60 @@ impl Index {
         }
     }
 
-    fn insert(&mut self, tag: u32, slot: u32) {
+    /// Adds an entry; returns the length of the run (entries between two
+    /// empty places) it landed in, or when the table grew, of the longest
+    /// run. No lookup scans more than the run it starts in.
+    fn insert(&mut self, tag: u32, slot: u32) -> usize {
+        let mut longest = 0;
         if (self.len + 1) * 4 > self.entries.len() * 3 {
             let size = (self.entries.len() * 2).max(16);
             let old = std::mem::replace(&mut self.entries, vec![EMPTY; size]);
             for e in old.into_iter().filter(|&e| e != EMPTY) {
                 self.place(e);
             }
+            longest = self.longest_run();
         }
-        self.place(entry(tag, slot));
         self.len += 1;
+        let i = self.place(entry(tag, slot));
+        longest.max(self.run_around(i))
     }
 
-    fn place(&mut self, e: u64) {
+    /// Puts an entry in the first free place from its home; returns where.
+    fn place(&mut self, e: u64) -> usize {
         let mask = self.mask();
         let mut i = tag_of(e) as usize & mask;
         while self.entries[i] != EMPTY {
             i = (i + 1) & mask;
         }
         self.entries[i] = e;
+        i
+    }
+
+    /// The length of the run holding position `i` (the table is never full).
+    fn run_around(&self, i: usize) -> usize {
+        let mask = self.mask();
+        let mut n = 1;
+        let mut j = (i + 1) & mask;
+        while self.entries[j] != EMPTY && n < self.entries.len() {
+            n += 1;
+            j = (j + 1) & mask;
+        }
+        let mut j = i.wrapping_sub(1) & mask;
+        while self.entries[j] != EMPTY && n < self.entries.len() {
+            n += 1;
+            j = j.wrapping_sub(1) & mask;
+        }
+        n
+    }
+
+    /// The longest run (one that wraps around the end counts as two).
+    fn longest_run(&self) -> usize {
+        let (mut longest, mut run) = (0, 0);
+        for &e in &self.entries {
+            run = if e == EMPTY { 0 } else { run + 1 };
+            longest = longest.max(run);
+        }
+        longest
     }
 
     /// Removes the entry at position `i`, moving later entries of the same run
@@ -350,19 +393,133 @@ impl Slots {
     }
 }
 
-#[derive(Default)]
+/// SipHash-1-3 (the hash of std's `HashMap`) of `bytes` under the key `k`.
+/// Without the key, nobody can tell which ids collide.
+fn sip13(k: (u64, u64), bytes: &[u8]) -> u64 {
+    let mut v = [k.0 ^ 0x736f_6d65_7073_6575, k.1 ^ 0x646f_7261_6e64_6f6d, k.0 ^ 0x6c79_6765_6e65_7261, k.1 ^ 0x7465_6462_7974_6573];
+    #[inline(always)]
+    fn round(v: &mut [u64; 4]) {
+        v[0] = v[0].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(13) ^ v[0];
+        v[0] = v[0].rotate_left(32);
+        v[2] = v[2].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(16) ^ v[2];
+        v[0] = v[0].wrapping_add(v[3]);
+        v[3] = v[3].rotate_left(21) ^ v[0];
+        v[2] = v[2].wrapping_add(v[1]);
+        v[1] = v[1].rotate_left(17) ^ v[2];
+        v[2] = v[2].rotate_left(32);
+    }
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let m = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        v[3] ^= m;
+        round(&mut v);
+        v[0] ^= m;
+    }
+    let mut last = (bytes.len() as u64) << 56;
+    for (i, &b) in words.remainder().iter().enumerate() {
+        last |= u64::from(b) << (8 * i);
+    }
+    v[3] ^= last;
+    round(&mut v);
+    v[0] ^= last;
+    v[2] ^= 0xff;
+    round(&mut v);
+    round(&mut v);
+    round(&mut v);
+    v[0] ^ v[1] ^ v[2] ^ v[3]
+}
+
+/// A fresh 128-bit key for [`sip13`]. Natively it comes from the OS's
+/// randomness (through std's `RandomState`); in the browser and Node build
+/// (feature `wasm`) from `Math.random()`, since wasm32-unknown-unknown has
+/// no randomness of its own (there `RandomState`'s keys are fixed). A counter
+/// makes every key differ from the last even without randomness.
+fn fresh_key() -> (u64, u64) {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let os = std::collections::hash_map::RandomState::new();
+    let (a, b) = (os.hash_one(n), os.hash_one(!n));
+    #[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+    let (c, d) = {
+        let r = || (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        (r() ^ (r() << 11), r() ^ (r() << 11))
+    };
+    #[cfg(not(all(feature = "wasm", target_arch = "wasm32")))]
+    let (c, d) = (0u64, 0u64);
+    let mut seed = [0u8; 24];
+    seed[..8].copy_from_slice(&c.to_le_bytes());
+    seed[8..16].copy_from_slice(&d.to_le_bytes());
+    seed[16..].copy_from_slice(&n.to_le_bytes());
+    (sip13((a, b), &seed), sip13((b, a ^ c), &seed[..16]))
+}
+
+/// The longest probe run allowed under FxHash before switching to the keyed
+/// hash. Ordinary ids stay below it (runs of about 200 in 300,000 ids at the
+/// fullest; a few million records may switch, which costs only speed), and
+/// while under it no lookup scans more than this many entries (8 bytes each,
+/// in order).
+const FX_RUN: usize = 512;
+
+/// The longest probe run allowed under the keyed hash before taking a new
+/// key. With a random key and the load at most 3/4 this practically never
+/// happens (runs of a few hundred are already rare in tables of millions).
+const LONG_RUN: usize = 1024;
+
 pub(crate) struct Store {
     slots: Slots,
     index: Index,
-    hasher: rustc_hash::FxBuildHasher,
+    /// The key of the id hash (FxHash while `None`); a new one whenever a
+    /// probe run grows too long.
+    key: Option<(u64, u64)>,
     /// Counts removals: a record only ever changes slot when one is removed,
     /// so a slot number looked up while the epoch is unchanged still holds it.
     epoch: u64,
+    /// Tests only: every id has the same tag until the next new key, as if an
+    /// attacker knew the key.
+    #[cfg(test)]
+    collide: bool,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store {
+            slots: Slots::default(),
+            index: Index::default(),
+            key: None,
+            epoch: 0,
+            #[cfg(test)]
+            collide: false,
+        }
+    }
 }
 
 impl Store {
     fn tag(&self, id: &str) -> u32 {
-        self.hasher.hash_one(id) as u32
+        #[cfg(test)]
+        if self.collide {
+            return 0x5eed;
+        }
+        match self.key {
+            None => rustc_hash::FxBuildHasher.hash_one(id) as u32,
+            Some(key) => sip13(key, id.as_bytes()) as u32,
+        }
+    }
+
+    /// Takes a new key and indexes every record again under it.
+    fn rekey(&mut self) {
+        self.key = Some(fresh_key());
+        #[cfg(test)]
+        {
+            self.collide = false;
+        }
+        let mut index = Index::default();
+        for s in 0..self.slots.len {
+            let tag = self.tag(self.slot(s as u32).id().unwrap_or(""));
+            index.insert(tag, s as u32);
+        }
+        self.index = index;
     }
 
     fn position(&self, id: &str) -> Option<usize> {
@@ -392,7 +549,10 @@ impl Store {
                 let tag = self.tag(id);
                 let slot = self.slots.len as u32;
                 self.slots.push(rec);
-                self.index.insert(tag, slot);
+                let run = self.index.insert(tag, slot);
+                if run > if self.key.is_none() { FX_RUN } else { LONG_RUN } {
+                    self.rekey();
+                }
             }
         }
     }
@@ -484,7 +644,10 @@ mod tests {
     }
 
     fn store_against_a_map(keys: u64, steps: u32) {
-        let mut store = Store::default();
+        store_against_a_map_from(Store::default(), keys, steps);
+    }
+
+    fn store_against_a_map_from(mut store: Store, keys: u64, steps: u32) {
         let mut model: HashMap<String, u32> = HashMap::new();
         let mut x: u64 = 42;
         for step in 0..steps {
@@ -561,6 +724,89 @@ mod tests {
                 }
             }
             assert_eq!(ix.len, 0);
+        }
+    }
+
+    #[test]
+    fn sip13_is_std_siphash_1_3() {
+        use std::hash::Hasher;
+        let bytes: Vec<u8> = (0u8..64).map(|b| b.wrapping_mul(37)).collect();
+        for n in 0..=bytes.len() {
+            // std's DefaultHasher is SipHash-1-3 with the key (0, 0)
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            h.write(&bytes[..n]);
+            assert_eq!(sip13((0, 0), &bytes[..n]), h.finish(), "{n} bytes");
+        }
+        assert_ne!(sip13((1, 2), b"abc"), sip13((1, 3), b"abc"));
+        let (a, b) = (fresh_key(), fresh_key());
+        assert_ne!(a, b);
+    }
+
+    /// Ids that all share one tag (what ids crafted against a known hash
+    /// would do): the store stays a map, through puts and removes, and a long
+    /// run makes it take a (new) key.
+    #[test]
+    fn colliding_ids_are_stored_and_found_and_removed() {
+        for keyed in [false, true] {
+            let limit = if keyed { LONG_RUN } else { FX_RUN };
+            let mut store = Store { collide: true, key: keyed.then(fresh_key), ..Store::default() };
+            let key = store.key;
+            // as many colliding ids as a run may hold: they all share one run
+            for i in 0..limit {
+                store.put(rec(&format!("c{i}"), (i % 7) as u32, i as u32));
+            }
+            assert!(store.collide && store.key == key);
+            for i in (0..limit).step_by(3) {
+                store.remove(&format!("c{i}"));
+            }
+            for i in 0..limit {
+                let got = store.get(&format!("c{i}")).map(|r| r.module);
+                assert_eq!(got, (i % 3 != 0).then_some((i % 7) as u32), "c{i}");
+            }
+            // more: the run grows too long and the index takes a new key
+            for i in limit..3 * limit {
+                store.put(rec(&format!("c{i}"), (i % 7) as u32, i as u32));
+            }
+            assert!(!store.collide && store.key.is_some() && store.key != key);
+            assert!(store.index.longest_run() < FX_RUN / 4, "{}", store.index.longest_run());
+            for i in 0..3 * limit {
+                let got = store.get(&format!("c{i}")).map(|r| r.id().map(str::to_owned));
+                assert_eq!(got, (i >= limit || i % 3 != 0).then(|| Some(format!("c{i}"))), "c{i}");
+            }
+        }
+        // random puts and removes while every id collides
+        store_against_a_map_from(Store { collide: true, ..Store::default() }, 300, 20_000);
+    }
+
+    /// Ordinary ids keep the fast hash: their runs stay far below the limit.
+    #[test]
+    fn ordinary_ids_keep_fxhash() {
+        let shapes: [fn(u64) -> String; 4] = [
+            |i| format!("x{i}"),
+            |i| {
+                format!(
+                    "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+                    i.wrapping_mul(0x9e37_79b9),
+                    i % 65_521,
+                    i % 4093,
+                    i % 4091,
+                    i.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 16
+                )
+            },
+            |i| format!("deal/{:06}", i * 3),
+            |i| format!("0063000000{i:08}AAA"),
+        ];
+        for shape in shapes {
+            let mut store = Store::default();
+            let mut worst = 0;
+            for i in 0..300_000u64 {
+                let id = shape(i);
+                let tag = store.tag(&id);
+                store.slots.push(rec(&id, 0, 0));
+                worst = worst.max(store.index.insert(tag, i as u32));
+            }
+            eprintln!("{} .. {}: longest run {worst}, now {}", shape(0), shape(1), store.index.longest_run());
+            assert!(worst < FX_RUN / 2, "{}: {worst}", shape(0));
         }
     }
 }
