@@ -117,6 +117,11 @@ static RECORD_TY: check::Ty = check::Ty::Obj(&check::RECORD);
 static RECORDS_TY: check::Ty = check::Ty::List(&RECORD_TY);
 
 impl Engine {
+    #[doc(hidden)]
+    pub fn indexed(&self) -> &Self {
+        self
+    } // TEMP until branch core lands
+
     /// Builds an engine from the model as JSON text.
     pub fn new(model_json: &str) -> Result<Engine, Error> {
         let model: Model = parse_json(model_json, &MODEL_TY, "", ErrorKind::InvalidModel)?;
