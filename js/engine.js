@@ -71,6 +71,15 @@ export function makeEngine(glue) {
   const wellFormed = typeof nativeWellFormed === "function" ? (s) => nativeWellFormed.call(s) : (s) => !LONE_SURROGATE.test(s);
   const utf8 = new TextEncoder();
   const isArray = Array.isArray;
+  // Array.isArray, which throws for a revoked Proxy: then an Error of ours.
+  function arrayish(v, path, code) {
+    try {
+      return isArray(v);
+    } catch (e) {
+      throw error(code, path, `reading it threw ${thrown(e)}`, e);
+    }
+  }
+  const keyOf = (k) => (typeof k === "object" ? "" : String(k));
   const objectKeys = Object.keys;
   const stringify = JSON.stringify;
   const parse = JSON.parse;
@@ -85,12 +94,16 @@ export function makeEngine(glue) {
     const e = cause === undefined ? new Kind(text) : new Kind(text, { cause });
     e.code = code;
     e.problems = [{ path, message }];
+    OURS.add(e);
     return e;
   }
-  const isOurError = (e) => e instanceof Error && typeof e.code === "string" && isArray(e.problems);
+  // The errors this package made (JS side, or Rust's through fromWasm): a
+  // caller's exception is never mistaken for one, and no caller getter runs.
+  const OURS = new WeakSet();
+  const isOurError = (e) => typeof e === "object" && e !== null && OURS.has(e);
   function describe(v) {
     if (v === null) return "null";
-    if (isArray(v)) return "an array";
+    try { if (isArray(v)) return "an array"; } catch { return "a revoked Proxy"; }
     const t = typeof v;
     return t === "object" ? "an object" : t === "undefined" ? "undefined" : t === "bigint" ? "a BigInt" : `a ${t}`;
   }
@@ -120,7 +133,10 @@ export function makeEngine(glue) {
     constructor(code) { this.code = code; this.path = []; this.stack = []; }
     where() {
       let p = "";
-      for (const k of this.path) p += typeof k === "number" ? `[${k}]` : /^[A-Za-z_$][\w$-]*$/.test(k) ? (p === "" ? k : `.${k}`) : `[${stringify(k)}]`;
+      for (const k of this.path) {
+        if (typeof k === "object") p += p === "" || k.raw.startsWith("[") ? k.raw : `.${k.raw}`; // a root, as given
+        else p += typeof k === "number" ? `[${k}]` : /^[A-Za-z_$][\w$-]*$/.test(k) ? (p === "" ? k : `.${k}`) : `[${stringify(k)}]`;
+      }
       return p;
     }
     fail(message, cause) { return error(this.code, this.where(), message, cause); }
@@ -145,7 +161,7 @@ export function makeEngine(glue) {
       if (depth > MAX_DEPTH) throw this.fail(`nested more than ${MAX_DEPTH} levels deep`);
       const toJSON = v.toJSON;
       if (typeof toJSON === "function") {
-        const w = toJSON.call(v, this.path.length === 0 ? "" : String(this.path[this.path.length - 1]));
+        const w = toJSON.call(v, this.path.length === 0 ? "" : keyOf(this.path[this.path.length - 1]));
         return typeof w === "object" && w !== null ? this.plain(w, depth) : this.value(w, depth);
       }
       return this.plain(v, depth);
@@ -178,7 +194,7 @@ export function makeEngine(glue) {
     }
     // The whole argument; a caller's exception becomes an Error with the path.
     read(v, ...roots) {
-      for (const r of roots) if (r !== "") this.path.push(r);
+      for (const r of roots) if (r !== "") this.path.push({ raw: r });
       try {
         return this.value(v, 0);
       } catch (e) {
@@ -200,7 +216,11 @@ export function makeEngine(glue) {
   // through wasm code) may have left it half-way through a change: it is
   // dropped, and a fresh instance serves new engines.
   function fromWasm(e) {
-    if (isOurError(e)) return e;
+    // Rust's errors (src/wasm.rs to_js_error): an Error with a string code.
+    if (e instanceof Error && typeof e.code === "string" && isArray(e.problems)) {
+      OURS.add(e);
+      return e;
+    }
     const bytes = memory.buffer.byteLength;
     generation++;
     let fresh = false;
@@ -229,7 +249,7 @@ export function makeEngine(glue) {
     if (typeof v === "string") {
       if (!wellFormed(v)) throw error(code, root, `the JSON text is not well-formed Unicode (a lone surrogate at index ${loneAt(v)})`);
       try { data = parse(v); } catch (e) { throw error(code, root, `not valid JSON: ${e.message}`); }
-    } else if (typeof v !== "object" || v === null || isArray(v) !== wantArray) {
+    } else if (typeof v !== "object" || v === null || arrayish(v, root, code) !== wantArray) {
       throw error("invalid-input", root, `expected ${wantArray ? "an array" : "an object"} or JSON text, got ${describe(v)}`);
     }
     const text = stringify(snapshot(data, root, code));
@@ -398,7 +418,7 @@ export function makeEngine(glue) {
     #snapshotRead(root = "record", code = "invalid-record") {
       const out = Object.create(null), pairs = this.#pairs;
       const r = new Reader(code);
-      r.path.push(root);
+      r.path.push({ raw: root });
       for (let p = 0; p < pairs.length; p += 2) {
         const key = pairs[p], v = pairs[p + 1];
         if (v === undefined) continue;
@@ -414,7 +434,7 @@ export function makeEngine(glue) {
     // its codes, or -1 with this.#snap set to its JSON text for the strict path.
     #takeOne(record, t, code, root) {
       this.#strings.length = 0;
-      if (typeof record !== "object" || record === null || isArray(record)) {
+      if (typeof record !== "object" || record === null || arrayish(record, root, code)) {
         throw error("invalid-input", root, `expected a record object or the id of a stored record (a string), got ${describe(record)}`);
       }
       const ok = this.#read(record, root, code);
@@ -494,7 +514,7 @@ export function makeEngine(glue) {
     // The record argument of the strict path: [text, isJson], read once.
     #recordArg(record) {
       if (typeof record === "string") return [str(record, "record", "a stored record"), false];
-      if (typeof record !== "object" || record === null || isArray(record)) {
+      if (typeof record !== "object" || record === null || arrayish(record, "record", "invalid-record")) {
         throw error("invalid-input", "record", `expected a record object or the id of a stored record (a string), got ${describe(record)}`);
       }
       return [stringify(snapshot(record, "record", "invalid-record")), true];
@@ -587,7 +607,7 @@ export function makeEngine(glue) {
       this.#live();
       str(user, "user", "a user");
       const act = optAction(action);
-      if (!isArray(records)) throw error("invalid-input", "records", `expected an array of records, got ${describe(records)}`);
+      if (!arrayish(records, "records", "invalid-records")) throw error("invalid-input", "records", `expected an array of records, got ${describe(records)}`);
       // The array's slots, read once: these are the objects judged and returned.
       const items = copyArray(records, "records");
       const t = this.#ids();
@@ -609,7 +629,7 @@ export function makeEngine(glue) {
       for (let i = 0; i < items.length; i++) {
         const rec = items[i];
         let end = -1, snap;
-        if (typeof rec === "object" && rec !== null && !isArray(rec)) {
+        if (typeof rec === "object" && rec !== null && !arrayish(rec, `records[${i}]`, "invalid-records")) {
           const ok = this.#read(rec, `records[${i}]`, "invalid-records");
           this.#live();
           end = ok ? this.#encodeRead(at, t) : -1;
@@ -677,7 +697,7 @@ export function makeEngine(glue) {
      */
     prepare(ids) {
       this.#live();
-      if (!isArray(ids)) throw error("invalid-input", "ids", `prepare(ids): expected an array of stored record ids, got ${describe(ids)}`, undefined, TypeError);
+      if (!arrayish(ids, "ids", "invalid-input")) throw error("invalid-input", "ids", `prepare(ids): expected an array of stored record ids, got ${describe(ids)}`, undefined, TypeError);
       const copy = copyIds(ids, "ids");
       return new StoredRecords(this, copy, () => this.#live(), (user) => (typeof user === "string" ? this.#ids().users.get(user) : undefined));
     }
@@ -744,7 +764,7 @@ export function makeEngine(glue) {
 
   // An array of ids, read once and checked: every item a well-formed string.
   function copyIds(ids, root) {
-    if (!isArray(ids)) throw error("invalid-input", root, `expected an array of strings, got ${describe(ids)}`);
+    if (!arrayish(ids, root, "invalid-input")) throw error("invalid-input", root, `expected an array of strings, got ${describe(ids)}`);
     const out = copyArray(ids, root);
     for (let i = 0; i < out.length; i++) {
       const x = out[i];
