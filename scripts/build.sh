@@ -10,7 +10,7 @@
 # JS layer uses it to start a fresh instance after a trap (see SECURITY.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SKIP_BROWSER=1 bash scripts/setup.sh
+[ "${SKIP_SETUP:-0}" = 1 ] || SKIP_BROWSER=1 bash scripts/setup.sh   # SKIP_SETUP=1: tools already on PATH
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"   # binaryen's wasm-opt first
 WASM=target/wasm32-unknown-unknown/release/crm_access.wasm
 OPT=(-O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals)

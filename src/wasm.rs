@@ -53,6 +53,8 @@ export interface Engine {
   can(user: string, action: Action, record: RecordArg): boolean;
   /** The records the user may act on (`view` by default): the very objects given, in their order. */
   filter(user: string, records: CrmRecord[], action?: Action): CrmRecord[];
+  /** Ids of the stored records the user may act on (`view` by default), sorted. */
+  filterStored(user: string, action?: Action): string[];
   /** A copy of the record whose `fields` keep only what the user may see. */
   mask(user: string, record: RecordArg): CrmRecord;
   /** Prepares stored records, by id, for many `can` questions (an extension of the SPEC API). */
@@ -159,8 +161,8 @@ impl JsEngine {
     }
 
     /// Ids of the stored records the user may act on (`view` by default), sorted.
-    #[wasm_bindgen(js_name = filterStored, unchecked_return_type = "string[]")]
-    pub fn filter_stored(&self, user: &str, #[wasm_bindgen(unchecked_param_type = "Action")] action: Option<String>) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(js_name = filterStored, skip_typescript)]
+    pub fn filter_stored(&self, user: &str, action: Option<String>) -> Result<JsValue, JsValue> {
         let ids = self.inner.filter_stored(user, action.as_deref()).map_err(to_js_error)?;
         to_js(&ids)
     }
