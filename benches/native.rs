@@ -145,7 +145,7 @@ fn flood() {
         let rounds = if name.starts_with("colliding") { 1 } else { 10 };
         let t = Instant::now();
         for _ in 0..rounds {
-            assert_eq!(e.slots_of(&order).len(), r);
+            assert_eq!(e.indexed().slots_of(&order).len(), r);
         }
         let lookup = t.elapsed() / (rounds * r as u32);
         println!("{name}: put_records {r} (batches of {batch}): {put:?}; can(stored id): {can:?}/call ({yes}); slots_of: {lookup:?}/id");

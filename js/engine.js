@@ -1,67 +1,311 @@
 // The public `Engine` of the crm-access package: the wasm engine behind a thin
-// JavaScript layer that keeps the hot calls cheap.
+// JavaScript layer. The layer has two jobs.
 //
-// Crossing into wasm costs little for numbers and a lot for objects (writing a
-// record as JSON costs more than deciding on it). So for users, actions and
-// record objects this layer looks up indexes in tables the engine exports and
-// sends integers (the encoding is described in src/encoded.rs). It reads only a
-// record's own enumerable properties, the ones JSON.stringify would write, and
-// checks them as strictly as the Rust side does: any key, type or id it does not
-// know sends the call down the strict JSON path instead, which answers or throws
-// the proper error. Every index is checked again in Rust. Decisions are always
-// made in Rust.
+// 1. Read the caller's objects, once, before any WebAssembly code runs.
+//    Getters, Proxies, iterators and `toJSON` are caller code: they may throw,
+//    call the engine again, free it, or return something else on a second read.
+//    So every argument is read here, each property exactly once, into storage
+//    this layer owns (locals, reusable buffers, or a plain snapshot), and
+//    checked: strings must be well-formed Unicode, values must be ones JSON can
+//    hold (no functions, symbols, BigInts, NaN or Infinity, no cycles, bounded
+//    depth). Only then is wasm called, with plain data: numbers, strings this
+//    layer checked, JSON text it wrote from its own snapshot. No caller code
+//    ever runs while wasm is on the stack, so no caller can leave the engine
+//    half-way through a call.
 //
-// Encoded records and their strings are written straight into a scratch area
-// the engine keeps in wasm memory, so a call passes only a few integers.
+// 2. Keep the hot calls cheap. Crossing into wasm costs little for numbers and
+//    a lot for objects, so for users, actions and record objects the layer
+//    looks up indexes in tables the engine exports and sends integers in the
+//    ids-based encoding, whose layout the wasm module describes itself
+//    (`encodingLayout()`, src/encoded.rs): this file keeps no copy of it.
+//    Encoded records are written straight into a scratch area the engine keeps
+//    in wasm memory. Anything the fast path cannot take (an unknown id, an
+//    unknown key...) goes, as a snapshot, down the strict JSON path, which
+//    answers or throws the proper error. Every index is checked again in Rust,
+//    and decisions are always made in Rust.
 //
-// `makeEngine(RawEngine, wasmMemory)` is wrapped as an ES module (browser) and
-// as CommonJS (Node) by scripts/finish-pkg.mjs.
-function makeEngine(RawEngine, wasmMemory) {
-  const ACTIONS = new Map([["view", 0], ["edit", 1], ["delete", 2], ["create", 3]]);
-  const NONE = 0xffffffff;
-  const ALLOWED = 1, ASK_STRICT = 2; // verdict codes of the hot calls (src/wasm.rs: Verdict)
-  const SHORT_ID = 256; // ids up to this many UTF-16 units are copied by hand when ASCII
-  const hasOwn = Object.hasOwn ?? ((o, k) => Object.prototype.hasOwnProperty.call(o, k));
-  const HEADER = 11;
-  const LONE_SURROGATE = /\\u[dD][89a-fA-F]/; // how JSON.stringify writes a lone surrogate
-  const wellFormed = typeof String.prototype.isWellFormed === "function" ? (s) => s.isWellFormed() : () => true;
-  const memory = wasmMemory();
-  const utf8 = new TextEncoder();
+// Failures: every error thrown is an `Error` with `code` and `problems`. If the
+// WebAssembly instance traps (out of memory, a stack overflow inside wasm) it
+// cannot be trusted again: the layer starts a fresh instance through the
+// glue's `__wbg_reset_state`; engines made before then throw `engine-lost`.
+//
+// `makeEngine(glue)` takes wasm-bindgen's generated glue module (web or nodejs
+// target) as it is; scripts/finish-pkg.mjs copies this file into pkg/ and
+// generates a CommonJS wrapper of it.
+export function makeEngine(glue) {
+  const RawEngine = glue.Engine;
+  const resetState = glue.__wbg_reset_state;
 
-  // Writes a list's length at c[slot] and its entries' indexes from c[pos];
-  // returns where the next list starts, or -1 for an entry not in the table.
-  function putList(c, slot, pos, list, table) {
-    const len = list === undefined ? 0 : list.length;
-    c[slot] = len;
-    for (let i = 0; i < len; i++) {
-      const x = list[i];
-      const ix = typeof x === "string" ? table.get(x) : undefined;
-      if (ix === undefined) return -1;
-      c[pos++] = ix;
+  // ---- the encoding, as the wasm module describes it -----------------------
+  const L = glue.encodingLayout();
+  const NONE = L.none >>> 0;
+  const HEADER = L.header;
+  const ACTIONS = new Map(L.actions.map((a, i) => [a, i]));
+  const ALLOWED = L.verdicts.allowed, ASK_STRICT = L.verdicts.askStrict;
+  const TERMINATOR = L.terminator;
+  const K_INDEX = 1, K_STRING = 2, K_LIST = 3, K_UNENCODED = 4;
+  const KEYS = new Map(); // record key → { kind, pos, table, required, nonEmpty }
+  let firstList = HEADER;
+  L.slots.forEach((s, pos) => {
+    const kind = s.kind === "index" ? K_INDEX : s.kind === "string" ? K_STRING : s.kind === "list" ? K_LIST : 0;
+    const known = kind !== 0 && (kind !== K_INDEX && kind !== K_LIST || ["users", "principals", "modules", "workspaces"].includes(s.table));
+    if (!known || (kind === K_LIST) !== (pos >= firstList) && kind !== K_LIST) throw new Error(`crm-access: the wasm module's encoding (${s.key}: ${s.kind}) is not one this JS layer understands`);
+    if (kind === K_LIST && firstList === HEADER) firstList = pos;
+    if (kind !== K_LIST && pos > firstList) throw new Error("crm-access: the wasm module's encoding puts a list before a value");
+    KEYS.set(s.key, { kind, pos, table: s.table, required: s.required, nonEmpty: s.nonEmpty });
+  });
+  for (const k of L.unencoded) KEYS.set(k, { kind: K_UNENCODED, pos: -1, table: null, required: false, nonEmpty: true });
+  const LISTS = HEADER - firstList;
+  const REQUIRED = L.slots.filter((s) => s.required).map((s) => KEYS.get(s.key));
+
+  // ---- limits and checks ---------------------------------------------------
+  const SHORT_ID = 256; // ids up to this many UTF-16 units are copied by hand when ASCII
+  const MAX_DEPTH = 64; // nesting allowed inside a record's `fields` (and in a model)
+  const MAX_MEMORY = 2 ** 32; // a wasm32 memory cannot grow beyond 4 GiB
+  const BYTES_PER_CHAR = 6; // peak wasm memory per character of JSON text taken in one call (estimate)
+  const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  // Taken once, when the package loads: a caller who patches String.prototype
+  // later changes nothing. Runtimes without isWellFormed (Node 18, older
+  // browsers) get the same answer from the regular expression.
+  const nativeWellFormed = String.prototype.isWellFormed;
+  const wellFormed = typeof nativeWellFormed === "function" ? (s) => nativeWellFormed.call(s) : (s) => !LONE_SURROGATE.test(s);
+  const utf8 = new TextEncoder();
+  const isArray = Array.isArray;
+  // Array.isArray, which throws for a revoked Proxy: then an Error of ours.
+  function arrayish(v, path, code) {
+    try {
+      return isArray(v);
+    } catch (e) {
+      throw error(code, path, `reading it threw ${thrown(e)}`, e);
     }
-    return pos;
+  }
+  const keyOf = (k) => (typeof k === "object" ? "" : String(k));
+  const objectKeys = Object.keys;
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+
+  // ---- errors ---------------------------------------------------------------
+  const SUMMARY = {
+    "invalid-model": "invalid model", "invalid-records": "invalid records", "invalid-record": "invalid record",
+    "invalid-input": "invalid input", "engine-freed": "engine freed", "engine-lost": "engine lost", "out-of-memory": "out of memory",
+  };
+  function error(code, path, message, cause, Kind = Error) {
+    const text = `${SUMMARY[code] ?? code}: ${path === "" ? "" : path + ": "}${message}`;
+    const e = cause === undefined ? new Kind(text) : new Kind(text, { cause });
+    e.code = code;
+    e.problems = [{ path, message }];
+    OURS.add(e);
+    return e;
+  }
+  // The errors this package made (JS side, or Rust's through fromWasm): a
+  // caller's exception is never mistaken for one, and no caller getter runs.
+  const OURS = new WeakSet();
+  const isOurError = (e) => typeof e === "object" && e !== null && OURS.has(e);
+  function describe(v) {
+    if (v === null) return "null";
+    try { if (isArray(v)) return "an array"; } catch { return "a revoked Proxy"; }
+    const t = typeof v;
+    return t === "object" ? "an object" : t === "undefined" ? "undefined" : t === "bigint" ? "a BigInt" : `a ${t}`;
+  }
+  // What a caller's exception says, without running caller code (no String(e) on objects).
+  function thrown(e) {
+    if (e instanceof Error) {
+      try { return typeof e.message === "string" ? `${e.name}: ${e.message}` : "an Error"; } catch { return "an Error"; }
+    }
+    return typeof e === "object" && e !== null ? "an object" : typeof e === "symbol" ? "a symbol" : String(e);
+  }
+  function loneAt(s) {
+    const m = LONE_SURROGATE.exec(s);
+    return m === null ? -1 : m.index;
+  }
+  // A string argument (user, action, module, workspace, record id).
+  function str(v, path, what) {
+    if (typeof v !== "string") throw error("invalid-input", path, `expected ${what} (a string), got ${describe(v)}`);
+    if (!wellFormed(v)) throw error("invalid-input", path, `not well-formed Unicode (a lone surrogate at index ${loneAt(v)}), so it cannot name ${what}`);
+    return v;
+  }
+  const optAction = (a) => (a === undefined || a === null ? undefined : str(a, "action", "an action"));
+
+  // ---- snapshots: a caller's value read once into plain JSON data -----------
+  // Objects of the snapshot have no prototype, so a key like "__proto__" stays
+  // an own property; they are only ever given to JSON.stringify.
+  class Reader {
+    constructor(code) { this.code = code; this.path = []; this.stack = []; }
+    where() {
+      let p = "";
+      for (const k of this.path) {
+        if (typeof k === "object") p += p === "" || k.raw.startsWith("[") ? k.raw : `.${k.raw}`; // a root, as given
+        else p += typeof k === "number" ? `[${k}]` : /^[A-Za-z_$][\w$-]*$/.test(k) ? (p === "" ? k : `.${k}`) : `[${stringify(k)}]`;
+      }
+      return p;
+    }
+    fail(message, cause) { return error(this.code, this.where(), message, cause); }
+    // Reads `v` (already read from its parent); `toJSON` is honoured once, as JSON.stringify does.
+    value(v, depth) {
+      switch (typeof v) {
+        case "string":
+          if (!wellFormed(v)) throw this.fail(`not well-formed Unicode (a lone surrogate at index ${loneAt(v)})`);
+          return v;
+        case "number":
+          if (!Number.isFinite(v)) throw this.fail(`${v} is not a number JSON can hold`);
+          return v;
+        case "boolean":
+          return v;
+        case "object":
+          return v === null ? null : this.object(v, depth);
+        default: // undefined, function, symbol, bigint
+          throw this.fail(`${describe(v)} is not a JSON value`);
+      }
+    }
+    object(v, depth) {
+      if (depth > MAX_DEPTH) throw this.fail(`nested more than ${MAX_DEPTH} levels deep`);
+      const toJSON = v.toJSON;
+      if (typeof toJSON === "function") {
+        const w = toJSON.call(v, this.path.length === 0 ? "" : keyOf(this.path[this.path.length - 1]));
+        return typeof w === "object" && w !== null ? this.plain(w, depth) : this.value(w, depth);
+      }
+      return this.plain(v, depth);
+    }
+    plain(v, depth) {
+      if (this.stack.includes(v)) throw this.fail("a cycle: the value contains itself");
+      this.stack.push(v);
+      let out;
+      if (isArray(v)) {
+        const n = v.length;
+        out = new Array(n);
+        for (let i = 0; i < n; i++) {
+          this.path.push(i);
+          out[i] = this.value(v[i], depth + 1);
+          this.path.pop();
+        }
+      } else {
+        out = Object.create(null);
+        for (const k of objectKeys(v)) {
+          this.path.push(k);
+          if (!wellFormed(k)) throw this.fail(`the key is not well-formed Unicode (a lone surrogate at index ${loneAt(k)})`);
+          const x = v[k];
+          // A key holding undefined is absent, as in JSON.stringify (see SECURITY.md).
+          if (x !== undefined) out[k] = this.value(x, depth + 1);
+          this.path.pop();
+        }
+      }
+      this.stack.pop();
+      return out;
+    }
+    // The whole argument; a caller's exception becomes an Error with the path.
+    read(v, ...roots) {
+      for (const r of roots) if (r !== "") this.path.push({ raw: r });
+      try {
+        return this.value(v, 0);
+      } catch (e) {
+        if (isOurError(e)) throw e;
+        throw this.fail(`reading it threw ${thrown(e)}`, e);
+      }
+    }
+  }
+  const snapshot = (v, root, code) => new Reader(code).read(v, root);
+
+  // ---- the WebAssembly instance --------------------------------------------
+  // `generation` counts fresh instances: an engine belongs to the generation it
+  // was made in, and is lost when that instance is replaced.
+  let generation = 0;
+  let memory = glue.wasmMemory();
+
+  // An exception out of wasm: our own Errors (with `code`) leave the instance
+  // sound. Anything else (a RuntimeError trap, a stack overflow part-way
+  // through wasm code) may have left it half-way through a change: it is
+  // dropped, and a fresh instance serves new engines.
+  function fromWasm(e) {
+    // Rust's errors (src/wasm.rs to_js_error): an Error with a string code.
+    if (e instanceof Error && typeof e.code === "string" && isArray(e.problems)) {
+      OURS.add(e);
+      return e;
+    }
+    const bytes = memory.buffer.byteLength;
+    generation++;
+    let fresh = false;
+    try {
+      resetState();
+      memory = glue.wasmMemory();
+      fresh = true;
+    } catch { /* the next new Engine tries again */ }
+    const what = e instanceof WebAssembly.RuntimeError && /unreachable/.test(e.message) && bytes > MAX_MEMORY / 2
+      ? `most likely out of memory (${Math.round(bytes / 2 ** 20)} MiB in use)` : thrown(e);
+    const err = error("engine-lost", "", `the WebAssembly instance failed (${what}); this engine and every engine made before are lost${fresh ? "; new engines work" : ""}`, e);
+    return err;
+  }
+  function budget(chars, path) {
+    const have = MAX_MEMORY - memory.buffer.byteLength;
+    if (chars * BYTES_PER_CHAR > have) {
+      throw error("out-of-memory", path, `${chars} characters of JSON need about ${Math.ceil((chars * BYTES_PER_CHAR) / 2 ** 20)} MiB of wasm memory; ${Math.floor(have / 2 ** 20)} MiB are left (wasm32 memory stops at 4 GiB)`);
+    }
   }
 
+  // JSON text for a model or a batch of records: a snapshot of the caller's
+  // value, or JSON text parsed and checked the same way (so text and objects
+  // are refused alike, lone surrogates and 1e400 included).
+  function jsonOf(v, root, code, wantArray) {
+    let data = v;
+    if (typeof v === "string") {
+      if (!wellFormed(v)) throw error(code, root, `the JSON text is not well-formed Unicode (a lone surrogate at index ${loneAt(v)})`);
+      try { data = parse(v); } catch (e) { throw error(code, root, `not valid JSON: ${e.message}`); }
+    } else if (typeof v !== "object" || v === null || arrayish(v, root, code) !== wantArray) {
+      throw error("invalid-input", root, `expected ${wantArray ? "an array" : "an object"} or JSON text, got ${describe(v)}`);
+    }
+    const text = stringify(snapshot(data, root, code));
+    budget(text.length, root);
+    return text;
+  }
+
+  let busyDepth = 0; // > 0 while caller code may be running inside a fast-path read
+
   class Engine {
-    #raw;
+    #raw = null; // null once freed
+    #gen = -1;
     #tables = null;
     #storedIds = null; // the stored ids, sorted; dropped whenever the store changes
     #codes = new Uint32Array(256);
     #strings = [];
+    #pairs = []; // key, value, key, value... of the record being read
+    #lists = []; // the lists of the record being read, copied
+    #snap = null; // the snapshot of the last record the fast path could not take
     #codesAt = 0; #codesCap = 0; #codesView = null; // the scratch area for codes: address, size in words, view
     #bytesAt = 0; #bytesCap = 0; #bytesView = null; // and for strings
 
     /** @param {object | string} model */
     constructor(model) {
-      this.#raw = new RawEngine(model);
+      const text = jsonOf(model, "", "invalid-model", false);
+      for (let attempt = 0; ; attempt++) {
+        const gen = generation;
+        try {
+          this.#raw = new RawEngine(text);
+          this.#gen = gen;
+          break;
+        } catch (e) {
+          const err = fromWasm(e);
+          // A trap here is most often memory: try once more on the fresh instance.
+          if (err.code !== "engine-lost" || attempt > 0) throw err;
+        }
+      }
+      for (let i = 0; i < LISTS; i++) this.#lists.push([]);
     }
+
+    // The raw engine, or an Error if it was freed or lost.
+    #live() {
+      const raw = this.#raw;
+      if (raw !== null && this.#gen === generation) return raw;
+      if (raw === null) return this.#throw(error("engine-freed", "", "this engine was freed (free() or Symbol.dispose); make a new Engine"));
+      return this.#throw(error("engine-lost", "", "this engine's WebAssembly instance failed earlier (see the error thrown then) and was replaced; make a new Engine"));
+    }
+    #throw(e) { throw e; }
 
     #ids() {
       return this.#tables ?? this.#loadTables();
     }
 
     #loadTables() {
-      const t = JSON.parse(this.#raw.idTables());
+      let t;
+      try { t = this.#raw.idTables(); } catch (e) { throw fromWasm(e); }
       const users = new Map();
       t.users.forEach((id, i) => users.set(id, i));
       const principals = new Map(users);
@@ -70,7 +314,7 @@ function makeEngine(RawEngine, wasmMemory) {
       t.modules.forEach((name, i) => modules.set(name, i));
       const workspaces = new Map();
       t.workspaces.forEach((id, i) => workspaces.set(id, i));
-      return (this.#tables = { users, principals, modules, workspaces });
+      return (this.#tables = { users, principals, modules, workspaces, userIds: t.users });
     }
 
     #grow(need) {
@@ -81,144 +325,144 @@ function makeEngine(RawEngine, wasmMemory) {
       }
     }
 
-    // Writes one record at `at`; returns where the next starts, or -1 when the
-    // record needs the strict path.
-    #encode(rec, at, t) {
-      if (typeof rec !== "object" || rec === null || Array.isArray(rec) || typeof rec.toJSON === "function") return -1;
-      let module = NONE, owner = NONE, createdBy = NONE, parent = NONE, company = NONE, type = NONE;
-      let am, ws, asg, par, aud; // the list arrays, as given
-      for (const key in rec) {
-        if (!hasOwn(rec, key)) continue; // inherited: JSON.stringify leaves it out too
-        const v = rec[key];
-        if (v === undefined) continue; // JSON.stringify leaves it out
-        switch (key) {
-          case "id":
-            if (v !== null && (typeof v !== "string" || v === "" || !wellFormed(v))) return -1;
-            break;
-          case "module": {
-            const m = typeof v === "string" ? t.modules.get(v) : undefined;
-            if (m === undefined) return -1;
-            module = m;
-            break;
+    // Reads one record: every own enumerable property once into #pairs, every
+    // list once into #lists, `fields` into a snapshot. This is the only part of
+    // the fast path that runs caller code; returns false when the record has a
+    // `toJSON` (the strict path calls it, once).
+    #read(rec, root, code) {
+      const pairs = this.#pairs, lists = this.#lists;
+      pairs.length = 0;
+      for (let i = 0; i < LISTS; i++) lists[i].length = 0;
+      let key = "";
+      busyDepth++;
+      try {
+        if (typeof rec.toJSON === "function") return false;
+        for (key in rec) {
+          if (!Object.hasOwn(rec, key)) continue; // inherited: JSON.stringify leaves it out too
+          const v = rec[key];
+          pairs.push(key, v);
+          const d = KEYS.get(key);
+          if (d !== undefined && d.kind === K_LIST && isArray(v) && typeof v.toJSON !== "function") {
+            const into = lists[d.pos - firstList];
+            const n = v.length;
+            for (let i = 0; i < n; i++) into.push(v[i]);
+            pairs[pairs.length - 1] = into; // the copy stands for the list from now on
+          } else if (key === "fields" && d !== undefined && d.kind === K_UNENCODED && v !== undefined) {
+            // Decisions never read fields, but they must be ones JSON can hold.
+            pairs[pairs.length - 1] = new Reader(code).read(v, root, "fields");
           }
-          case "owner": {
-            if (v === null) break;
-            const p = typeof v === "string" ? t.principals.get(v) : undefined;
-            if (p === undefined) return -1;
-            owner = p;
-            break;
-          }
-          case "createdBy": {
-            if (v === null) break;
-            const u = typeof v === "string" ? t.users.get(v) : undefined;
-            if (u === undefined) return -1;
-            createdBy = u;
-            break;
-          }
-          case "parent":
-          case "company":
-          case "type": {
-            if (v === null) break;
-            if (typeof v !== "string" || (v === "" && key !== "type") || v.includes("\0") || !wellFormed(v)) return -1;
-            const s = this.#strings.push(v) - 1;
-            if (key === "parent") parent = s;
-            else if (key === "company") company = s;
-            else type = s;
-            break;
-          }
-          case "accountManagers":
-          case "workspaces":
-          case "assignees":
-          case "participants":
-          case "auditors":
-            if (!Array.isArray(v) || typeof v.toJSON === "function") return -1;
-            if (key === "accountManagers") am = v;
-            else if (key === "workspaces") ws = v;
-            else if (key === "assignees") asg = v;
-            else if (key === "participants") par = v;
-            else aud = v;
-            break;
-          case "fields": {
-            // Decisions never read field values, but a value JSON cannot hold
-            // (a BigInt, a cycle) must fail here as it fails on the strict path,
-            // and so must text that is not well-formed Unicode.
-            if (typeof v !== "object" || v === null || Array.isArray(v) || typeof v.toJSON === "function") return -1;
-            for (const f in v) {
-              if (!hasOwn(v, f)) continue;
-              const x = v[f];
-              const tx = typeof x;
-              if (tx === "undefined" || tx === "function" || tx === "symbol") continue; // JSON.stringify drops these
-              if (!wellFormed(f)) return -1;
-              if (x === null || tx === "number" || tx === "boolean") continue;
-              if (tx === "string") {
-                if (!wellFormed(x)) return -1;
-                continue;
-              }
-              // throws for BigInts and cycles; escapes only lone surrogates as \udXXX
-              if (LONE_SURROGATE.test(JSON.stringify(x) ?? "")) return -1;
-            }
-            break;
-          }
-          default:
-            return -1; // an unknown key: the strict path reports it
         }
+        return true;
+      } catch (e) {
+        if (isOurError(e)) throw e;
+        throw error(code, key === "" ? root : prefix(root, key), `reading it threw ${thrown(e)}`, e);
+      } finally {
+        busyDepth--;
       }
-      if (module === NONE) return -1;
-      const n = (am ? am.length : 0) + (ws ? ws.length : 0) + (asg ? asg.length : 0) + (par ? par.length : 0) + (aud ? aud.length : 0);
-      this.#grow(at + HEADER + n);
+    }
+
+    // Encodes what #read took at codes[at..]; returns where the next record
+    // starts, or -1 when the strict path must take it. Runs no caller code.
+    #encodeRead(at, t) {
+      const pairs = this.#pairs, lists = this.#lists;
+      this.#grow(at + HEADER);
       const c = this.#codes;
-      c[at] = module; c[at + 1] = owner; c[at + 2] = createdBy;
-      c[at + 3] = parent; c[at + 4] = company; c[at + 5] = type;
-      let pos = at + HEADER;
-      if (n === 0) {
-        c[at + 6] = c[at + 7] = c[at + 8] = c[at + 9] = c[at + 10] = 0;
-        return pos;
-      }
-      if ((pos = putList(c, at + 6, pos, am, t.users)) < 0) return -1;
-      if ((pos = putList(c, at + 7, pos, ws, t.workspaces)) < 0) return -1;
-      if ((pos = putList(c, at + 8, pos, asg, t.users)) < 0) return -1;
-      if ((pos = putList(c, at + 9, pos, par, t.users)) < 0) return -1;
-      return putList(c, at + 10, pos, aud, t.users);
-    }
-
-    // Encodes one record; returns the end position, or -1 for the strict path.
-    #encodeOne(record, t) {
-      this.#strings.length = 0;
-      try {
-        return this.#encode(record, 0, t);
-      } catch {
-        return -1; // a throwing getter and the like: the strict path reports it
-      }
-    }
-
-    // Encodes records; returns the end position, or -1 for the strict path.
-    #encodeAll(records, t) {
-      this.#strings.length = 0;
-      let at = 0;
-      try {
-        for (let i = 0; i < records.length; i++) {
-          at = this.#encode(records[i], at, t);
-          if (at < 0) return -1;
+      for (let i = 0; i < firstList; i++) c[at + i] = NONE;
+      let n = 0;
+      for (let i = 0; i < LISTS; i++) n += (c[at + firstList + i] = lists[i].length);
+      for (let p = 0; p < pairs.length; p += 2) {
+        const key = pairs[p], v = pairs[p + 1];
+        if (v === undefined) continue; // JSON.stringify leaves it out
+        const d = KEYS.get(key);
+        if (d === undefined) return -1; // an unknown key: the strict path reports it
+        switch (d.kind) {
+          case K_INDEX: {
+            if (v === null && !d.required) break;
+            const ix = typeof v === "string" ? t[d.table].get(v) : undefined;
+            if (ix === undefined) return -1;
+            c[at + d.pos] = ix;
+            break;
+          }
+          case K_STRING:
+            if (v === null) break;
+            if (typeof v !== "string" || (v === "" && d.nonEmpty) || v.includes(TERMINATOR) || !wellFormed(v)) return -1;
+            c[at + d.pos] = this.#strings.push(v) - 1;
+            break;
+          case K_LIST:
+            if (!isArray(v) || v !== lists[d.pos - firstList]) return -1; // not an array (or one with toJSON)
+            break;
+          default: // id, fields
+            if (key === "id" && v !== null && (typeof v !== "string" || v === "" || !wellFormed(v))) return -1;
+            if (key === "fields" && (typeof v !== "object" || v === null || isArray(v))) return -1;
         }
-      } catch {
-        return -1; // a throwing getter and the like: the strict path reports it
       }
-      return at;
+      for (const d of REQUIRED) if (c[at + d.pos] === NONE) return -1;
+      this.#grow(at + HEADER + n);
+      const codes = this.#codes;
+      let pos = at + HEADER;
+      for (let i = 0; i < LISTS; i++) {
+        const list = lists[i];
+        if (list.length === 0) continue;
+        const table = t[L.slots[firstList + i].table];
+        for (let j = 0; j < list.length; j++) {
+          const x = list[j];
+          const ix = typeof x === "string" ? table.get(x) : undefined;
+          if (ix === undefined) return -1;
+          codes[pos++] = ix;
+        }
+      }
+      return pos;
+    }
+
+    // The snapshot of what #read took (for the strict path), as JSON text.
+    #snapshotRead(root = "record", code = "invalid-record") {
+      const out = Object.create(null), pairs = this.#pairs;
+      const r = new Reader(code);
+      r.path.push({ raw: root });
+      for (let p = 0; p < pairs.length; p += 2) {
+        const key = pairs[p], v = pairs[p + 1];
+        if (v === undefined) continue;
+        r.path.push(key);
+        if (!wellFormed(key)) throw r.fail(`the key is not well-formed Unicode (a lone surrogate at index ${loneAt(key)})`);
+        out[key] = isArray(v) ? v.slice() : v; // lists and fields were copied by #read
+        r.path.pop();
+      }
+      return stringify(r.read(out, ""));
+    }
+
+    // Reads and encodes one record argument (an object). Returns the end of
+    // its codes, or -1 with this.#snap set to its JSON text for the strict path.
+    #takeOne(record, t, code, root) {
+      this.#strings.length = 0;
+      if (typeof record !== "object" || record === null || arrayish(record, root, code)) {
+        throw error("invalid-input", root, `expected a record object or the id of a stored record (a string), got ${describe(record)}`);
+      }
+      const ok = this.#read(record, root, code);
+      this.#live(); // caller code may have freed this engine
+      const end = ok ? this.#encodeRead(0, t) : -1;
+      if (end < 0) this.#snap = ok ? this.#snapshotRead(root, code) : stringify(snapshot(record, root, code));
+      return end;
     }
 
     // Makes the scratch areas hold at least `words` codes and `bytes` bytes.
     // This may grow the wasm memory, which detaches every view of it: views are
     // made afresh (below) whenever theirs has length 0.
-    #reserve(words, bytes) {
-      if (words > this.#codesCap) {
-        this.#codesCap = Math.max(words, 2 * this.#codesCap, 64);
-        this.#codesAt = this.#raw.scratchCodes(this.#codesCap);
-        this.#codesView = null;
-      }
-      if (bytes > this.#bytesCap) {
-        this.#bytesCap = Math.max(bytes, 2 * this.#bytesCap, 256);
-        this.#bytesAt = this.#raw.scratchBytes(this.#bytesCap);
-        this.#bytesView = null;
+    #reserve(raw, words, bytes) {
+      try {
+        if (words > this.#codesCap) {
+          const cap = Math.max(words, 2 * this.#codesCap, 64);
+          this.#codesAt = raw.scratchCodes(cap);
+          this.#codesCap = cap;
+          this.#codesView = null;
+        }
+        if (bytes > this.#bytesCap) {
+          const cap = Math.max(bytes, 2 * this.#bytesCap, 256);
+          this.#bytesAt = raw.scratchBytes(cap);
+          this.#bytesCap = cap;
+          this.#bytesView = null;
+        }
+      } catch (e) {
+        throw fromWasm(e);
       }
     }
 
@@ -235,22 +479,23 @@ function makeEngine(RawEngine, wasmMemory) {
 
     // Copies the encoded records (codes[0..end]) and their strings into the
     // engine's scratch area; returns the number of string bytes written.
-    #send(end) {
+    #send(raw, end) {
       // terminated, so that a lone "" is still one string
-      const text = this.#strings.length > 0 ? this.#strings.join("\0") + "\0" : "";
-      this.#reserve(end, 3 * text.length);
+      const text = this.#strings.length > 0 ? this.#strings.join(TERMINATOR) + TERMINATOR : "";
+      this.#reserve(raw, end, 3 * text.length);
       const cv = this.#codeView();
       if (end <= 64) for (let i = 0; i < end; i++) cv[i] = this.#codes[i];
       else cv.set(end === this.#codes.length ? this.#codes : this.#codes.subarray(0, end));
       return text === "" ? 0 : utf8.encodeInto(text, this.#byteView()).written;
     }
 
-    // Writes a record id into the scratch bytes; returns its length in bytes,
-    // or -1 when the strict path should take it (not well-formed, or very long).
-    #sendId(id) {
+    // Writes a record id (a string) into the scratch bytes; returns its length
+    // in bytes, or -1 when the strict path should take it (very long).
+    // Throws for an id that is not well-formed Unicode.
+    #sendId(raw, id) {
       const len = id.length;
       if (len <= SHORT_ID) {
-        this.#reserve(0, SHORT_ID);
+        this.#reserve(raw, 0, SHORT_ID);
         const v = this.#byteView();
         let i = 0;
         for (; i < len; i++) {
@@ -259,78 +504,187 @@ function makeEngine(RawEngine, wasmMemory) {
           v[i] = ch;
         }
         if (i === len) return len; // ASCII: well-formed, one byte per unit
-      } else if (len > 4096) return -1;
-      if (!wellFormed(id)) return -1;
-      this.#reserve(0, 3 * len);
+      }
+      str(id, "record", "a stored record");
+      if (len > 4096) return -1;
+      this.#reserve(raw, 0, 3 * len);
       return utf8.encodeInto(id, this.#byteView()).written;
     }
 
-    // The user's and the action's indexes, or undefined for the strict path.
-    #who(user, action) {
-      if (typeof user !== "string" || typeof action !== "string") return undefined;
-      const t = this.#ids();
-      const ui = t.users.get(user);
-      const ai = ACTIONS.get(action);
-      return ui === undefined || ai === undefined ? undefined : [ui, ai, t]; // a user found is well-formed
+    // The record argument of the strict path: [text, isJson], read once.
+    #recordArg(record) {
+      if (typeof record === "string") return [str(record, "record", "a stored record"), false];
+      if (typeof record !== "object" || record === null || arrayish(record, "record", "invalid-record")) {
+        throw error("invalid-input", "record", `expected a record object or the id of a stored record (a string), got ${describe(record)}`);
+      }
+      return [stringify(snapshot(record, "record", "invalid-record")), true];
     }
 
-    putRecords(records) { this.#storedIds = null; this.#raw.putRecords(records); }
-    removeRecords(ids) { this.#storedIds = null; this.#raw.removeRecords(ids); }
-    recordCount() { return this.#raw.recordCount(); }
+    putRecords(records) {
+      this.#live();
+      const text = jsonOf(records, "records", "invalid-records", true);
+      const raw = this.#live();
+      this.#storedIds = null;
+      try { raw.putRecords(text); } catch (e) { throw fromWasm(e); }
+    }
+
+    removeRecords(ids) {
+      this.#live();
+      const list = copyIds(ids, "ids");
+      const raw = this.#live();
+      this.#storedIds = null;
+      try { raw.removeRecords(list); } catch (e) { throw fromWasm(e); }
+    }
+
+    recordCount() {
+      const raw = this.#live();
+      try { return raw.recordCount(); } catch (e) { throw fromWasm(e); }
+    }
 
     decide(user, action, record) {
-      const w = this.#who(user, action);
-      if (w !== undefined) {
-        if (typeof record === "string") {
-          if (wellFormed(record)) return JSON.parse(this.#raw.decideAt(w[0], w[1], record));
-        } else {
-          const end = this.#encodeOne(record, w[2]);
-          if (end >= 0) return JSON.parse(this.#raw.decideScratch(w[0], w[1], end, this.#send(end)));
+      let raw = this.#live();
+      if (typeof user === "string" && busyDepth === 0) {
+        const t = this.#ids();
+        const ui = t.users.get(user), ai = ACTIONS.get(action);
+        if (ui !== undefined && ai !== undefined) {
+          if (typeof record === "string") {
+            str(record, "record", "a stored record");
+            try { return raw.decideAt(ui, ai, record); } catch (e) { throw fromWasm(e); }
+          }
+          const end = this.#takeOne(record, t, "invalid-record", "record");
+          raw = this.#live();
+          if (end >= 0) {
+            try { return raw.decideScratch(ui, ai, end, this.#send(raw, end)); } catch (e) { throw fromWasm(e); }
+          }
+          return this.#strict(raw, "decideRecord", user, action, this.#snap, true);
         }
       }
-      return this.#raw.decide(user, action, record);
+      const [arg, json] = this.#checkedArgs(user, action, record);
+      return this.#strict(this.#live(), "decideRecord", user, action, arg, json);
     }
 
     can(user, action, record) {
-      if (typeof user === "string") {
+      let raw = this.#live();
+      if (typeof user === "string" && busyDepth === 0) {
         // A user id found in the table is one the engine knows, so well-formed.
-        const t = this.#ids();
-        const ui = t.users.get(user);
-        const ai = ACTIONS.get(action);
+        const t = this.#tables ?? this.#loadTables();
+        const ui = t.users.get(user), ai = ACTIONS.get(action);
         if (ui !== undefined && ai !== undefined) {
-          let verdict = ASK_STRICT;
+          let verdict;
           if (typeof record === "string") {
-            const n = this.#sendId(record);
-            if (n >= 0) verdict = this.#raw.canStoredScratch(ui, ai, n);
-          } else {
-            const end = this.#encodeOne(record, t);
-            if (end >= 0) verdict = this.#raw.canScratch(ui, ai, end, this.#send(end));
+            const n = this.#sendId(raw, record);
+            if (n < 0) return this.#strict(raw, "canRecord", user, action, record, false);
+            try { verdict = raw.canStoredScratch(ui, ai, n); } catch (e) { throw fromWasm(e); }
+            if (verdict !== ASK_STRICT) return verdict === ALLOWED;
+            return this.#strict(raw, "canRecord", user, action, record, false);
           }
+          const end = this.#takeOne(record, t, "invalid-record", "record");
+          raw = this.#live();
+          if (end < 0) return this.#strict(raw, "canRecord", user, action, this.#snap, true);
+          try { verdict = raw.canScratch(ui, ai, end, this.#send(raw, end)); } catch (e) { throw fromWasm(e); }
           if (verdict !== ASK_STRICT) return verdict === ALLOWED;
+          return this.#strict(raw, "canRecord", user, action, this.#snapshotRead(), true);
         }
       }
-      return this.#raw.can(user, action, record);
+      const [arg, json] = this.#checkedArgs(user, action, record);
+      return this.#strict(this.#live(), "canRecord", user, action, arg, json);
+    }
+
+    #checkedArgs(user, action, record) {
+      str(user, "user", "a user");
+      str(action, "action", "an action");
+      busyDepth++;
+      try { return this.#recordArg(record); } finally { busyDepth--; }
+    }
+
+    #strict(raw, method, user, action, arg, json) {
+      str(user, "user", "a user");
+      str(action, "action", "an action");
+      try { return raw[method](user, action, arg, json); } catch (e) { throw fromWasm(e); }
     }
 
     filter(user, records, action) {
-      const w = this.#who(user, action === undefined ? "view" : action);
-      if (w !== undefined && Array.isArray(records)) {
-        const end = this.#encodeAll(records, w[2]);
+      this.#live();
+      str(user, "user", "a user");
+      const act = optAction(action);
+      if (!arrayish(records, "records", "invalid-records")) throw error("invalid-input", "records", `expected an array of records, got ${describe(records)}`);
+      // The array's slots, read once: these are the objects judged and returned.
+      const items = copyArray(records, "records");
+      const t = this.#ids();
+      const ui = t.users.get(user), ai = ACTIONS.get(act === undefined ? "view" : act);
+      if (ui === undefined || ai === undefined || busyDepth > 0) {
+        busyDepth++;
+        let text;
+        try { text = stringify(snapshot(items, "records", "invalid-records")); } finally { busyDepth--; }
+        budget(text.length, "records");
+        const keep = this.#call("filterJson", user, text, act);
+        return items.filter((_, i) => keep[i] === 1);
+      }
+      // Fast path: each record is read once, then encoded; the ones it cannot
+      // take are judged together on the strict path from their snapshots.
+      this.#strings.length = 0;
+      const strictAt = [], strictText = [];
+      const fastAt = [];
+      let at = 0;
+      for (let i = 0; i < items.length; i++) {
+        const rec = items[i];
+        let end = -1, snap;
+        if (typeof rec === "object" && rec !== null && !arrayish(rec, `records[${i}]`, "invalid-records")) {
+          const ok = this.#read(rec, `records[${i}]`, "invalid-records");
+          this.#live();
+          end = ok ? this.#encodeRead(at, t) : -1;
+          if (end < 0) snap = ok ? this.#snapshotRead(`records[${i}]`, "invalid-records") : stringify(snapshot(rec, `records[${i}]`, "invalid-records"));
+        } else {
+          snap = stringify(snapshot(rec, `records[${i}]`, "invalid-records"));
+        }
         if (end >= 0) {
-          const keep = this.#raw.filterScratch(w[0], w[1], end, this.#send(end));
-          const out = [];
-          for (let i = 0; i < keep.length; i++) if (keep[i] === 1) out.push(records[i]);
-          return out;
+          fastAt.push(i);
+          at = end;
+        } else {
+          strictAt.push(i);
+          strictText.push(snap);
         }
       }
-      return this.#raw.filter(user, records, action);
+      const keep = new Uint8Array(items.length);
+      if (strictAt.length > 0) {
+        const text = "[" + strictText.join(",") + "]";
+        budget(text.length, "records");
+        let some;
+        try {
+          some = this.#call("filterJson", user, text, act);
+        } catch (e) {
+          // Paths name the records in the caller's array.
+          for (const p of e.problems ?? []) p.path = p.path.replace(/^records\[(\d+)\]/, (_, j) => `records[${strictAt[+j]}]`);
+          if (isOurError(e)) e.message = e.message.replace(/records\[(\d+)\]/, (_, j) => `records[${strictAt[+j]}]`);
+          throw e;
+        }
+        for (let j = 0; j < strictAt.length; j++) keep[strictAt[j]] = some[j];
+      }
+      if (fastAt.length > 0) {
+        const raw = this.#live();
+        let mask;
+        try { mask = raw.filterScratch(ui, ai, at, this.#send(raw, at)); } catch (e) { throw fromWasm(e); }
+        for (let j = 0; j < fastAt.length; j++) keep[fastAt[j]] = mask[j];
+      }
+      const out = [];
+      for (let i = 0; i < items.length; i++) if (keep[i] === 1) out.push(items[i]);
+      return out;
+    }
+
+    // A call to the raw engine with plain arguments.
+    #call(method, ...args) {
+      const raw = this.#live();
+      try { return raw[method](...args); } catch (e) { throw fromWasm(e); }
     }
 
     filterStored(user, action) {
-      const w = this.#who(user, action === undefined ? "view" : action);
-      if (w === undefined) return this.#raw.filterStored(user, action);
-      const mask = this.#raw.storedMask(w[0], w[1]);
-      if (this.#storedIds === null || this.#storedIds.length !== mask.length) this.#storedIds = JSON.parse(this.#raw.storedIdsJson());
+      this.#live();
+      str(user, "user", "a user");
+      const act = optAction(action);
+      const ui = this.#ids().users.get(user), ai = ACTIONS.get(act === undefined ? "view" : act);
+      if (ui === undefined || ai === undefined) return this.#call("filterStored", user, act);
+      const mask = this.#call("storedMask", ui, ai);
+      if (this.#storedIds === null || this.#storedIds.length !== mask.length) this.#storedIds = this.#call("storedIds");
       const ids = this.#storedIds, out = [];
       for (let i = 0; i < mask.length; i++) if (mask[i] === 1) out.push(ids[i]);
       return out;
@@ -342,22 +696,83 @@ function makeEngine(RawEngine, wasmMemory) {
      * @param {string[]} ids
      */
     prepare(ids) {
-      if (!Array.isArray(ids)) throw new TypeError("prepare(ids): ids must be an array of stored record ids");
-      const copy = ids.slice();
-      return new StoredRecords(this, this.#raw, copy, (user) => (typeof user === "string" ? this.#ids().users.get(user) : undefined));
+      this.#live();
+      if (!arrayish(ids, "ids", "invalid-input")) throw error("invalid-input", "ids", `prepare(ids): expected an array of stored record ids, got ${describe(ids)}`, undefined, TypeError);
+      const copy = copyIds(ids, "ids");
+      return new StoredRecords(this, copy, () => this.#live(), (user) => (typeof user === "string" ? this.#ids().users.get(user) : undefined));
     }
 
-    fieldAccess(user, module) { return this.#raw.fieldAccess(user, module); }
-    mask(user, record) { return this.#raw.mask(user, record); }
-    visibleUsers(user) { return this.#raw.visibleUsers(user); }
-    canInvite(user, workspace) { return this.#raw.canInvite(user, workspace); }
-    canCreateWorkspace(user) { return this.#raw.canCreateWorkspace(user); }
-    canGrantAccess(user) { return this.#raw.canGrantAccess(user); }
+    fieldAccess(user, module) {
+      this.#live();
+      return this.#call("fieldAccess", str(user, "user", "a user"), str(module, "module", "a module"));
+    }
+    mask(user, record) {
+      this.#live();
+      str(user, "user", "a user");
+      busyDepth++;
+      let arg;
+      try { arg = this.#recordArg(record); } finally { busyDepth--; }
+      return this.#call("maskRecord", user, arg[0], arg[1]);
+    }
+    visibleUsers(user) { this.#live(); return this.#call("visibleUsers", str(user, "user", "a user")); }
+    canInvite(user, workspace) { this.#live(); return this.#call("canInvite", str(user, "user", "a user"), str(workspace, "workspace", "a workspace")); }
+    canCreateWorkspace(user) { this.#live(); return this.#call("canCreateWorkspace", str(user, "user", "a user")); }
+    canGrantAccess(user) { this.#live(); return this.#call("canGrantAccess", str(user, "user", "a user")); }
 
     /** Releases the engine's memory now (it is also released when garbage collected). */
-    free() { this.#tables = null; this.#codesView = this.#bytesView = null; this.#raw.free(); }
+    free() {
+      const raw = this.#raw;
+      if (raw === null) this.#live(); // throws engine-freed
+      this.#raw = null;
+      this.#tables = null;
+      this.#codesView = this.#bytesView = null;
+      // An engine of an instance that was replaced holds nothing in the new one.
+      if (this.#gen === generation) {
+        try { raw.free(); } catch (e) { throw fromWasm(e); }
+      }
+    }
+
   }
-  if (typeof Symbol.dispose === "symbol") Engine.prototype[Symbol.dispose] = Engine.prototype.free;
+  // `using engine = new Engine(...)`: disposing frees the engine (once).
+  if (typeof Symbol.dispose === "symbol") {
+    Object.defineProperty(Engine.prototype, Symbol.dispose, {
+      value: function dispose() {
+        try { this.free(); } catch (e) { if (e?.code !== "engine-freed") throw e; }
+      },
+      writable: true, configurable: true,
+    });
+  }
+
+  function prefix(root, path) {
+    return path === "" ? root : path.startsWith("[") ? root + path : `${root}.${path}`;
+  }
+
+  // An array's slots, read once each (a Proxy or getters may run here).
+  function copyArray(list, root) {
+    busyDepth++;
+    try {
+      const n = list.length;
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = list[i];
+      return out;
+    } catch (e) {
+      throw error("invalid-input", root, `reading it threw ${thrown(e)}`, e);
+    } finally {
+      busyDepth--;
+    }
+  }
+
+  // An array of ids, read once and checked: every item a well-formed string.
+  function copyIds(ids, root) {
+    if (!arrayish(ids, root, "invalid-input")) throw error("invalid-input", root, `expected an array of strings, got ${describe(ids)}`);
+    const out = copyArray(ids, root);
+    for (let i = 0; i < out.length; i++) {
+      const x = out[i];
+      if (typeof x !== "string") throw error("invalid-input", `${root}[${i}]`, `expected a record id (a string), got ${describe(x)}`);
+      if (!wellFormed(x)) throw error("invalid-input", `${root}[${i}]`, `not well-formed Unicode (a lone surrogate at index ${loneAt(x)}), so it cannot name a record`);
+    }
+    return out;
+  }
 
   // Stored records prepared by `Engine.prepare`: the ids' slots in the store,
   // looked up once. A slot is only trusted by the engine at the store epoch it
@@ -365,25 +780,29 @@ function makeEngine(RawEngine, wasmMemory) {
   // otherwise the list looks its ids up again. Anything the fast call cannot
   // answer goes to `engine.can(user, action, id)`, which answers or throws.
   class StoredRecords {
-    #engine; #raw; #ids; #userIndex;
+    #engine; #live; #ids; #userIndex;
     #slots = null; #epoch = -1;
 
-    constructor(engine, raw, ids, userIndex) {
+    constructor(engine, ids, live, userIndex) {
       this.#engine = engine;
-      this.#raw = raw;
+      this.#live = live;
       this.#ids = ids;
       this.#userIndex = userIndex;
-      this.#lookUp();
+      this.#lookUp(live());
     }
 
-    #lookUp() {
-      this.#epoch = this.#raw.storeEpoch();
-      this.#slots = this.#raw.slotsOf(JSON.stringify(this.#ids));
+    #lookUp(raw) {
+      try {
+        this.#epoch = raw.storeEpoch();
+        this.#slots = raw.slotsOf(this.#ids);
+      } catch (e) {
+        throw fromWasm(e);
+      }
     }
 
     #row(row) {
       if (typeof row !== "number" || !Number.isInteger(row) || row < 0 || row >= this.#ids.length) {
-        throw new RangeError(`row ${String(row)} is not a row of this list (0 to ${this.#ids.length - 1})`);
+        throw error("invalid-input", "row", `${typeof row === "number" ? row : describe(row)} is not a row of this list (0 to ${this.#ids.length - 1})`, undefined, RangeError);
       }
       return this.#ids[row];
     }
@@ -392,16 +811,22 @@ function makeEngine(RawEngine, wasmMemory) {
     id(row) { return this.#row(row); }
 
     can(user, action, row) {
+      const raw = this.#live();
       const ui = this.#userIndex(user);
       const ai = ACTIONS.get(action);
       if (ui !== undefined && ai !== undefined && (row >>> 0) === row) {
         const slot = this.#slots[row];
         if (slot !== undefined && slot !== NONE) {
-          let verdict = this.#raw.canSlot(ui, ai, slot, this.#epoch);
-          if (verdict === ASK_STRICT && this.#raw.storeEpoch() !== this.#epoch) {
-            this.#lookUp();
-            const again = this.#slots[row];
-            if (again !== NONE) verdict = this.#raw.canSlot(ui, ai, again, this.#epoch);
+          let verdict;
+          try {
+            verdict = raw.canSlot(ui, ai, slot, this.#epoch);
+            if (verdict === ASK_STRICT && raw.storeEpoch() !== this.#epoch) {
+              this.#lookUp(raw);
+              const again = this.#slots[row];
+              if (again !== NONE) verdict = raw.canSlot(ui, ai, again, this.#epoch);
+            }
+          } catch (e) {
+            throw fromWasm(e);
           }
           if (verdict !== ASK_STRICT) return verdict === ALLOWED;
         }

@@ -1,21 +1,34 @@
 #!/usr/bin/env bash
-# Builds pkg/, the npm package crm-access:
-#   pkg/crm_access.js + crm_access_bg.wasm   wasm-pack's web build (ES module, explicit init)
-#   pkg/index.js                             browser entry: initialises itself, exports Engine
-#   pkg/node/                                Node build (CommonJS glue) + node/index.mjs for `import`
+# Builds pkg/, the npm package crm-access. Nothing generated is edited:
+#   pkg/crm_access.js + crm_access_bg.wasm   wasm-bindgen's web glue (ES module, explicit init) and the module
+#   pkg/crm_access.node.cjs                  wasm-bindgen's nodejs glue (CommonJS), renamed only; it loads
+#                                            the same crm_access_bg.wasm
+#   pkg/engine.js, pkg/engine.cjs            the JS layer (js/engine.js) and a generated CommonJS wrapper of it
+#   pkg/index.js                             browser entry: initialises the web glue, exports Engine
+#   pkg/node/index.cjs, node/index.mjs       Node entries (require and import share one instance)
+# Both glues get `__wbg_reset_state` (--experimental-reset-state-function): the
+# JS layer uses it to start a fresh instance after a trap (see SECURITY.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SKIP_BROWSER=1 bash scripts/setup.sh
+[ "${SKIP_SETUP:-0}" = 1 ] || SKIP_BROWSER=1 bash scripts/setup.sh   # SKIP_SETUP=1: tools already on PATH
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"   # binaryen's wasm-opt first
+WASM=target/wasm32-unknown-unknown/release/crm_access.wasm
+OPT=(-O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals)
 
-echo "[build] wasm-pack (web target)"
-wasm-pack --quiet build --release --target web --out-dir pkg --out-name crm_access --no-pack -- --features wasm
+echo "[build] cargo (wasm32, release)"
+cargo build --quiet --release --target wasm32-unknown-unknown --features wasm
 
+rm -rf pkg && mkdir -p pkg
+echo "[build] wasm-bindgen (web target)"
+wasm-bindgen "$WASM" --target web --experimental-reset-state-function --out-dir pkg --out-name crm_access
 echo "[build] wasm-bindgen (nodejs target)"
-rm -rf pkg/node
-wasm-bindgen target/wasm32-unknown-unknown/release/crm_access.wasm --target nodejs --out-dir pkg/node --out-name crm_access
-wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-  pkg/node/crm_access_bg.wasm -o pkg/node/crm_access_bg.wasm
+tmp=$(mktemp -d)
+wasm-bindgen "$WASM" --target nodejs --experimental-reset-state-function --out-dir "$tmp" --out-name crm_access
+if ! cmp -s "$tmp/crm_access_bg.wasm" pkg/crm_access_bg.wasm; then echo "web and nodejs builds produced different .wasm files" >&2; exit 1; fi
+mv "$tmp/crm_access.js" pkg/crm_access.node.cjs
+rm -rf "$tmp"
+echo "[build] wasm-opt"
+wasm-opt "${OPT[@]}" pkg/crm_access_bg.wasm -o pkg/crm_access_bg.wasm
 
 node scripts/finish-pkg.mjs
 echo "[build] pkg/ ready: $(gzip -9c pkg/crm_access_bg.wasm | wc -c) bytes of gzipped wasm"

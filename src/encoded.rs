@@ -110,3 +110,96 @@ pub(crate) fn encode(c: &Compiled, r: &RecRef<'_>, codes: &mut Vec<u32>, strings
         codes.extend_from_slice(l);
     }
 }
+
+/// One word of a record's header, as the JS layer needs to know it: which
+/// record key fills it and how. The header's words are these, in this order.
+#[derive(serde::Serialize)]
+pub struct Slot {
+    /// The record key whose value goes here.
+    pub key: &'static str,
+    /// `"index"`: the value's index in `table`; `"string"`: the index of the
+    /// value in the strings sent alongside; `"list"`: the list's length, its
+    /// items' indexes in `table` following the header.
+    pub kind: &'static str,
+    /// The id table (of [`crate::Engine::id_tables`]; `principals` is users then groups).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<&'static str>,
+    /// The key must be present (and not null).
+    pub required: bool,
+    /// `""` is refused (ids are non-empty).
+    #[serde(rename = "nonEmpty")]
+    pub non_empty: bool,
+}
+
+const fn slot(key: &'static str, kind: &'static str, table: Option<&'static str>, required: bool, non_empty: bool) -> Slot {
+    Slot { key, kind, table, required, non_empty }
+}
+
+/// The header of an encoded record, word by word (what [`decode`] reads).
+pub const SLOTS: [Slot; HEADER] = [
+    slot("module", "index", Some("modules"), true, true),
+    slot("owner", "index", Some("principals"), false, true),
+    slot("createdBy", "index", Some("users"), false, true),
+    slot("parent", "string", None, false, true),
+    slot("company", "string", None, false, true),
+    slot("type", "string", None, false, false),
+    slot("accountManagers", "list", Some("users"), false, true),
+    slot("workspaces", "list", Some("workspaces"), false, true),
+    slot("assignees", "list", Some("users"), false, true),
+    slot("participants", "list", Some("users"), false, true),
+    slot("auditors", "list", Some("users"), false, true),
+];
+
+/// The whole description of the encoding, for the JS layer to read once at
+/// start-up (`encodingLayout()` in JS): it keeps no copy of these constants.
+#[derive(serde::Serialize)]
+pub struct Layout {
+    /// The word for "absent".
+    pub none: u32,
+    /// Words in a record's header (`slots.len()`).
+    pub header: usize,
+    pub slots: &'static [Slot],
+    /// Record keys that are checked but not encoded (decisions never read them).
+    pub unencoded: &'static [&'static str],
+    /// The byte ending each string sent alongside the codes.
+    pub terminator: &'static str,
+    /// Action codes: an action's index here.
+    pub actions: [&'static str; 4],
+    /// The answers of the verdict calls (`canScratch`, `canStoredScratch`, `canSlot`).
+    pub verdicts: Verdicts,
+}
+
+#[derive(serde::Serialize)]
+pub struct Verdicts {
+    pub denied: u32,
+    pub allowed: u32,
+    /// Not answered here: ask the strict path, which answers or throws.
+    #[serde(rename = "askStrict")]
+    pub ask_strict: u32,
+}
+
+pub const LAYOUT: Layout = Layout {
+    none: NONE,
+    header: HEADER,
+    slots: &SLOTS,
+    unencoded: &["id", "fields"],
+    terminator: "\0",
+    actions: ["view", "edit", "delete", "create"],
+    verdicts: Verdicts { denied: 0, allowed: 1, ask_strict: 2 },
+};
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn layout_matches_the_code() {
+        assert_eq!(LAYOUT.header, SLOTS.len());
+        for (i, a) in crate::Action::ALL.iter().enumerate() {
+            assert_eq!(crate::Action::parse(LAYOUT.actions[i]), Some(*a));
+        }
+        let lists: Vec<_> = SLOTS.iter().filter(|s| s.kind == "list").map(|s| s.key).collect();
+        assert_eq!(lists, ["accountManagers", "workspaces", "assignees", "participants", "auditors"]);
+        assert_eq!(SLOTS.iter().position(|s| s.kind == "list"), Some(6));
+    }
+}

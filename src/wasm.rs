@@ -11,8 +11,9 @@
 //! Nothing here may panic or throw from inside Rust: every failure is returned
 //! as a JS `Error`, so an Engine stays usable after any bad call.
 
+use crate::encoded::LAYOUT;
 use crate::{Engine, Error, ErrorKind, RecordRef};
-use js_sys::{Array, Object, Reflect, JSON};
+use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -22,7 +23,13 @@ export type RecordArg = CrmRecord | string;
 /** What a user may do with each field of a module. */
 export type FieldAccessMap = { [field: string]: FieldLevel };
 /** The error thrown for bad input: `message` sums up, `problems` lists each one with its path. */
-export interface CrmAccessError extends Error { code: ErrorKind; problems: Problem[] }
+/**
+ * Every error the package throws: `message` sums up, `problems` lists each one
+ * with its path. `code` is an `ErrorKind`, or one of the JS layer's own codes:
+ * `engine-freed` (the engine was freed), `engine-lost` (its WebAssembly
+ * instance failed and was replaced: make a new Engine), `out-of-memory`.
+ */
+export interface CrmAccessError extends Error { code: ErrorKind | "engine-freed" | "engine-lost" | "out-of-memory"; problems: Problem[] }
 /**
  * A list of stored records prepared for many questions: rows are addressed by
  * their position in the ids given to `Engine.prepare`. Answers are always the
@@ -40,31 +47,29 @@ export interface StoredRecords {
   decide(user: string, action: Action, row: number): Decision;
 }
 export interface Engine {
+  /** The full decision: `{ allowed, access, readOnly, reasons }`. */
+  decide(user: string, action: Action, record: RecordArg): Decision;
+  /** `decide(...).allowed`, without building the explanation. */
+  can(user: string, action: Action, record: RecordArg): boolean;
+  /** The records the user may act on (`view` by default): the very objects given, in their order. */
+  filter(user: string, records: CrmRecord[], action?: Action): CrmRecord[];
+  /** Ids of the stored records the user may act on (`view` by default), sorted. */
+  filterStored(user: string, action?: Action): string[];
+  /** A copy of the record whose `fields` keep only what the user may see. */
+  mask(user: string, record: RecordArg): CrmRecord;
   /** Prepares stored records, by id, for many `can` questions (an extension of the SPEC API). */
   prepare(ids: string[]): StoredRecords;
 }
 "#;
 
-fn set(obj: &Object, key: &str, value: &JsValue) {
-    // Only fixed, known keys are set this way; it cannot fail on a fresh object.
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
-}
-
-/// Converts an engine error into a JS `Error` carrying `.problems`.
+/// Converts an engine error into a JS `Error` carrying `.code` and `.problems`.
 fn to_js_error(e: Error) -> JsValue {
     let err = js_sys::Error::new(&e.message);
-    let problems = Array::new();
-    for p in &e.problems {
-        let o = Object::new();
-        set(&o, "path", &JsValue::from_str(&p.path));
-        set(&o, "message", &JsValue::from_str(&p.message));
-        if let Some(h) = &p.help {
-            set(&o, "help", &JsValue::from_str(h));
-        }
-        problems.push(&o);
-    }
-    set(&err, "problems", &problems);
-    set(&err, "code", &JsValue::from_str(e.kind.code()));
+    // Fixed keys on a fresh Error: these sets cannot fail. `problems` goes
+    // through serde (plain objects with `path`, `message`, optional `help`).
+    let problems = serde_wasm_bindgen::to_value(&e.problems).unwrap_or_else(|_| Array::new().into());
+    let _ = Reflect::set(&err, &JsValue::from_str("problems"), &problems);
+    let _ = Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(e.kind.code()));
     err.into()
 }
 
@@ -72,61 +77,23 @@ fn input_error(path: &str, message: String) -> JsValue {
     to_js_error(Error::single(ErrorKind::InvalidInput, path, message))
 }
 
-fn describe(v: &JsValue) -> &'static str {
-    if v.is_null() {
-        "null"
-    } else if v.is_undefined() {
-        "undefined"
-    } else if v.is_string() {
-        "a string"
-    } else if Array::is_array(v) {
-        "an array"
-    } else if v.is_object() {
-        "an object"
-    } else if v.as_f64().is_some() {
-        "a number"
-    } else if v.as_bool().is_some() {
-        "a boolean"
-    } else {
-        "a value of another type"
-    }
-}
-
-/// JSON text for an object or array argument (a string is taken as JSON text).
-fn json_text(v: &JsValue, path: &str, want_array: bool) -> Result<String, JsValue> {
-    if let Some(s) = v.as_string() {
-        return Ok(s);
-    }
-    let ok_shape = if want_array { Array::is_array(v) } else { v.is_object() && !Array::is_array(v) };
-    if !ok_shape {
-        let want = if want_array { "an array" } else { "an object" };
-        return Err(input_error(path, format!("expected {want} or JSON text, got {}", describe(v))));
-    }
-    let text = JSON::stringify(v).map_err(|e| {
-        let why = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| "it cannot be written as JSON".into());
-        input_error(path, format!("cannot be read as JSON: {why}"))
-    })?;
-    text.as_string().ok_or_else(|| input_error(path, "cannot be read as JSON".into()))
-}
-
-fn str_arg(v: &JsValue, path: &str) -> Result<String, JsValue> {
-    v.as_string().ok_or_else(|| input_error(path, format!("expected a string, got {}", describe(v))))
-}
-
-/// An optional string argument: `undefined` or `null` mean "not given".
-fn opt_str_arg(v: &JsValue, path: &str) -> Result<Option<String>, JsValue> {
-    if v.is_undefined() || v.is_null() {
-        Ok(None)
-    } else {
-        str_arg(v, path).map(Some)
-    }
+/// A plain value (decision, list of ids) as a JS value, by serde. Objects with
+/// caller-chosen keys (field maps, masked records) go through `JSON.parse`
+/// instead, so that a key like `__proto__` stays an ordinary property.
+fn to_js<T: serde::Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| input_error("", format!("internal: cannot convert the answer: {e}")))
 }
 
 fn parse_json(text: &str) -> Result<JsValue, JsValue> {
     JSON::parse(text).map_err(|_| input_error("", "internal: output was not JSON".into()))
 }
 
-/// The permission engine. Build it from a model; ask it about users and records.
+/// The permission engine, as the package's JS layer (`js/engine.js`) calls it.
+///
+/// Every argument is plain data the JS layer has already read and checked:
+/// strings (ids, JSON text it wrote itself from its own snapshot of the
+/// caller's objects), numbers, or an array of strings it built. No caller
+/// object, getter, Proxy or `toJSON` ever runs while this code is on the stack.
 #[wasm_bindgen(js_name = Engine)]
 pub struct JsEngine {
     inner: Engine,
@@ -142,29 +109,20 @@ impl JsEngine {
     /// Validates the whole model and builds the engine. Throws an Error whose
     /// `problems` lists every problem found, each with its JSON path.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "Model | string")] model: JsValue) -> Result<JsEngine, JsValue> {
-        let text = json_text(&model, "", false)?;
-        Engine::new(&text).map(|inner| JsEngine { inner, scratch_codes: Vec::new(), scratch_bytes: Vec::new() }).map_err(to_js_error)
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "Model | string")] model: &str) -> Result<JsEngine, JsValue> {
+        Engine::new(model).map(|inner| JsEngine { inner, scratch_codes: Vec::new(), scratch_bytes: Vec::new() }).map_err(to_js_error)
     }
 
     /// Stores records (all or nothing); a stored id is replaced.
     #[wasm_bindgen(js_name = putRecords)]
-    pub fn put_records(&mut self, #[wasm_bindgen(unchecked_param_type = "CrmRecord[] | string")] records: JsValue) -> Result<(), JsValue> {
-        let text = json_text(&records, "records", true)?;
-        self.inner.put_records(&text).map_err(to_js_error)
+    pub fn put_records(&mut self, #[wasm_bindgen(unchecked_param_type = "CrmRecord[] | string")] records: &str) -> Result<(), JsValue> {
+        self.inner.put_records(records).map_err(to_js_error)
     }
 
     /// Removes stored records; unknown ids are ignored.
     #[wasm_bindgen(js_name = removeRecords)]
     pub fn remove_records(&mut self, #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue) -> Result<(), JsValue> {
-        if !Array::is_array(&ids) {
-            return Err(input_error("ids", format!("expected an array of strings, got {}", describe(&ids))));
-        }
-        let arr = Array::from(&ids);
-        let mut list = Vec::with_capacity(arr.length() as usize);
-        for (i, v) in arr.iter().enumerate() {
-            list.push(str_arg(&v, &format!("ids[{i}]"))?);
-        }
+        let list: Vec<String> = serde_wasm_bindgen::from_value(ids).map_err(|e| input_error("ids", format!("expected an array of strings: {e}")))?;
         self.inner.remove_records(&list);
         Ok(())
     }
@@ -175,123 +133,81 @@ impl JsEngine {
         self.inner.record_count()
     }
 
-    /// The full decision: `{ allowed, access, readOnly, reasons }`.
-    #[wasm_bindgen(unchecked_return_type = "Decision")]
-    pub fn decide(
-        &self,
-        user: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Action")] action: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RecordArg")] record: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let user = str_arg(&user, "user")?;
-        let action = str_arg(&action, "action")?;
-        let d = with_record(&record, |r| self.inner.decide(&user, &action, r))?;
-        let o = Object::new();
-        set(&o, "allowed", &JsValue::from_bool(d.allowed));
-        set(&o, "access", &JsValue::from_str(d.access.as_str()));
-        set(&o, "readOnly", &JsValue::from_bool(d.read_only));
-        let reasons = Array::new();
-        for r in &d.reasons {
-            reasons.push(&JsValue::from_str(&r.to_string()));
-        }
-        set(&o, "reasons", &reasons);
-        Ok(o.into())
+    /// `decide` for a stored record id (`json` false) or a record as JSON text.
+    #[wasm_bindgen(js_name = decideRecord, skip_typescript)]
+    pub fn decide_record(&self, user: &str, action: &str, record: &str, json: bool) -> Result<JsValue, JsValue> {
+        let d = self.inner.decide(user, action, record_ref(record, json)).map_err(to_js_error)?;
+        to_js(&d)
     }
 
-    /// `decide(...).allowed`, without building the explanation.
-    pub fn can(
-        &self,
-        user: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Action")] action: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RecordArg")] record: JsValue,
-    ) -> Result<bool, JsValue> {
-        let user = str_arg(&user, "user")?;
-        let action = str_arg(&action, "action")?;
-        with_record(&record, |r| self.inner.can(&user, &action, r))
+    /// `can` for a stored record id (`json` false) or a record as JSON text.
+    #[wasm_bindgen(js_name = canRecord, skip_typescript)]
+    pub fn can_record(&self, user: &str, action: &str, record: &str, json: bool) -> Result<bool, JsValue> {
+        self.inner.can(user, action, record_ref(record, json)).map_err(to_js_error)
     }
 
-    /// The records the user may act on (`view` by default): the very objects
-    /// given, in their order.
-    #[wasm_bindgen(unchecked_return_type = "CrmRecord[]")]
-    pub fn filter(
-        &self,
-        user: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CrmRecord[]")] records: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Action")] action: JsValue,
-    ) -> Result<Array, JsValue> {
-        let user = str_arg(&user, "user")?;
-        let action = opt_str_arg(&action, "action")?;
-        if !Array::is_array(&records) {
-            return Err(input_error("records", format!("expected an array of records, got {}", describe(&records))));
-        }
-        let text = json_text(&records, "records", true)?;
-        let keep = self.inner.filter(&user, &text, action.as_deref()).map_err(to_js_error)?;
-        let input = Array::from(&records);
-        let out = Array::new();
-        for (i, k) in keep.into_iter().enumerate() {
-            if k {
-                out.push(&input.get(i as u32));
-            }
-        }
-        Ok(out)
+    /// `mask` for a stored record id (`json` false) or a record as JSON text.
+    #[wasm_bindgen(js_name = maskRecord, skip_typescript)]
+    pub fn mask_record(&self, user: &str, record: &str, json: bool) -> Result<JsValue, JsValue> {
+        let out = self.inner.mask(user, record_ref(record, json)).map_err(to_js_error)?;
+        parse_json(&out.to_string())
+    }
+
+    /// For records as a JSON array, one byte per record: 1 when allowed.
+    #[wasm_bindgen(js_name = filterJson, skip_typescript)]
+    pub fn filter_json(&self, user: &str, records: &str, action: Option<String>) -> Result<Vec<u8>, JsValue> {
+        let keep = self.inner.filter(user, records, action.as_deref()).map_err(to_js_error)?;
+        Ok(keep.into_iter().map(u8::from).collect())
     }
 
     /// Ids of the stored records the user may act on (`view` by default), sorted.
-    #[wasm_bindgen(js_name = filterStored, unchecked_return_type = "string[]")]
-    pub fn filter_stored(&self, user: JsValue, #[wasm_bindgen(unchecked_param_type = "Action")] action: JsValue) -> Result<Array, JsValue> {
-        let user = str_arg(&user, "user")?;
-        let action = opt_str_arg(&action, "action")?;
-        let ids = self.inner.filter_stored(&user, action.as_deref()).map_err(to_js_error)?;
-        Ok(ids.iter().map(|s| JsValue::from_str(s)).collect())
+    #[wasm_bindgen(js_name = filterStored, skip_typescript)]
+    pub fn filter_stored(&self, user: &str, action: Option<String>) -> Result<JsValue, JsValue> {
+        let ids = self.inner.filter_stored(user, action.as_deref()).map_err(to_js_error)?;
+        to_js(&ids)
     }
 
     /// `{ field: "hidden" | "readOnly" | "editable" }` for every declared field.
     #[wasm_bindgen(js_name = fieldAccess, unchecked_return_type = "FieldAccessMap")]
-    pub fn field_access(&self, user: JsValue, module: JsValue) -> Result<JsValue, JsValue> {
-        let user = str_arg(&user, "user")?;
-        let module = str_arg(&module, "module")?;
-        let list = self.inner.field_access(&user, &module).map_err(to_js_error)?;
-        let map: serde_json::Map<String, serde_json::Value> =
-            list.into_iter().map(|(k, v)| (k, serde_json::Value::String(field_level_str(v).into()))).collect();
+    pub fn field_access(&self, user: &str, module: &str) -> Result<JsValue, JsValue> {
+        let list = self.inner.field_access(user, module).map_err(to_js_error)?;
+        // Field names are chosen by the model's author: JSON.parse, not serde
+        // (which would set `__proto__` through the setter).
+        let map: serde_json::Map<String, serde_json::Value> = list.into_iter().map(|(k, v)| (k, serde_json::to_value(v).unwrap_or_default())).collect();
         parse_json(&serde_json::Value::Object(map).to_string())
-    }
-
-    /// A copy of the record whose `fields` keep only what the user may see.
-    #[wasm_bindgen(unchecked_return_type = "CrmRecord")]
-    pub fn mask(&self, user: JsValue, #[wasm_bindgen(unchecked_param_type = "RecordArg")] record: JsValue) -> Result<JsValue, JsValue> {
-        let user = str_arg(&user, "user")?;
-        let out = with_record(&record, |r| self.inner.mask(&user, r))?;
-        parse_json(&out.to_string())
     }
 
     /// Ids of the active users this user may see in a people picker, sorted.
     #[wasm_bindgen(js_name = visibleUsers, unchecked_return_type = "string[]")]
-    pub fn visible_users(&self, user: JsValue) -> Result<Array, JsValue> {
-        let user = str_arg(&user, "user")?;
-        let ids = self.inner.visible_users(&user).map_err(to_js_error)?;
-        Ok(ids.iter().map(|s| JsValue::from_str(s)).collect())
+    pub fn visible_users(&self, user: &str) -> Result<JsValue, JsValue> {
+        let ids = self.inner.visible_users(user).map_err(to_js_error)?;
+        to_js(&ids)
     }
 
     /// May the user invite people into this workspace?
     #[wasm_bindgen(js_name = canInvite)]
-    pub fn can_invite(&self, user: JsValue, workspace: JsValue) -> Result<bool, JsValue> {
-        let user = str_arg(&user, "user")?;
-        let ws = str_arg(&workspace, "workspace")?;
-        self.inner.can_invite(&user, &ws).map_err(to_js_error)
+    pub fn can_invite(&self, user: &str, workspace: &str) -> Result<bool, JsValue> {
+        self.inner.can_invite(user, workspace).map_err(to_js_error)
     }
 
     /// May the user create workspaces?
     #[wasm_bindgen(js_name = canCreateWorkspace)]
-    pub fn can_create_workspace(&self, user: JsValue) -> Result<bool, JsValue> {
-        let user = str_arg(&user, "user")?;
-        self.inner.can_create_workspace(&user).map_err(to_js_error)
+    pub fn can_create_workspace(&self, user: &str) -> Result<bool, JsValue> {
+        self.inner.can_create_workspace(user).map_err(to_js_error)
     }
 
     /// May the user give external people access?
     #[wasm_bindgen(js_name = canGrantAccess)]
-    pub fn can_grant_access(&self, user: JsValue) -> Result<bool, JsValue> {
-        let user = str_arg(&user, "user")?;
-        self.inner.can_grant_access(&user).map_err(to_js_error)
+    pub fn can_grant_access(&self, user: &str) -> Result<bool, JsValue> {
+        self.inner.can_grant_access(user).map_err(to_js_error)
+    }
+}
+
+fn record_ref(record: &str, json: bool) -> RecordRef<'_> {
+    if json {
+        RecordRef::Json(record)
+    } else {
+        RecordRef::Id(record)
     }
 }
 
@@ -301,14 +217,14 @@ impl JsEngine {
 #[wasm_bindgen(js_class = Engine)]
 impl JsEngine {
     #[wasm_bindgen(js_name = idTables, skip_typescript)]
-    pub fn id_tables(&self) -> String {
-        serde_json::to_string(&self.inner.indexed().id_tables()).unwrap_or_default()
+    pub fn id_tables(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.indexed().id_tables())
     }
 
     #[wasm_bindgen(js_name = decideAt, skip_typescript)]
-    pub fn decide_at(&self, ui: u32, action: u8, id: &str) -> Result<String, JsValue> {
+    pub fn decide_at(&self, ui: u32, action: u8, id: &str) -> Result<JsValue, JsValue> {
         let d = self.inner.indexed().decide_stored_at(ui, action_of(action)?, id).map_err(to_js_error)?;
-        Ok(serde_json::to_string(&d).unwrap_or_default())
+        to_js(&d)
     }
 
     /// Makes room for `words` encoded words; returns their address in wasm memory.
@@ -340,8 +256,8 @@ impl JsEngine {
     /// bytes, answered as a [`Verdict`] code (this call never throws).
     #[wasm_bindgen(js_name = canStoredScratch, skip_typescript)]
     pub fn can_stored_scratch(&self, ui: u32, action: u8, bytes: u32) -> u32 {
-        let Ok((_, id)) = self.scratch(0, bytes) else { return Verdict::AskStrict as u32 };
-        let Some(a) = verdict_action(action) else { return Verdict::AskStrict as u32 };
+        let Ok((_, id)) = self.scratch(0, bytes) else { return Verdict::ASK_STRICT };
+        let Some(a) = verdict_action(action) else { return Verdict::ASK_STRICT };
         Verdict::of(self.inner.indexed().can_stored_at(ui, *a, id))
     }
 
@@ -349,8 +265,8 @@ impl JsEngine {
     /// [`Verdict`] code (this call never throws).
     #[wasm_bindgen(js_name = canScratch, skip_typescript)]
     pub fn can_scratch(&self, ui: u32, action: u8, words: u32, bytes: u32) -> u32 {
-        let Ok((codes, strings)) = self.scratch(words, bytes) else { return Verdict::AskStrict as u32 };
-        let Some(a) = verdict_action(action) else { return Verdict::AskStrict as u32 };
+        let Ok((codes, strings)) = self.scratch(words, bytes) else { return Verdict::ASK_STRICT };
+        let Some(a) = verdict_action(action) else { return Verdict::ASK_STRICT };
         Verdict::of(self.inner.indexed().can_encoded(ui, *a, codes, strings))
     }
 
@@ -361,10 +277,10 @@ impl JsEngine {
     }
 
     #[wasm_bindgen(js_name = decideScratch, skip_typescript)]
-    pub fn decide_scratch(&self, ui: u32, action: u8, words: u32, bytes: u32) -> Result<String, JsValue> {
+    pub fn decide_scratch(&self, ui: u32, action: u8, words: u32, bytes: u32) -> Result<JsValue, JsValue> {
         let (codes, strings) = self.scratch(words, bytes)?;
         let d = self.inner.indexed().decide_encoded(ui, action_of(action)?, codes, strings).map_err(to_js_error)?;
-        Ok(serde_json::to_string(&d).unwrap_or_default())
+        to_js(&d)
     }
 
     /// The store's removal count (see [`Engine::store_epoch`]), as a JS number.
@@ -373,26 +289,27 @@ impl JsEngine {
         self.inner.indexed().store_epoch() as f64
     }
 
-    /// The slots of a JSON array of stored record ids (`0xffffffff`: not stored).
+    /// The slots of stored record ids (an array of strings the JS layer
+    /// built; [`crate::ENCODED_NONE`]: not stored).
     #[wasm_bindgen(js_name = slotsOf, skip_typescript)]
-    pub fn slots_of(&self, ids_json: &str) -> Result<Vec<u32>, JsValue> {
-        let ids: Vec<String> = serde_json::from_str(ids_json).map_err(|e| input_error("ids", format!("expected an array of record ids: {e}")))?;
+    pub fn slots_of(&self, ids: JsValue) -> Result<Vec<u32>, JsValue> {
+        let ids: Vec<String> = serde_wasm_bindgen::from_value(ids).map_err(|e| input_error("ids", format!("expected an array of record ids: {e}")))?;
         Ok(self.inner.indexed().slots_of(&ids))
     }
 
     /// `can` for a record slot from `slotsOf`, as a [`Verdict`] code (never throws).
     #[wasm_bindgen(js_name = canSlot, skip_typescript)]
     pub fn can_slot(&self, ui: u32, action: u8, slot: u32, epoch: f64) -> u32 {
-        let Some(a) = verdict_action(action) else { return Verdict::AskStrict as u32 };
+        let Some(a) = verdict_action(action) else { return Verdict::ASK_STRICT };
         if !(epoch >= 0.0 && epoch.fract() == 0.0) {
-            return Verdict::AskStrict as u32;
+            return Verdict::ASK_STRICT;
         }
         Verdict::of(self.inner.indexed().can_slot(ui, *a, slot, epoch as u64))
     }
 
-    #[wasm_bindgen(js_name = storedIdsJson, skip_typescript)]
-    pub fn stored_ids_json(&self) -> String {
-        serde_json::to_string(&self.inner.indexed().stored_ids()).unwrap_or_default()
+    #[wasm_bindgen(js_name = storedIds, skip_typescript)]
+    pub fn stored_ids(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.indexed().stored_ids())
     }
 
     #[wasm_bindgen(js_name = storedMask, skip_typescript)]
@@ -405,20 +322,21 @@ impl JsEngine {
 /// number is the cheapest kind of call into wasm (a `Result` comes back as an
 /// array, and an error as a thrown object). On `AskStrict` the JS layer asks
 /// again through the strict path, which answers or throws the proper error.
-#[repr(u32)]
-enum Verdict {
-    Denied = 0,
-    Allowed = 1,
-    AskStrict = 2,
-}
+/// The answer of a hot `can` call as one integer (see `LAYOUT.verdicts`): a
+/// call that returns a plain number is the cheapest kind of call into wasm (a
+/// `Result` comes back as an array, and an error as a thrown object). On
+/// `askStrict` the JS layer asks again through the strict path, which answers
+/// or throws the proper error.
+struct Verdict;
 
 impl Verdict {
+    const ASK_STRICT: u32 = LAYOUT.verdicts.ask_strict;
     fn of(r: Result<bool, Error>) -> u32 {
-        (match r {
-            Ok(false) => Verdict::Denied,
-            Ok(true) => Verdict::Allowed,
-            Err(_) => Verdict::AskStrict,
-        }) as u32
+        match r {
+            Ok(false) => LAYOUT.verdicts.denied,
+            Ok(true) => LAYOUT.verdicts.allowed,
+            Err(_) => LAYOUT.verdicts.ask_strict,
+        }
     }
 }
 
@@ -431,22 +349,12 @@ fn action_of(a: u8) -> Result<crate::Action, JsValue> {
     verdict_action(a).copied().ok_or_else(|| input_error("action", format!("action code {a} out of range")))
 }
 
-fn field_level_str(l: crate::FieldLevel) -> &'static str {
-    match l {
-        crate::FieldLevel::Hidden => "hidden",
-        crate::FieldLevel::ReadOnly => "readOnly",
-        crate::FieldLevel::Editable => "editable",
-    }
-}
 
-/// Runs `f` with the record argument: a string is a stored id, an object is
-/// read as JSON.
-fn with_record<T>(record: &JsValue, f: impl FnOnce(RecordRef<'_>) -> Result<T, Error>) -> Result<T, JsValue> {
-    if let Some(id) = record.as_string() {
-        return f(RecordRef::Id(&id)).map_err(to_js_error);
-    }
-    let text = json_text(record, "record", false)?;
-    f(RecordRef::Json(&text)).map_err(to_js_error)
+/// How records are encoded for the fast path (see `src/encoded.rs`): the JS
+/// layer reads this once when it starts and keeps no copy of the constants.
+#[wasm_bindgen(js_name = encodingLayout, skip_typescript)]
+pub fn encoding_layout() -> Result<JsValue, JsValue> {
+    to_js(&LAYOUT)
 }
 
 /// The module's linear memory (the JS layer writes encoded records into it).

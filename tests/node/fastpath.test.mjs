@@ -108,7 +108,7 @@ test("toJSON and getters are honoured the way JSON.stringify honours them", () =
 test("ids that are not well-formed text are refused, not matched loosely", () => {
   const e = new Engine(model);
   assert.throws(() => e.can("boss", "view", "c1\uD800"));
-  assert.throws(() => e.can("boss", "view", { module: "deals", parent: "c1\uD800" }), (x) => x.problems[0].path === "record");
+  assert.throws(() => e.can("boss", "view", { module: "deals", parent: "c1\uD800" }), (x) => x.problems[0].path === "record.parent");
 });
 
 test("unknown users and actions still throw through the fast path", () => {
