@@ -119,7 +119,7 @@ impl Acc {
 }
 
 /// `start..end` of the entries of a sorted (key, value) list with this key.
-pub(crate) fn range(list: &[(Ix, Ix)], key: Ix) -> &[(Ix, Ix)] {
+fn range(list: &[(Ix, Ix)], key: Ix) -> &[(Ix, Ix)] {
     let lo = list.partition_point(|&(k, _)| k < key);
     let hi = lo + list[lo..].partition_point(|&(k, _)| k == key);
     &list[lo..hi]
