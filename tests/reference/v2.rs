@@ -701,3 +701,15 @@ pub fn v2_key_problems(model: &Value) -> Vec<String> {
     }
     out
 }
+
+impl Reference {
+    /// P(X) for tests.
+    pub fn parent_record_of<'a>(&'a self, x: &'a Value) -> Option<&'a Value> {
+        self.parent_record(x)
+    }
+
+    /// C(X) for tests (limited CRM access).
+    pub fn company_of<'a>(&'a self, x: &'a Value) -> Option<&'a Value> {
+        self.company_record(x)
+    }
+}
