@@ -883,7 +883,7 @@ fn plain_internal_users(model: &Value) -> Vec<String> {
                 && !flag(u, "readOnly")
                 && !flag(u, "limitedCrm")
                 && !flag(u, "limitedDeals")
-                && u.get("recordTypes").map_or(true, |x| x.is_null())
+                && u.get("recordTypes").is_none_or(|x| x.is_null())
                 && u["role"].is_string()
         })
         .map(|u| id(u).to_string())
@@ -974,7 +974,7 @@ fn v2_a_child_controlled_by_its_parent_is_never_below_the_parents_level() {
                     || flag(&u, "limitedCrm")
                     || flag(&u, "limitedDeals")
                     || flag(&u, "readOnly")
-                    || !u.get("recordTypes").map_or(true, |x| x.is_null())
+                    || !u.get("recordTypes").is_none_or(|x| x.is_null())
                 {
                     continue;
                 }
@@ -1022,8 +1022,8 @@ fn check_v2_limited(oracle: &dyn Oracle, model: &Value, later: &[Value], probes:
             seen.fetch_add(1, Relaxed);
             let manages_company = r.company_of(&x).is_some_and(|c| strs(c, "accountManagers").iter().any(|a| a == uid));
             let own_loose_contact = contact_module == Some(xm)
-                && x.get("company").map_or(true, |c| c.is_null())
-                && x.get("parent").map_or(true, |c| c.is_null())
+                && x.get("company").is_none_or(|c| c.is_null())
+                && x.get("parent").is_none_or(|c| c.is_null())
                 && x["createdBy"].as_str() == Some(uid);
             ensure(manages_company || own_loose_contact, || format!("{}: limited user {uid:?} sees {x}, whose company they do not manage", oracle.name()))?;
         }

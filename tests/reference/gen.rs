@@ -246,8 +246,8 @@ pub fn generate_for(t: &mut Tape, version: u32) -> Generated {
     }
     // v2: the contact module of limited CRM access (often a child of the company module)
     let mut contact_module: Option<usize> = None;
-    if v2 && limited.is_some() && t.chance(65) {
-        let company = limited.as_ref().unwrap().0;
+    if let Some((company, _, _)) = limited.as_ref().filter(|_| v2 && t.chance(65)) {
+        let company = *company;
         let children: Vec<usize> = (0..n_modules).filter(|&i| modules[i].parent == Some(company)).collect();
         contact_module = Some(if !children.is_empty() && t.chance(75) { *t.pick(&children).unwrap() } else { t.below(n_modules) });
     }

@@ -57,6 +57,10 @@ pub struct Reference {
     pub version: u32,
     /// The stored records, in the order they were put.
     pub store: Vec<Value>,
+    /// Module name → position in `model.modules` (the only index: a 1,000-deep
+    /// module tree walked for every record of a 1,000-long chain must not take
+    /// minutes; it changes no answer).
+    module_at: std::collections::HashMap<String, usize>,
 }
 
 // ---------------------------------------------------------------- JSON helpers
@@ -125,7 +129,13 @@ impl Reference {
 
     /// The reference for contract `version` (1 or 2); `model` must be valid for it.
     pub fn with_version(model: &Value, version: u32) -> Reference {
-        let mut r = Reference { model: model.clone(), version, store: Vec::new() };
+        let mut module_at = std::collections::HashMap::new();
+        for (i, m) in list(model, "modules").into_iter().enumerate() {
+            if let Some(name) = text(m, "name") {
+                module_at.entry(name.to_string()).or_insert(i);
+            }
+        }
+        let mut r = Reference { model: model.clone(), version, store: Vec::new(), module_at };
         let records: Vec<Value> = list(model, "records").into_iter().cloned().collect();
         r.put_records(&records);
         r
@@ -198,12 +208,7 @@ impl Reference {
     }
 
     fn module(&self, name: &str) -> Option<&Value> {
-        for m in self.section("modules") {
-            if text(m, "name") == Some(name) {
-                return Some(m);
-            }
-        }
-        None
+        self.module_at.get(name).and_then(|&i| self.model.get("modules")?.get(i))
     }
 
     fn workspace(&self, id: &str) -> Option<&Value> {

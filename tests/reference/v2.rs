@@ -135,8 +135,29 @@ impl Reference {
         self.to_matches_user(principal, user)
     }
 
-    /// A rule's `to`, or a share of a record of `module`, **reaches** internal user U.
-    fn reaches(&self, principal: &Value, module: &str, user: &Value) -> bool {
+    /// The internal users (active or not) whose role is in Sub(role(U)).
+    fn internal_subordinates(&self, user: &Value) -> Vec<&Value> {
+        let urole = match self.role_of(user) {
+            Some(r) => r,
+            None => return Vec::new(),
+        };
+        let mut out = Vec::new();
+        for v in self.section("users") {
+            if flag(v, "external", false) {
+                continue;
+            }
+            if let Some(vrole) = self.role_of(v) {
+                if self.role_below(vrole, urole) {
+                    out.push(v);
+                }
+            }
+        }
+        out
+    }
+
+    /// A rule's `to`, or a share of a record of `module`, **reaches** internal user U;
+    /// `subordinates` = `internal_subordinates(U)`.
+    fn reaches(&self, principal: &Value, module: &str, user: &Value, subordinates: &[&Value]) -> bool {
         if flag(user, "external", false) {
             return false;
         }
@@ -146,24 +167,8 @@ impl Reference {
         if !self.module_hierarchy(module) {
             return false;
         }
-        let urole = match self.role_of(user) {
-            Some(r) => r,
-            None => return false,
-        };
         // an internal user (active or not) whose role is in Sub(role(U)) and whom it matches
-        for v in self.section("users") {
-            if flag(v, "external", false) {
-                continue;
-            }
-            let vrole = match self.role_of(v) {
-                Some(r) => r,
-                None => continue,
-            };
-            if self.role_below(vrole, urole) && self.principal_matches_user(principal, v) {
-                return true;
-            }
-        }
-        false
+        subordinates.iter().any(|v| self.principal_matches_user(principal, v))
     }
 
     /// U takes part in W (v2: workspace auditors too).
@@ -310,6 +315,7 @@ impl Reference {
             }
         }
         l = max(l, self.effective_default_sharing(xm));
+        let subs = self.internal_subordinates(user);
         let access_of = |v: &Value| if text(v, "access") == Some("readWrite") { WRITE } else { READ };
         if let Some(o) = owner {
             for rule in self.section("sharingRules") {
@@ -318,7 +324,7 @@ impl Reference {
                 }
                 let from = rule.get("from").unwrap_or(&Value::Null);
                 let to = rule.get("to").unwrap_or(&Value::Null);
-                if self.from_matches_owner(from, o) && self.reaches(to, xm, user) {
+                if self.from_matches_owner(from, o) && self.reaches(to, xm, user, &subs) {
                     l = max(l, access_of(rule));
                 }
             }
@@ -337,14 +343,14 @@ impl Reference {
                     };
                     let from = rule.get("from").unwrap_or(&Value::Null);
                     let to = rule.get("to").unwrap_or(&Value::Null);
-                    if self.from_matches_owner(from, po) && self.reaches(to, xm, user) {
+                    if self.from_matches_owner(from, po) && self.reaches(to, xm, user, &subs) {
                         l = max(l, if rel == "readWrite" { WRITE } else { READ });
                     }
                 }
             }
         }
         for share in list(x, "sharedWith") {
-            if self.reaches(share, xm, user) {
+            if self.reaches(share, xm, user, &subs) {
                 l = max(l, access_of(share));
             }
         }
@@ -633,9 +639,8 @@ pub fn v2_key_problems(model: &Value) -> Vec<String> {
         if !is_bool_or_absent(m, "hierarchy") {
             out.push(format!("modules[{i}].hierarchy"));
         }
-        if !is_bool_or_absent(m, "controlledByParent") {
-            out.push(format!("modules[{i}].controlledByParent"));
-        } else if flag(m, "controlledByParent", false) && text(m, "parent").is_none() {
+        // not a boolean, or true on a module without parent
+        if !is_bool_or_absent(m, "controlledByParent") || (flag(m, "controlledByParent", false) && text(m, "parent").is_none()) {
             out.push(format!("modules[{i}].controlledByParent"));
         }
     }
