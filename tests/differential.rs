@@ -298,6 +298,33 @@ impl Case {
         Ok(())
     }
 
+    // TODO(issue 10, engine side): once the engine has the v2 queries, call this from
+    // `everything` when VERSION >= 2 (the reference side exists: `record_field_access`,
+    // `can_share`, `workspaces_of`, `decide_update`). The method names below are a
+    // guess at the engine's Rust API; adjust them to what it exports.
+    //
+    // fn v2_queries(&mut self, user: &str, probe: &Probe) -> Result<(), TestCaseError> {
+    //     let x = probe.value(&self.reference).clone();
+    //     let want = self.reference.record_field_access(user, &x);
+    //     let got: Vec<(String, &str)> = self.engine.record_field_access(user, probe.as_ref()).map_err(|e| TestCaseError::fail(e.message))?
+    //         .into_iter().map(|(f, l)| (f, field_name(l))).collect();
+    //     if got != want { return fail(format!("recordFieldAccess({user:?}, {}): engine {got:?}, reference {want:?}", probe.describe(&self.reference))); }
+    //     let (w, g) = (self.reference.can_share(user, &x), self.engine.can_share(user, probe.as_ref()).map_err(|e| TestCaseError::fail(e.message))?);
+    //     if w != g { return fail(format!("canShare({user:?}, {}): engine {g}, reference {w}", probe.describe(&self.reference))); }
+    //     // decideUpdate: before = the probe, after = the probe unchanged, with a new owner, with a
+    //     // field changed, with a share added (draw these from the tape in a real version)
+    //     if let Probe::Stored(id) = probe {
+    //         for after in [x.clone(), { let mut a = x.clone(); a["owner"] = serde_json::json!(user); a }] {
+    //             let w = self.reference.decide_update(user, &x, &after);
+    //             let g = self.engine.decide_update(user, RecordRef::Id(id), &after.to_string()).map_err(|e| TestCaseError::fail(e.message))?.allowed;
+    //             if w != g { return fail(format!("decideUpdate({user:?}, {id:?}, {after}): engine {g}, reference {w}")); }
+    //         }
+    //     }
+    //     self.queries += 4;
+    //     Ok(())
+    // }
+    // and once per user: self.reference.workspaces_of(user) == self.engine.workspaces_of(user)
+
     /// A lighter pass after mutations: view/edit/delete on the stored records.
     fn stored_decisions(&mut self) -> Result<(), TestCaseError> {
         let users = self.reference.user_ids();

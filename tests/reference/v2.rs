@@ -45,6 +45,22 @@ fn sharing_level(s: &str) -> u8 {
     }
 }
 
+/// Are two JSON values the same JSON value (§3.9)? Object key order does not
+/// count, array order does, and numbers compare by value (`1` and `1.0` are one
+/// JSON number; serde_json's `==` would tell them apart).
+pub fn json_same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
+            (Some(i), Some(j), _, _) => i == j,
+            (_, _, Some(i), Some(j)) => i == j,
+            _ => x.as_f64() == y.as_f64(),
+        },
+        (Value::Array(xs), Value::Array(ys)) => xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| json_same(x, y)),
+        (Value::Object(xs), Value::Object(ys)) => xs.len() == ys.len() && xs.iter().all(|(k, x)| ys.get(k).is_some_and(|y| json_same(x, y))),
+        _ => a == b,
+    }
+}
+
 /// Are two JSON arrays equal as sets (of strings or of objects)?
 fn same_set(a: &Value, b: &Value, key: &str) -> bool {
     let xs = list(a, key);
@@ -584,7 +600,12 @@ impl Reference {
             let mut keys: Vec<&String> = bf.keys().collect();
             keys.extend(af.keys());
             for k in keys {
-                if bf.get(k) != af.get(k) {
+                let same = match (bf.get(k), af.get(k)) {
+                    (Some(x), Some(y)) => json_same(x, y),
+                    (None, None) => true,
+                    _ => false, // added or removed (a key set to null differs from an absent key)
+                };
+                if !same {
                     let editable = rfa.iter().any(|(f, l)| f == k && *l == "editable");
                     if !editable {
                         return false;
