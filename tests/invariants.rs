@@ -19,11 +19,15 @@ mod reference;
 use crm_access::{Access, Engine, FieldLevel, RecordRef};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
-use reference::gen::{generate, Generated, Tape};
+use reference::gen::{generate_for, Generated, Tape};
 use reference::Reference;
 use serde_json::{json, Value};
 
 const TAPE_LEN: usize = 3000;
+
+/// The contract the engine implements picks the generator and the reference's
+/// semantics: v1 while the engine is v1, v2 after (`CONTRACT_VERSION`).
+const VERSION: u32 = if crm_access::CONTRACT_VERSION >= 2 { 2 } else { 1 };
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -56,7 +60,7 @@ fn for_random_models(name: &str, check: impl Fn(&Generated, &mut Tape) -> Result
     let strategy = prop::collection::vec(any::<u32>(), TAPE_LEN);
     let result = runner.run(&strategy, |data| {
         let mut tape = Tape::new(&data);
-        let g = generate(&mut tape);
+        let g = generate_for(&mut tape, VERSION);
         check(&g, &mut tape).map_err(|e| {
             TestCaseError::fail(format!("{e}\nmodel: {}\nlater: {}\nprobes: {}", g.model, Value::Array(g.later.clone()), Value::Array(g.probes.clone())))
         })
@@ -101,7 +105,7 @@ struct Records {
 
 impl Records {
     fn of(model: &Value, later: &[Value], probes: &[Value]) -> Records {
-        let mut r = Reference::new(model);
+        let mut r = Reference::with_version(model, VERSION);
         r.put_records(later);
         let mut items: Vec<(Value, Option<String>)> = r.store.iter().map(|x| (x.clone(), x["id"].as_str().map(String::from))).collect();
         items.extend(probes.iter().map(|p| (p.clone(), None)));
@@ -203,9 +207,14 @@ fn id_or_name(x: &Value) -> String {
 // ----------------------------------------------------------------------------
 
 fn check_externals(model: &Value, later: &[Value], probes: &[Value]) -> Result<(), TestCaseError> {
+    if VERSION >= 2 {
+        // v2: involvement outside workspaces and parents also open records (SPEC §3.2, §3.8)
+        let engine = EngineOracle(build(model, later)?);
+        return check_v2_externals(&engine, model, later, probes, &EXTERNAL_ALLOWED);
+    }
     let engine = build(model, later)?;
     let reference = {
-        let mut r = Reference::new(model);
+        let mut r = Reference::with_version(model, VERSION);
         r.put_records(later);
         r
     };
@@ -247,7 +256,7 @@ fn check_limited_crm(model: &Value, later: &[Value], probes: &[Value]) -> Result
         model["modules"].as_array().unwrap().iter().filter(|m| m.get("recordSecurity") == Some(&json!(false))).map(id_or_name).collect();
     let engine = build(model, later)?;
     let reference = {
-        let mut r = Reference::new(model);
+        let mut r = Reference::with_version(model, VERSION);
         r.put_records(later);
         r
     };
@@ -518,6 +527,14 @@ fn adding_a_workspace_membership_never_removes_access() {
                     w["members"] = json!([]);
                 }
                 let members = w["members"].as_array_mut().unwrap();
+                // v2: joining a workspace is not monotone for an external user who is
+                // involved in its records (SPEC §3.2: inside a workspace U takes part in,
+                // involvement counts only through that workspace's rules, so a read-only
+                // entry caps an assignee at read, and "all" gives an auditor write, not full)
+                let external = users(&g.model).iter().any(|u| id(u) == uid && flag(u, "external"));
+                if VERSION >= 2 && external {
+                    continue;
+                }
                 if !members.iter().any(|m| m["user"] == json!(uid)) {
                     let ro = t.chance(40);
                     members.push(json!({ "user": uid, "readOnly": ro }));
@@ -665,4 +682,461 @@ fn filter_equals_decide_record_by_record() {
         }
         Ok(())
     });
+}
+
+// ============================================================================
+// Contract v2 invariants (issue 10). Each runs NOW against the v2 reference
+// (`tests/reference/`, `Reference::with_version(model, 2)`), which tests the
+// reference, and against the engine once `crm_access::CONTRACT_VERSION >= 2`.
+// They ask an `Oracle` for decisions; structural facts (P(X), C(X), who takes
+// part in a workspace) come from the reference.
+
+/// Something that decides: the v2 reference or the engine.
+trait Oracle {
+    /// (allowed, access 0..=3) of decide(U, action, X), X given as JSON.
+    fn decide(&self, uid: &str, action: &str, x: &Value) -> Result<(bool, u8), TestCaseError>;
+    fn name(&self) -> &'static str;
+}
+
+struct RefOracle(Reference);
+struct EngineOracle(Engine);
+
+impl Oracle for RefOracle {
+    fn decide(&self, uid: &str, action: &str, x: &Value) -> Result<(bool, u8), TestCaseError> {
+        let d = self.0.decide(uid, action, x);
+        Ok((d.allowed, d.access))
+    }
+    fn name(&self) -> &'static str {
+        "the v2 reference"
+    }
+}
+
+impl Oracle for EngineOracle {
+    fn decide(&self, uid: &str, action: &str, x: &Value) -> Result<(bool, u8), TestCaseError> {
+        let text = x.to_string();
+        let d = ok(self.0.decide(uid, action, RecordRef::Json(&text)), "decide")?;
+        let a = match d.access {
+            Access::None => 0,
+            Access::Read => 1,
+            Access::Write => 2,
+            Access::Full => 3,
+        };
+        Ok((d.allowed, a))
+    }
+    fn name(&self) -> &'static str {
+        "the engine"
+    }
+}
+
+/// The v2 reference for a model plus the records put after construction.
+fn v2_reference(model: &Value, later: &[Value]) -> Reference {
+    let mut r = Reference::with_version(model, 2);
+    r.put_records(later);
+    r
+}
+
+/// The oracles an invariant is checked against: the v2 reference always, the
+/// engine when it implements contract v2.
+fn v2_oracles(model: &Value, later: &[Value]) -> Result<Vec<Box<dyn Oracle>>, TestCaseError> {
+    let mut out: Vec<Box<dyn Oracle>> = vec![Box::new(RefOracle(v2_reference(model, later)))];
+    if crm_access::CONTRACT_VERSION >= 2 {
+        out.push(Box::new(EngineOracle(build(model, later)?)));
+    }
+    Ok(out)
+}
+
+fn v2_cases() -> u32 {
+    std::env::var("CRM_INV_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(150)
+}
+
+/// Like `for_random_models`, over v2 models whatever the engine implements.
+fn for_random_v2_models(name: &str, check: impl Fn(&Generated, &mut Tape) -> Result<(), TestCaseError>) {
+    let config = Config { cases: v2_cases(), failure_persistence: None, max_shrink_iters: 100, ..Config::default() };
+    let mut runner = TestRunner::new(config);
+    let strategy = prop::collection::vec(any::<u32>(), TAPE_LEN);
+    let result = runner.run(&strategy, |data| {
+        let mut tape = Tape::new(&data);
+        let g = generate_for(&mut tape, 2);
+        check(&g, &mut tape).map_err(|e| {
+            TestCaseError::fail(format!("{e}\nmodel: {}\nlater: {}\nprobes: {}", g.model, Value::Array(g.later.clone()), Value::Array(g.probes.clone())))
+        })
+    });
+    match result {
+        Ok(()) => {}
+        Err(TestError::Fail(why, _)) => panic!("v2 invariant `{name}` violated:\n{why}"),
+        Err(TestError::Abort(why)) => panic!("{name}: aborted: {why}"),
+    }
+    if crm_access::CONTRACT_VERSION < 2 {
+        eprintln!("{name}: checked on the v2 reference only (the engine implements contract v{})", crm_access::CONTRACT_VERSION);
+    }
+}
+
+/// Every record of a model: stored (model + later) and probes, as JSON.
+fn all_records(r: &Reference, probes: &[Value]) -> Vec<Value> {
+    let mut out = r.store.clone();
+    out.extend(probes.iter().cloned());
+    out
+}
+
+/// The profile cap of U on a module (read: view, write: +edit, full: +delete), from the JSON.
+fn profile_cap(model: &Value, u: &Value, module: &str) -> u8 {
+    let mut pids = strs(u, "profiles");
+    if let Some(role) = u["role"].as_str() {
+        if let Some(r) = model.get("roles").and_then(|x| x.as_array()).into_iter().flatten().find(|r| id(r) == role) {
+            pids.extend(strs(r, "profiles"));
+        }
+    }
+    let (mut v, mut e, mut d) = (false, false, false);
+    for p in model.get("profiles").and_then(|x| x.as_array()).into_iter().flatten() {
+        if pids.iter().any(|q| q == id(p)) {
+            if let Some(m) = p.get("modules").and_then(|ms| ms.get(module)) {
+                v |= flag(m, "view");
+                e |= flag(m, "edit");
+                d |= flag(m, "delete");
+            }
+        }
+    }
+    match (v, e, d) {
+        (false, _, _) => 0,
+        (true, false, _) => 1,
+        (true, true, false) => 2,
+        _ => 3,
+    }
+}
+
+static V2_SUPERIOR: AtomicU64 = AtomicU64::new(0);
+static V2_NO_HIERARCHY: AtomicU64 = AtomicU64::new(0);
+static V2_PARENT: AtomicU64 = AtomicU64::new(0);
+static V2_LIMITED: AtomicU64 = AtomicU64::new(0);
+static V2_EXTERNAL: AtomicU64 = AtomicU64::new(0);
+
+/// A new internal user `v2-sub` in a new leaf role `v2-sub-role` under `uid`'s role
+/// (with the same profiles as `uid`, no caps), a new group `v2-sub-group` holding
+/// only them, and grants aimed at them on the records of `modules`: shares by
+/// hand (user, group, role; read or readWrite) and sharing rules (with related
+/// sharing on child modules in `modules`). The subordinate owns nothing and takes
+/// part in no workspace.
+fn add_subordinate_with_grants(model: &Value, later: &[Value], uid: &str, modules: &[String], t: &mut Tape) -> (Value, Vec<Value>) {
+    let mut m = model.clone();
+    let u = users(model).into_iter().find(|u| id(u) == uid).unwrap();
+    let role = u["role"].as_str().unwrap().to_string();
+    let role_profiles = m["roles"].as_array().unwrap().iter().find(|r| id(r) == role).map(|r| strs(r, "profiles")).unwrap_or_default();
+    m["roles"].as_array_mut().unwrap().push(json!({ "id": "v2-sub-role", "parent": role, "profiles": role_profiles }));
+    m["users"].as_array_mut().unwrap().push(json!({ "id": "v2-sub", "role": "v2-sub-role", "profiles": strs(&u, "profiles") }));
+    if m.get("groups").is_none() {
+        m["groups"] = json!([]);
+    }
+    m["groups"].as_array_mut().unwrap().push(json!({ "id": "v2-sub-group", "members": [{ "user": "v2-sub" }] }));
+    let targets =
+        [json!({ "user": "v2-sub" }), json!({ "group": "v2-sub-group" }), json!({ "role": "v2-sub-role" }), json!({ "roleAndSubordinates": "v2-sub-role" })];
+    let share = |r: &mut Value, t: &mut Tape| {
+        if !modules.iter().any(|x| r["module"].as_str() == Some(x.as_str())) || !t.chance(60) {
+            return;
+        }
+        let mut s = targets[t.below(targets.len())].clone();
+        s["access"] = json!(if t.chance(50) { "readWrite" } else { "read" });
+        let mut list = r.get("sharedWith").and_then(|x| x.as_array()).cloned().unwrap_or_default();
+        list.push(s);
+        r["sharedWith"] = Value::Array(list);
+    };
+    if let Some(Value::Array(rs)) = m.get_mut("records") {
+        let mut rs2 = rs.clone();
+        for r in rs2.iter_mut() {
+            share(r, t);
+        }
+        *rs = rs2;
+    }
+    let mut later = later.to_vec();
+    for r in later.iter_mut() {
+        share(r, t);
+    }
+    // rules: from any principal (or the owner's role) to the subordinate
+    let mut froms = principals(model);
+    froms.push(json!({ "group": "v2-sub-group" }));
+    let all_modules: Vec<(String, Option<String>)> =
+        m["modules"].as_array().unwrap().iter().map(|x| (id_or_name(x), x.get("parent").and_then(|p| p.as_str()).map(String::from))).collect();
+    let mut rules = m.get("sharingRules").and_then(|x| x.as_array()).cloned().unwrap_or_default();
+    for (i, module) in modules.iter().enumerate() {
+        if froms.is_empty() || !t.chance(70) {
+            continue;
+        }
+        let mut related = serde_json::Map::new();
+        for (child, parent) in &all_modules {
+            if parent.as_deref() == Some(module.as_str()) && modules.contains(child) {
+                related.insert(child.clone(), json!(if t.chance(50) { "readWrite" } else { "read" }));
+            }
+        }
+        let to = targets[1 + t.below(3)].clone(); // a rule's `to` is never a user
+        rules.push(json!({ "id": format!("v2-sub-rule-{i}"), "module": module, "from": froms[t.below(froms.len())], "to": to,
+            "access": if t.chance(50) { "readWrite" } else { "read" }, "related": related }));
+    }
+    m["sharingRules"] = Value::Array(rules);
+    (m, later)
+}
+
+/// Internal, active, non-admin users with a role, no caps and no limited flags.
+fn plain_internal_users(model: &Value) -> Vec<String> {
+    users(model)
+        .iter()
+        .filter(|u| {
+            !flag(u, "external")
+                && active(u)
+                && !flag(u, "admin")
+                && !flag(u, "readOnly")
+                && !flag(u, "limitedCrm")
+                && !flag(u, "limitedDeals")
+                && u.get("recordTypes").is_none_or(|x| x.is_null())
+                && u["role"].is_string()
+        })
+        .map(|u| id(u).to_string())
+        .collect()
+}
+
+fn module_names(model: &Value) -> Vec<String> {
+    model["modules"].as_array().unwrap().iter().map(id_or_name).collect()
+}
+
+#[test]
+fn v2_a_superior_never_gets_less_than_a_subordinate_through_rules_and_shares_on_a_hierarchy_module() {
+    for_random_v2_models("a superior never gets less than a subordinate (hierarchy modules)", |g, t| {
+        // every module with the hierarchy on
+        let mut model = g.model.clone();
+        for m in model["modules"].as_array_mut().unwrap() {
+            m["hierarchy"] = json!(true);
+        }
+        let candidates = plain_internal_users(&model);
+        let Some(uid) = t.pick(&candidates).cloned() else { return Ok(()) };
+        let (m, later) = add_subordinate_with_grants(&model, &g.later, &uid, &module_names(&model), t);
+        for oracle in v2_oracles(&m, &later)? {
+            let r = v2_reference(&m, &later);
+            for x in all_records(&r, &g.probes) {
+                let (_, sup) = oracle.decide(&uid, "view", &x)?;
+                let (sub_allowed, sub) = oracle.decide("v2-sub", "view", &x)?;
+                if sub_allowed {
+                    V2_SUPERIOR.fetch_add(1, Relaxed);
+                }
+                ensure(sup >= sub, || format!("{}: superior {uid:?} has access {sup} to {x}, their subordinate v2-sub has {sub}\nmodel: {m}", oracle.name()))?;
+            }
+        }
+        Ok(())
+    });
+    nonvacuous("superior ≥ subordinate", &V2_SUPERIOR);
+}
+
+#[test]
+fn v2_on_a_module_without_hierarchy_a_superior_gets_nothing_through_a_subordinate() {
+    for_random_v2_models("no hierarchy: a superior gets nothing through a subordinate", |g, t| {
+        let no_hierarchy: Vec<String> =
+            g.model["modules"].as_array().unwrap().iter().filter(|m| m.get("hierarchy") == Some(&json!(false))).map(id_or_name).collect();
+        if no_hierarchy.is_empty() {
+            return Ok(());
+        }
+        let candidates = plain_internal_users(&g.model);
+        let Some(uid) = t.pick(&candidates).cloned() else { return Ok(()) };
+        let (m, later) = add_subordinate_with_grants(&g.model, &g.later, &uid, &no_hierarchy, t);
+        // grants aimed at the subordinate on hierarchy-free modules change nothing for anybody else
+        let before = v2_oracles(&g.model, &g.later)?;
+        let after = v2_oracles(&m, &later)?;
+        // the same records before and after (the shares only add entries, in place)
+        let records0 = all_records(&v2_reference(&g.model, &g.later), &g.probes);
+        let records1 = all_records(&v2_reference(&m, &later), &g.probes);
+        for (o0, o1) in before.iter().zip(after.iter()) {
+            for u in users(&g.model) {
+                for (x0, x) in records0.iter().zip(records1.iter()) {
+                    for action in ["view", "edit", "delete"] {
+                        let d0 = o0.decide(id(&u), action, x0)?;
+                        let d1 = o1.decide(id(&u), action, x)?;
+                        if x0 != x {
+                            V2_NO_HIERARCHY.fetch_add(1, Relaxed);
+                        }
+                        ensure(d0 == d1, || {
+                            format!("{}: grants to a subordinate of {uid:?} on a module without hierarchy changed {action} for {:?} on {x}: {d0:?} → {d1:?}\nmodel after: {m}", o1.name(), id(&u))
+                        })?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    });
+    nonvacuous("no hierarchy: nothing through a subordinate", &V2_NO_HIERARCHY);
+}
+
+#[test]
+fn v2_a_child_controlled_by_its_parent_is_never_below_the_parents_level() {
+    for_random_v2_models("a child controlled by its parent is never below the parent", |g, _t| {
+        let r = v2_reference(&g.model, &g.later);
+        let controlled: Vec<String> =
+            g.model["modules"].as_array().unwrap().iter().filter(|m| m.get("controlledByParent") == Some(&json!(true))).map(id_or_name).collect();
+        let no_security: Vec<String> =
+            g.model["modules"].as_array().unwrap().iter().filter(|m| m.get("recordSecurity") == Some(&json!(false))).map(id_or_name).collect();
+        for oracle in v2_oracles(&g.model, &g.later)? {
+            for u in users(&g.model) {
+                // limits and caps aside
+                if !active(&u)
+                    || flag(&u, "limitedCrm")
+                    || flag(&u, "limitedDeals")
+                    || flag(&u, "readOnly")
+                    || !u.get("recordTypes").is_none_or(|x| x.is_null())
+                {
+                    continue;
+                }
+                for x in all_records(&r, &g.probes) {
+                    let xm = x["module"].as_str().unwrap_or("");
+                    if !controlled.iter().any(|c| c == xm) || no_security.iter().any(|c| c == xm) {
+                        continue;
+                    }
+                    let Some(p) = r.parent_record_of(&x) else { continue };
+                    let (_, parent) = oracle.decide(id(&u), "view", p)?;
+                    let (_, child) = oracle.decide(id(&u), "view", &x)?;
+                    let want = parent.min(profile_cap(&g.model, &u, xm));
+                    if parent > 0 {
+                        V2_PARENT.fetch_add(1, Relaxed);
+                    }
+                    ensure(child >= want, || format!("{}: {:?} has access {child} to {x} but {parent} to its parent {p}", oracle.name(), id(&u)))?;
+                }
+            }
+        }
+        Ok(())
+    });
+    nonvacuous("child ≥ parent", &V2_PARENT);
+}
+
+/// Limited CRM users, v2: every view is of a record whose company C(X) they
+/// manage, or of a contact they created that has no company and no parent.
+fn check_v2_limited(oracle: &dyn Oracle, model: &Value, later: &[Value], probes: &[Value], seen: &AtomicU64) -> Result<(), TestCaseError> {
+    let Some(la) = model.get("limitedAccess").filter(|l| !l.is_null()) else { return Ok(()) };
+    let limited_modules = strs(la, "modules");
+    let contact_module = la.get("contactModule").and_then(|c| c.as_str());
+    let no_security: Vec<String> =
+        model["modules"].as_array().unwrap().iter().filter(|m| m.get("recordSecurity") == Some(&json!(false))).map(id_or_name).collect();
+    let r = v2_reference(model, later);
+    for u in users(model).iter().filter(|u| flag(u, "limitedCrm")) {
+        let uid = id(u);
+        for x in all_records(&r, probes) {
+            let xm = x["module"].as_str().unwrap_or("");
+            if !limited_modules.iter().any(|m| m == xm) || no_security.iter().any(|m| m == xm) {
+                continue;
+            }
+            let (allowed, _) = oracle.decide(uid, "view", &x)?;
+            if !allowed {
+                continue;
+            }
+            seen.fetch_add(1, Relaxed);
+            let manages_company = r.company_of(&x).is_some_and(|c| strs(c, "accountManagers").iter().any(|a| a == uid));
+            let own_loose_contact = contact_module == Some(xm)
+                && x.get("company").is_none_or(|c| c.is_null())
+                && x.get("parent").is_none_or(|c| c.is_null())
+                && x["createdBy"].as_str() == Some(uid);
+            ensure(manages_company || own_loose_contact, || format!("{}: limited user {uid:?} sees {x}, whose company they do not manage", oracle.name()))?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn v2_a_limited_user_never_sees_a_record_whose_company_they_do_not_manage_whoever_created_it() {
+    for_random_v2_models("a limited user sees only records of companies they manage", |g, t| {
+        for oracle in v2_oracles(&g.model, &g.later)? {
+            check_v2_limited(oracle.as_ref(), &g.model, &g.later, &g.probes, &V2_LIMITED)?;
+        }
+        // more limited users (where allowed), every module public, broad rules
+        let mut m = g.model.clone();
+        if m["limitedAccess"]["modules"].as_array().is_some_and(|a| !a.is_empty()) {
+            for u in m["users"].as_array_mut().unwrap() {
+                if !flag(u, "admin") && !flag(u, "teamLead") && !flag(u, "external") && !flag(u, "limitedDeals") && t.chance(50) {
+                    u["limitedCrm"] = json!(true);
+                }
+            }
+        }
+        let limited: Vec<String> = users(&m).iter().filter(|u| flag(u, "limitedCrm")).map(|u| id(u).to_string()).collect();
+        if limited.is_empty() {
+            return Ok(());
+        }
+        for module in m["modules"].as_array_mut().unwrap() {
+            module["defaultSharing"] = json!("publicReadWriteDelete");
+        }
+        add_broad_rules(&mut m, t, 8);
+        // every record created by a limited user; some companies managed by one
+        let company = m["limitedAccess"]["companyModule"].as_str().unwrap_or("").to_string();
+        let stamp = |rs: &mut [Value], t: &mut Tape| {
+            for r in rs.iter_mut() {
+                r["createdBy"] = json!(limited[t.below(limited.len())]);
+                if r["module"].as_str() == Some(company.as_str()) && t.chance(60) {
+                    let mut ams = strs(r, "accountManagers");
+                    let who = limited[t.below(limited.len())].clone();
+                    if !ams.contains(&who) {
+                        ams.push(who);
+                    }
+                    r["accountManagers"] = json!(ams);
+                }
+            }
+        };
+        if let Some(Value::Array(rs)) = m.get_mut("records") {
+            let mut rs2 = rs.clone();
+            stamp(&mut rs2, t);
+            *rs = rs2;
+        }
+        let mut later = g.later.clone();
+        stamp(&mut later, t);
+        let mut probes = g.probes.clone();
+        stamp(&mut probes, t);
+        for oracle in v2_oracles(&m, &later)? {
+            check_v2_limited(oracle.as_ref(), &m, &later, &probes, &V2_LIMITED)?;
+        }
+        Ok(())
+    });
+    nonvacuous("limited users (v2)", &V2_LIMITED);
+}
+
+/// External users, v2: every record they may view they own, are involved in
+/// (auditor, assignee, participant, creator), reach through a workspace they take
+/// part in, or inherit from a parent they may view (module controlled by its parent).
+fn check_v2_externals(oracle: &dyn Oracle, model: &Value, later: &[Value], probes: &[Value], seen: &AtomicU64) -> Result<(), TestCaseError> {
+    let r = v2_reference(model, later);
+    let controlled: Vec<String> =
+        model["modules"].as_array().unwrap().iter().filter(|m| m.get("controlledByParent") == Some(&json!(true))).map(id_or_name).collect();
+    for u in users(model).iter().filter(|u| flag(u, "external")) {
+        let uid = id(u);
+        for x in all_records(&r, probes) {
+            let mut allowed_any = false;
+            for action in ["view", "edit", "delete"] {
+                allowed_any |= oracle.decide(uid, action, &x)?.0;
+            }
+            if !allowed_any {
+                continue;
+            }
+            seen.fetch_add(1, Relaxed);
+            let owns = x["owner"].as_str() == Some(uid);
+            let involved =
+                ["auditors", "assignees", "participants"].iter().any(|k| strs(&x, k).iter().any(|v| v == uid)) || x["createdBy"].as_str() == Some(uid);
+            let in_my_workspace = strs(&x, "workspaces").iter().any(|w| r.takes_part_in(uid, w));
+            let through_parent = controlled.iter().any(|c| x["module"].as_str() == Some(c.as_str()))
+                && match r.parent_record_of(&x) {
+                    Some(p) => oracle.decide(uid, "view", p)?.0,
+                    None => false,
+                };
+            ensure(owns || involved || in_my_workspace || through_parent, || {
+                format!(
+                    "{}: external user {uid:?} may act on {x}, which they do not own, are not involved in, reach through no workspace and no parent",
+                    oracle.name()
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn v2_an_external_user_sees_nothing_they_do_not_own_are_not_involved_in_or_reach_through_a_workspace_or_a_parent() {
+    for_random_v2_models("external users see only what they own, are involved in, or reach", |g, t| {
+        for oracle in v2_oracles(&g.model, &g.later)? {
+            check_v2_externals(oracle.as_ref(), &g.model, &g.later, &g.probes, &V2_EXTERNAL)?;
+        }
+        let h = hostile(&g.model, t);
+        for oracle in v2_oracles(&h, &g.later)? {
+            check_v2_externals(oracle.as_ref(), &h, &g.later, &g.probes, &V2_EXTERNAL)?;
+        }
+        Ok(())
+    });
+    nonvacuous("external users (v2)", &V2_EXTERNAL);
 }

@@ -18,9 +18,12 @@ mod reference;
 
 use crm_access::{Access, Engine, FieldLevel, RecordRef};
 use libfuzzer_sys::fuzz_target;
-use reference::gen::{generate, Tape};
+use reference::gen::{generate_for, Tape};
 use reference::Reference;
 use serde_json::{json, Value};
+
+/// v1 models and semantics while the engine is v1, v2 after (issue 10).
+const VERSION: u32 = if crm_access::CONTRACT_VERSION >= 2 { 2 } else { 1 };
 
 fn access_u8(a: Access) -> u8 {
     match a {
@@ -45,7 +48,7 @@ fn differential(model: &Value, later: &[Value], probes: &[Value]) {
         Err(e) => panic!("valid model rejected: {} {:?}\n{model}", e.message, e.problems.iter().map(|p| &p.path).collect::<Vec<_>>()),
     };
     engine.put_records(&Value::Array(later.to_vec()).to_string()).expect("valid records");
-    let mut r = Reference::new(model);
+    let mut r = Reference::with_version(model, VERSION);
     r.put_records(later);
     let mut records: Vec<(Value, Option<String>)> =
         r.store.iter().map(|x| (x.clone(), x["id"].as_str().map(String::from))).collect();
@@ -159,7 +162,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let tape = Tape::from_bytes(&data[1..]);
     let mut t = Tape::new(&tape);
-    let g = generate(&mut t);
+    let g = generate_for(&mut t, VERSION);
     if data[0] & 1 == 0 {
         differential(&g.model, &g.later, &g.probes);
         return;

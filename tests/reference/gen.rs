@@ -11,6 +11,15 @@
 //! users never get viewAll/editAll, admin or canGrantAccess, profile fields are
 //! declared fields, `related` keys are child modules, member entries are unique
 //! per workspace, and records only name existing users, groups and workspaces.
+//!
+//! `generate(t)` makes contract v1 models (exactly as before v2 existed: the v1
+//! path draws the same numbers from the tape). `generate_for(t, 2)` makes
+//! contract v2 models: every v2 key (module `hierarchy` and
+//! `controlledByParent`, workspace `auditors`, `limitedAccess.contactModule`,
+//! record `sharedWith` with every principal kind and both levels), deep module
+//! trees with record chains down them, wrong-module, dangling and self-naming
+//! parents, and records without `company` that inherit one through the parent
+//! chain. Every v2-only draw is behind `v2`, so v1 tapes are unchanged.
 #![allow(dead_code)]
 
 use serde_json::{json, Map, Value};
@@ -123,7 +132,14 @@ pub enum Shape {
     Small,
 }
 
+/// A contract v1 model.
 pub fn generate(t: &mut Tape) -> Generated {
+    generate_for(t, 1)
+}
+
+/// A model for contract `version` (1 or 2).
+pub fn generate_for(t: &mut Tape, version: u32) -> Generated {
+    let v2 = version >= 2;
     let shape = match t.below(4) {
         0 => Shape::Random,
         1 => Shape::Deep,
@@ -132,12 +148,25 @@ pub fn generate(t: &mut Tape) -> Generated {
     };
 
     // ---------------------------------------------------------------- modules
-    let n_modules = 1 + t.below(if shape == Shape::Small { 3 } else { 6 });
+    // v2: deep module trees (a chain of up to 12 modules)
+    let n_modules = 1 + t.below(if shape == Shape::Small {
+        3
+    } else if v2 && shape == Shape::Deep {
+        12
+    } else {
+        6
+    });
     let mut modules: Vec<ModuleInfo> = Vec::new();
     let mut modules_json = Vec::new();
     for i in 0..n_modules {
         let name = format!("m{i}");
-        let parent = if i > 0 && t.chance(60) { Some(t.below(i)) } else { None };
+        let parent = if v2 && shape == Shape::Deep && i > 0 && t.chance(85) {
+            Some(i - 1) // v2: a chain
+        } else if i > 0 && t.chance(60) {
+            Some(t.below(i))
+        } else {
+            None
+        };
         let fields = if t.chance(55) {
             let mut fs: Vec<String> = Vec::new();
             let k = t.below(FIELD_POOL.len() + 1);
@@ -175,6 +204,19 @@ pub fn generate(t: &mut Tape) -> Generated {
                 }
             }
         }
+        if v2 {
+            // v2: the hierarchy switch and records controlled by their parent
+            if t.chance(25) {
+                m.insert("hierarchy".into(), json!(false));
+            } else if t.chance(10) {
+                m.insert("hierarchy".into(), json!(true));
+            }
+            if parent.is_some() && t.chance(45) {
+                m.insert("controlledByParent".into(), json!(true));
+            } else if t.chance(8) {
+                m.insert("controlledByParent".into(), json!(false));
+            }
+        }
         modules_json.push(Value::Object(m));
         modules.push(ModuleInfo { name, parent, fields });
     }
@@ -201,6 +243,13 @@ pub fn generate(t: &mut Tape) -> Generated {
             None
         };
         limited = Some((company, covered, deal));
+    }
+    // v2: the contact module of limited CRM access (often a child of the company module)
+    let mut contact_module: Option<usize> = None;
+    if let Some((company, _, _)) = limited.as_ref().filter(|_| v2 && t.chance(65)) {
+        let company = *company;
+        let children: Vec<usize> = (0..n_modules).filter(|&i| modules[i].parent == Some(company)).collect();
+        contact_module = Some(if !children.is_empty() && t.chance(75) { *t.pick(&children).unwrap() } else { t.below(n_modules) });
     }
     let limited_crm_possible = limited.as_ref().map(|l| !l.1.is_empty()).unwrap_or(false);
     let limited_deals_possible = limited.as_ref().map(|l| l.2.is_some()).unwrap_or(false);
@@ -312,7 +361,13 @@ pub fn generate(t: &mut Tape) -> Generated {
         _ => 2 + t.below(18),
     };
     let n_probes = 2 + t.below(6);
-    let record_modules: Vec<usize> = (0..n_records + n_probes).map(|_| t.below(n_modules)).collect();
+    let mut record_modules: Vec<usize> = (0..n_records + n_probes).map(|_| t.below(n_modules)).collect();
+    if v2 && t.chance(35) {
+        // v2: records down the module tree in order, so that parent chains form
+        for (i, m) in record_modules.iter_mut().enumerate().take(n_records) {
+            *m = i % n_modules;
+        }
+    }
     let mut record_ids: Vec<String> = (0..n_records).map(|i| format!("r{i}")).collect();
     if n_records > 1 && t.chance(15) {
         record_ids[1] = "__proto__".into();
@@ -448,6 +503,13 @@ pub fn generate(t: &mut Tape) -> Generated {
         if !mods.is_empty() {
             w.insert("moderators".into(), json!(mods));
         }
+        if v2 && t.chance(40) {
+            // v2: workspace auditors, external users half of the time
+            let pool: Vec<String> =
+                if !external_users.is_empty() && t.chance(50) { external_users.iter().map(|&i| user_ids[i].clone()).collect() } else { user_ids.clone() };
+            let auditors = t.some_of(&pool, 2);
+            w.insert("auditors".into(), json!(auditors));
+        }
         // members: prefer external users so that extranets get exercised
         let mut members: Vec<Value> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
@@ -535,6 +597,7 @@ pub fn generate(t: &mut Tape) -> Generated {
 
     // ----------------------------------------------------------------- records
     let external_ids: Vec<String> = external_users.iter().map(|&i| user_ids[i].clone()).collect();
+    let internal_ids: Vec<String> = (0..n_users).filter(|i| !external_users.contains(i)).map(|i| user_ids[i].clone()).collect();
     let make_record = |t: &mut Tape, id: Option<String>, module: usize| -> Value {
         let mut r = Map::new();
         if let Some(id) = id {
@@ -548,7 +611,10 @@ pub fn generate(t: &mut Tape) -> Generated {
         if let Some(pm) = modules[module].parent {
             if t.chance(70) {
                 let candidates: Vec<&String> = (0..n_records).filter(|&j| record_modules[j] == pm).map(|j| &record_ids[j]).collect();
-                if n_records > 0 && t.chance(8) {
+                if v2 && t.chance(4) {
+                    // v2: a record naming itself as its parent (or the id it will have)
+                    r.insert("parent".into(), r.get("id").cloned().unwrap_or(json!("r0")));
+                } else if n_records > 0 && t.chance(8) {
                     // any record, possibly of another module than the parent module
                     r.insert("parent".into(), json!(record_ids[t.below(n_records)]));
                 } else if !candidates.is_empty() && t.chance(85) {
@@ -558,7 +624,8 @@ pub fn generate(t: &mut Tape) -> Generated {
                 }
             }
         }
-        if t.chance(45) {
+        // v2: fewer explicit companies, so that C(X) follows the parent chain
+        if t.chance(if v2 { 25 } else { 45 }) {
             if n_records > 0 && t.chance(10) {
                 // any record, possibly not a company
                 r.insert("company".into(), json!(record_ids[t.below(n_records)]));
@@ -581,6 +648,22 @@ pub fn generate(t: &mut Tape) -> Generated {
         if n_workspaces > 0 && t.chance(55) {
             let ws = t.some_of(&workspace_ids, 2);
             r.insert("workspaces".into(), json!(ws));
+        }
+        if v2 && t.chance(40) {
+            // v2: shares by hand, every principal kind, both levels; never an external user
+            let mut shares = Vec::new();
+            for _ in 0..1 + t.below(3) {
+                let access = if t.chance(50) { "readWrite" } else { "read" };
+                let share = match t.below(4) {
+                    1 if n_groups > 0 => json!({ "group": group_ids[t.below(n_groups)], "access": access }),
+                    2 if n_roles > 0 => json!({ "role": format!("R{}", t.below(n_roles)), "access": access }),
+                    3 if n_roles > 0 => json!({ "roleAndSubordinates": format!("R{}", t.below(n_roles)), "access": access }),
+                    _ if !internal_ids.is_empty() => json!({ "user": internal_ids[t.below(internal_ids.len())], "access": access }),
+                    _ => continue,
+                };
+                shares.push(share);
+            }
+            r.insert("sharedWith".into(), Value::Array(shares));
         }
         if t.chance(40) {
             // now and then an empty type, a string like any other
@@ -662,6 +745,9 @@ pub fn generate(t: &mut Tape) -> Generated {
             la.insert("modules".into(), json!(covered.iter().map(|&i| module_names[i].clone()).collect::<Vec<_>>()));
             if let Some(d) = deal {
                 la.insert("dealModule".into(), json!(module_names[d]));
+            }
+            if let Some(c) = contact_module {
+                la.insert("contactModule".into(), json!(module_names[c])); // v2
             }
             model.insert("limitedAccess".into(), Value::Object(la));
         }

@@ -1,4 +1,6 @@
-//! A deliberately naive reference evaluator of SPEC.md (contract v1).
+//! A deliberately naive reference evaluator of SPEC.md, contract v1 by default
+//! (`Reference::new`) and contract v2 on request (`Reference::with_version(model, 2)`;
+//! the v2-only code is in `v2.rs`, and every switch to it here is marked `// v2:`).
 //!
 //! It shares no code with the engine in `src/`: the model is read as plain
 //! `serde_json::Value`, every question is answered by walking the JSON with
@@ -21,6 +23,7 @@
 #![allow(dead_code)]
 
 pub mod gen;
+pub mod v2;
 
 use serde_json::{Map, Value};
 
@@ -50,8 +53,14 @@ pub struct RefDecision {
 
 pub struct Reference {
     pub model: Value,
+    /// The contract version whose semantics apply: 1 (default) or 2.
+    pub version: u32,
     /// The stored records, in the order they were put.
     pub store: Vec<Value>,
+    /// Module name → position in `model.modules` (the only index: a 1,000-deep
+    /// module tree walked for every record of a 1,000-long chain must not take
+    /// minutes; it changes no answer).
+    module_at: std::collections::HashMap<String, usize>,
 }
 
 // ---------------------------------------------------------------- JSON helpers
@@ -115,7 +124,18 @@ struct Perms {
 impl Reference {
     /// `model` must be a valid model; its `records` become the store.
     pub fn new(model: &Value) -> Reference {
-        let mut r = Reference { model: model.clone(), store: Vec::new() };
+        Reference::with_version(model, 1)
+    }
+
+    /// The reference for contract `version` (1 or 2); `model` must be valid for it.
+    pub fn with_version(model: &Value, version: u32) -> Reference {
+        let mut module_at = std::collections::HashMap::new();
+        for (i, m) in list(model, "modules").into_iter().enumerate() {
+            if let Some(name) = text(m, "name") {
+                module_at.entry(name.to_string()).or_insert(i);
+            }
+        }
+        let mut r = Reference { model: model.clone(), version, store: Vec::new(), module_at };
         let records: Vec<Value> = list(model, "records").into_iter().cloned().collect();
         r.put_records(&records);
         r
@@ -188,12 +208,7 @@ impl Reference {
     }
 
     fn module(&self, name: &str) -> Option<&Value> {
-        for m in self.section("modules") {
-            if text(m, "name") == Some(name) {
-                return Some(m);
-            }
-        }
-        None
+        self.module_at.get(name).and_then(|&i| self.model.get("modules")?.get(i))
     }
 
     fn workspace(&self, id: &str) -> Option<&Value> {
@@ -696,6 +711,19 @@ impl Reference {
         }
     }
 
+    /// `access` is L capped by the profile: read (view), write (view+edit), full (view+edit+delete).
+    fn profile_cap(p: Perms) -> u8 {
+        if !p.view {
+            NONE
+        } else if !p.edit {
+            READ
+        } else if !p.delete {
+            WRITE
+        } else {
+            FULL
+        }
+    }
+
     fn need(action: &str) -> u8 {
         match action {
             "view" => READ,
@@ -728,21 +756,15 @@ impl Reference {
             return RefDecision { allowed: true, access: FULL, read_only: false };
         }
         if action == "create" {
-            let allowed = self.may_create(user, x);
+            // v2: §3.7 adds view access to the named parent and company, and the v2 "managed"
+            let allowed = if self.version >= 2 { self.may_create_v2(user, x) } else { self.may_create(user, x) };
             return RefDecision { allowed, access: NONE, read_only: false };
         }
         let xm = text(x, "module").unwrap_or("");
         let p = self.perms(user, xm);
-        let l = self.record_level(user, x);
-        let cap = if !p.view {
-            NONE
-        } else if !p.edit {
-            READ
-        } else if !p.delete {
-            WRITE
-        } else {
-            FULL
-        };
+        // v2: §3.2–3.6 and 3.8 (records controlled by their parent)
+        let l = if self.version >= 2 { self.record_level_v2(user, x) } else { self.record_level(user, x) };
+        let cap = Self::profile_cap(p);
         let allowed_for = |a: &str| Self::action_open(p, a) && l >= Self::need(a);
         RefDecision { allowed: allowed_for(action), access: min(l, cap), read_only: allowed_for("view") && !allowed_for("edit") }
     }
@@ -808,6 +830,8 @@ impl Reference {
         let mut out = Vec::new();
         let active = flag(user, "active", true);
         let admin = flag(user, "admin", false);
+        // v2: `editable` needs the combined profile's `edit` on the module
+        let no_edit = self.version >= 2 && !self.perms(user, module).edit;
         let opening: Vec<&Value> =
             self.profiles_of(user).into_iter().filter_map(|p| p.get("modules").and_then(|ms| ms.get(module))).filter(|mp| flag(mp, "view", false)).collect();
         for f in fields {
@@ -827,7 +851,7 @@ impl Reference {
                     };
                     best = max(best, here);
                 }
-                if flag(user, "readOnly", false) && best == 2 {
+                if (flag(user, "readOnly", false) || no_edit) && best == 2 {
                     1
                 } else {
                     best
@@ -876,7 +900,9 @@ impl Reference {
 
     fn share_a_workspace(&self, a: &Value, b: &Value) -> bool {
         for w in self.section("workspaces") {
-            if self.takes_part(a, w) && self.takes_part(b, w) {
+            // v2: workspace auditors take part too
+            let both = if self.version >= 2 { self.takes_part_v2(a, w) && self.takes_part_v2(b, w) } else { self.takes_part(a, w) && self.takes_part(b, w) };
+            if both {
                 return true;
             }
         }
@@ -970,6 +996,7 @@ impl Reference {
 
     pub fn takes_part_in(&self, uid: &str, wid: &str) -> bool {
         match (self.user(uid), self.workspace(wid)) {
+            (Some(u), Some(w)) if self.version >= 2 => self.takes_part_v2(u, w), // v2
             (Some(u), Some(w)) => self.takes_part(u, w),
             _ => false,
         }
@@ -977,6 +1004,7 @@ impl Reference {
 
     pub fn manages(&self, uid: &str, x: &Value) -> bool {
         match self.user(uid) {
+            Some(u) if self.version >= 2 => self.managed_v2(u, x, None), // v2
             Some(u) => self.managed(u, x, None),
             None => false,
         }
