@@ -11,7 +11,8 @@
 //   ```html          served with the app folder over http and loaded in headless
 //                    Chromium; every `<script type="module">` must run to its end
 //                    without an uncaught error or a console error.
-// Other fences (```sh …) are not code for the package and are left alone.
+// Other fences (```sh …) are not code for the package and are left alone; a fence
+// without a language, or with one of js's other names (```javascript), fails.
 //
 // Conventions inside snippets:
 //   - `code; // → value` asserts that the statement's value deep-equals `value`
@@ -104,7 +105,7 @@ export function withExpectations(code, firstLine, expectName = "__readmeExpect")
 
 // `import { X } from "crm-access"; // or: <require>` → the CommonJS variant, or null.
 export function commonJsVariant(code) {
-  const m = /^import .* from "crm-access";\s*\/\/ or: (.*require\("crm-access"\);?)\s*$/m.exec(code);
+  const m = /^import .* from "crm-access";\s*\/\/ or: (.*\brequire\(.*?)\s*$/m.exec(code);
   return m ? code.replace(m[0], m[1]) : null;
 }
 
@@ -257,6 +258,9 @@ test("README.md has snippets, and each one that is code for the package runs or 
     if (s.marker === null) continue;
     assert.ok(RUNNABLE.has(s.lang), `README line ${s.line}: a marker on a \`\`\`${s.lang} fence`);
     assert.match(s.marker, /^(skip \(.+\)|fragment of examples\/[\w.-]+\.mjs|serve \/\S* tests\/readme\/[\w.-]+\.json)$/, `README line ${s.line}: unknown marker "${s.marker}"`);
+  }
+  for (const s of snippets.filter((x) => x.lang === "")) {
+    assert.fail(`README line ${s.line}: a fence without a language (use js, cjs, ts, html, or sh for commands)`);
   }
   for (const s of snippets.filter((x) => /^(javascript|jsx|tsx|typescript|node|mts|cts|htm)$/.test(x.lang))) {
     assert.fail(`README line ${s.line}: fence \`\`\`${s.lang} is not one the harness runs: use js, mjs, cjs, ts or html`);
