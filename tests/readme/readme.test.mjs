@@ -308,3 +308,50 @@ for (const [n, s] of snippets.entries()) {
     if (cjs) runNode(`snippet-${n}-require.cjs`, cjs, count);
   });
 }
+
+// The sentences under the three model fragments ("The model, by example") state
+// decisions; they hold for the examples the fragments are part of.
+test("README: the decisions stated under the model fragments hold for the examples' models", async () => {
+  const { Engine } = await import(pathToFileURL(path.join(app, "node_modules/crm-access/node/index.mjs")).href);
+  const dir = path.join(app, "examples");
+  fs.mkdirSync(dir, { recursive: true });
+  const load = async (f) => {
+    for (const g of [f, "show.mjs"]) fs.copyFileSync(path.join(ROOT, "examples", g), path.join(dir, g));
+    return new Engine((await import(pathToFileURL(path.join(dir, f)).href)).model);
+  };
+  const access = (e, u, r) => e.decide(u, "view", r).access;
+
+  // 1. "A deal owned by a European rep is full for the rep and everyone above them, read for
+  // support (through the rule), and invisible to a fellow rep. Support also reads the quote
+  // under it, without internalNotes."
+  const h = await load("hierarchy-and-sharing.mjs");
+  for (const u of ["ines", "henrik", "claire"]) assert.equal(access(h, u, "acme-renewal"), "full", u);
+  assert.equal(access(h, "sam", "acme-renewal"), "read");
+  assert.ok(h.decide("sam", "view", "acme-renewal").reasons.includes("sharing-rule:support-reads-europe"));
+  assert.equal(h.can("jonas", "view", "acme-renewal"), false);
+  assert.equal(h.can("sam", "view", "acme-quote"), true);
+  assert.deepEqual(Object.keys(h.mask("sam", "acme-quote").fields).sort(), ["discount", "total"]);
+
+  // 2. "Fatima gets full access to the boulangerie and to every contact and deal whose company
+  // is it, and nothing else in those modules, whatever is public. Dana sees the deals she owns
+  // [...]; other modules follow the usual grants."
+  const l = await load("limited-crm.mjs");
+  for (const r of ["boulangerie", "marie", "oven-deal"]) assert.equal(access(l, "fatima", r), "full", r);
+  for (const r of ["brewery", "hans", "tap-deal"]) assert.equal(l.can("fatima", "view", r), false, r);
+  assert.equal(l.can("dana", "view", "oven-deal"), true);
+  assert.equal(l.can("dana", "view", "tap-deal"), false);
+  assert.equal(l.can("dana", "view", "brewery"), true);
+
+  // 3. "Sofia may edit the kickoff notes, Pierre only read them, and neither sees anything
+  // outside the project, even records that are public inside the company."
+  const x = await load("client-extranet.mjs");
+  assert.equal(x.can("sofia", "edit", "kickoff"), true);
+  assert.equal(x.can("pierre", "view", "kickoff"), true);
+  assert.equal(x.can("pierre", "edit", "kickoff"), false);
+  const publicCall = { module: "interactions", owner: "alice", type: "meeting" }; // interactions are publicRead
+  for (const u of ["sofia", "pierre"]) {
+    assert.equal(x.can(u, "view", publicCall), false, u);
+    assert.equal(x.can(u, "view", "agency-plan"), false, u);
+  }
+  for (const e of [h, l, x]) e.free();
+});
