@@ -5,9 +5,10 @@
 // Snippets are found by their fences; the language decides how they run:
 //   ```js / ```mjs   a Node ES module (app/snippet-N.mjs);
 //   ```cjs           a CommonJS script (app/snippet-N.cjs);
-//   ```ts            type-checked with `tsc --noEmit`, `strict`, against the package's
-//                    .d.ts, twice: with `skipLibCheck`, and without it but with the
-//                    `ESNext.Disposable` lib (the two set-ups the README offers);
+//   ```ts            type-checked by tsc, `strict`, against the package's .d.ts, twice:
+//                    with `skipLibCheck`, and without it but with the `ESNext.Disposable`
+//                    lib (the two set-ups the README offers); then what tsc emitted runs
+//                    as a Node ES module;
 //   ```html          served with the app folder over http and loaded in headless
 //                    Chromium; every `<script type="module">` must run to its end
 //                    without an uncaught error or a console error.
@@ -129,7 +130,8 @@ after(() => {
 });
 
 function runNode(file, code, expected) {
-  fs.writeFileSync(path.join(app, file), code);
+  if (code !== null) fs.writeFileSync(path.join(app, file), code);
+  else code = fs.readFileSync(path.join(app, file), "utf8");
   const r = spawnSync(process.execPath, ["--import", pathToFileURL(PRELUDE).href, file], { cwd: app, encoding: "utf8", timeout: 60000 });
   const checks = Number(/__README_CHECKS__ (\d+)/.exec(r.stderr)?.[1] ?? -1);
   const stderr = r.stderr.replace(/\n?__README_CHECKS__ \d+\n/, "");
@@ -138,20 +140,26 @@ function runNode(file, code, expected) {
   return r.stdout;
 }
 
-function typeCheck(file, code) {
-  fs.writeFileSync(path.join(app, file), code);
+// Type-checks a ```ts snippet in both set-ups, then runs what tsc emitted for it
+// (from a copy whose "→" comments are calls of __readmeExpect).
+function typeCheckAndRun(file, original, snippet) {
+  const stem = file.replace(/\.ts$/, "");
+  fs.writeFileSync(path.join(app, file), original);
+  fs.writeFileSync(path.join(app, `${stem}-run.ts`), snippet.code);
+  fs.writeFileSync(path.join(app, "readme-expect.d.ts"), "declare function __readmeExpect(actual: unknown, expected: unknown, line: number): void;\n");
   const tsc = path.join(ROOT, "node_modules/.bin/tsc");
-  const base = { strict: true, noEmit: true, target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", types: [] };
+  const base = { strict: true, target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", types: [] };
   const configs = {
-    "skipLibCheck": { ...base, skipLibCheck: true },
-    "lib ESNext.Disposable": { ...base, skipLibCheck: false, lib: ["ES2022", "DOM", "ESNext.Disposable"] },
+    "skipLibCheck": [{ ...base, skipLibCheck: true, outDir: `out-${stem}` }, [file, `${stem}-run.ts`, "readme-expect.d.ts"]],
+    "lib ESNext.Disposable": [{ ...base, noEmit: true, skipLibCheck: false, lib: ["ES2022", "DOM", "ESNext.Disposable"] }, [file]],
   };
-  for (const [name, compilerOptions] of Object.entries(configs)) {
-    const config = path.join(app, `tsconfig-${file}.json`);
-    fs.writeFileSync(config, JSON.stringify({ compilerOptions, files: [file] }));
+  for (const [name, [compilerOptions, files]] of Object.entries(configs)) {
+    const config = path.join(app, `tsconfig-${stem}.json`);
+    fs.writeFileSync(config, JSON.stringify({ compilerOptions, files }));
     const r = spawnSync(tsc, ["-p", config], { cwd: app, encoding: "utf8", timeout: 120000 });
-    assert.equal(r.status, 0, `${file} does not type-check (${name}):\n${r.stdout}${r.stderr}\n--- code ---\n${code}`);
+    assert.equal(r.status, 0, `${file} does not type-check (${name}):\n${r.stdout}${r.stderr}\n--- code ---\n${original}`);
   }
+  runNode(`out-${stem}/${stem}-run.js`, null, snippet.count);
 }
 
 // ---- model fragments --------------------------------------------------------
@@ -292,7 +300,7 @@ for (const [n, s] of snippets.entries()) {
     continue;
   }
   test(name, async () => {
-    if (s.lang === "ts") return typeCheck(`snippet-${n}.ts`, s.code);
+    if (s.lang === "ts") return typeCheckAndRun(`snippet-${n}.ts`, s.code, withExpectations(s.code, s.line));
     const routes = {};
     const serveMarker = /^serve (\/\S*) (tests\/readme\/[\w.-]+\.json)$/.exec(s.marker ?? "");
     if (serveMarker) routes[serveMarker[1]] = fs.readFileSync(path.join(ROOT, serveMarker[2]), "utf8");
