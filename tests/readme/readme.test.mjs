@@ -9,9 +9,11 @@
 //                    with `skipLibCheck`, and without it but with the `ESNext.Disposable`
 //                    lib (the two set-ups the README offers); then what tsc emitted runs
 //                    as a Node ES module;
-//   ```html          served with the app folder over http and loaded in headless
-//                    Chromium; every `<script type="module">` must run to its end
-//                    without an uncaught error or a console error.
+//   ```html          put in the <body> of a page at the root of the app folder (so
+//                    "./node_modules/crm-access/index.js" is the installed package),
+//                    served over http on 127.0.0.1 (.wasm as application/wasm) and
+//                    loaded in headless Chromium; every `<script type="module">` must
+//                    run to its end without an uncaught error or a console error.
 // Other fences (```sh …) are not code for the package and are left alone; a fence
 // without a language, or with one of js's other names (```javascript), fails.
 //
@@ -19,6 +21,7 @@
 //   - `code; // → value` asserts that the statement's value deep-equals `value`
 //     (any JS expression, evaluated after the statement, in the snippet's scope);
 //     a line holding only `// → value` applies to the statement on the line above.
+//     The statement must fit on its line. (In a page, values are compared as JSON.)
 //     Text after ` — ` (space, em dash, space) is an explanation, not part of the value.
 //     Every such assertion must actually run (one inside a `catch` that is never
 //     reached fails the test).
@@ -37,7 +40,11 @@
 //       must build an engine (F itself runs in `examples/run-all.mjs`).
 //   <!-- example: serve /url/path tests/readme/FILE.json -->
 //       (html) the test server answers GET /url/path with that file.
-// A js/cjs/ts/html snippet with no way to run and no stated skip fails the test.
+// A js/cjs/ts/html snippet runs unless a marker says otherwise, so one with no way
+// to run and no stated skip fails the test.
+//
+// The last test checks the decisions the README states in prose under the model
+// fragments, against the examples' models.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
