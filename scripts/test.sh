@@ -5,6 +5,7 @@
 #   3. the TypeScript declarations (tsc --noEmit)
 #   4. the examples, the benchmark harness in smoke mode
 #   5. the demo in headless Chromium (playwright-core)
+#   6. every snippet of README.md, against the packed package (tests/readme/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -33,5 +34,5 @@ if [ ! -d bench/node_modules/@cedar-policy ] || [ bench/package-lock.json -nt be
   npm --prefix bench ci --no-audit --no-fund --silent
 fi
 
-step "Node: the wasm package, the bench smoke run, the demo in Chromium"
-node --test --test-concurrency=1 tests/node/ tests/bench-smoke.test.mjs tests/browser/
+step "Node: the wasm package, the bench smoke run, the demo in Chromium, the README snippets"
+node --test --test-concurrency=1 tests/node/ tests/bench-smoke.test.mjs tests/browser/ tests/readme/
