@@ -349,7 +349,6 @@ fn action_of(a: u8) -> Result<crate::Action, JsValue> {
     verdict_action(a).copied().ok_or_else(|| input_error("action", format!("action code {a} out of range")))
 }
 
-
 /// How records are encoded for the fast path (see `src/encoded.rs`): the JS
 /// layer reads this once when it starts and keeps no copy of the constants.
 #[wasm_bindgen(js_name = encodingLayout, skip_typescript)]
