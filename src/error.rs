@@ -247,6 +247,11 @@ const HINT_BUDGET: usize = 60_000;
 /// only when that finds nothing does a second pass measure the candidates
 /// the filters kept against their full limit.
 pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // one copy of the search, whatever the callers' iterators (smaller wasm)
+    closest(word, &mut candidates.into_iter())
+}
+
+fn closest<'a>(word: &str, candidates: &mut dyn Iterator<Item = &'a str>) -> Option<&'a str> {
     if word.len() > HINT_WORD {
         return None;
     }

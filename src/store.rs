@@ -397,7 +397,6 @@ impl Slots {
 /// Without the key, nobody can tell which ids collide.
 fn sip13(k: (u64, u64), bytes: &[u8]) -> u64 {
     let mut v = [k.0 ^ 0x736f_6d65_7073_6575, k.1 ^ 0x646f_7261_6e64_6f6d, k.0 ^ 0x6c79_6765_6e65_7261, k.1 ^ 0x7465_6462_7974_6573];
-    #[inline(always)]
     fn round(v: &mut [u64; 4]) {
         v[0] = v[0].wrapping_add(v[1]);
         v[1] = v[1].rotate_left(13) ^ v[0];
@@ -425,9 +424,9 @@ fn sip13(k: (u64, u64), bytes: &[u8]) -> u64 {
     round(&mut v);
     v[0] ^= last;
     v[2] ^= 0xff;
-    round(&mut v);
-    round(&mut v);
-    round(&mut v);
+    for _ in 0..3 {
+        round(&mut v);
+    }
     v[0] ^ v[1] ^ v[2] ^ v[3]
 }
 
