@@ -395,6 +395,7 @@ impl Slots {
 
 /// SipHash-1-3 (the hash of std's `HashMap`) of `bytes` under the key `k`.
 /// Without the key, nobody can tell which ids collide.
+#[inline(never)] // out of the way of the FxHash path that ordinary ids take
 fn sip13(k: (u64, u64), bytes: &[u8]) -> u64 {
     let mut v = [k.0 ^ 0x736f_6d65_7073_6575, k.1 ^ 0x646f_7261_6e64_6f6d, k.0 ^ 0x6c79_6765_6e65_7261, k.1 ^ 0x7465_6462_7974_6573];
     fn round(v: &mut [u64; 4]) {
@@ -532,6 +533,7 @@ impl Default for Store {
 }
 
 impl Store {
+    #[inline]
     fn tag(&self, id: &str) -> u32 {
         #[cfg(test)]
         if self.collide {
