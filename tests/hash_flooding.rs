@@ -67,7 +67,7 @@ fn records_with_colliding_ids_are_stored_found_and_removed() {
             assert_eq!(got.unwrap(), k >= 100 && owner(k) == "bob", "{k}");
         }
     }
-    let slots = e.slots_of(&ids);
+    let slots = e.indexed().slots_of(&ids);
     assert_eq!(slots.iter().filter(|&&s| s != u32::MAX).count(), e.record_count());
 }
 

@@ -434,7 +434,7 @@ pub fn generate_for(t: &mut Tape, version: u32) -> Generated {
             let roll = t.below(100);
             if roll >= 78 && limited_crm_possible {
                 u.insert("limitedCrm".into(), json!(true));
-            } else if roll >= 62 && roll < 78 && limited_deals_possible {
+            } else if (62..78).contains(&roll) && limited_deals_possible {
                 u.insert("limitedDeals".into(), json!(true));
             }
         }
@@ -652,7 +652,7 @@ pub fn generate_for(t: &mut Tape, version: u32) -> Generated {
         if v2 && t.chance(40) {
             // v2: shares by hand, every principal kind, both levels; never an external user
             let mut shares = Vec::new();
-            for _ in 0..1 + t.below(3) {
+            for _ in 0..=t.below(3) {
                 let access = if t.chance(50) { "readWrite" } else { "read" };
                 let share = match t.below(4) {
                     1 if n_groups > 0 => json!({ "group": group_ids[t.below(n_groups)], "access": access }),

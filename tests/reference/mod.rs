@@ -146,7 +146,7 @@ impl Reference {
         for rec in records {
             let id = text(rec, "id").unwrap_or("").to_string();
             let mut replaced = false;
-            for slot in self.store.iter_mut() {
+            for slot in &mut self.store {
                 if text(slot, "id") == Some(id.as_str()) {
                     *slot = rec.clone();
                     replaced = true;
@@ -172,39 +172,19 @@ impl Reference {
     }
 
     pub fn user(&self, id: &str) -> Option<&Value> {
-        for u in self.section("users") {
-            if text(u, "id") == Some(id) {
-                return Some(u);
-            }
-        }
-        None
+        self.section("users").into_iter().find(|&u| text(u, "id") == Some(id)).map(|v| v as _)
     }
 
     fn group(&self, id: &str) -> Option<&Value> {
-        for g in self.section("groups") {
-            if text(g, "id") == Some(id) {
-                return Some(g);
-            }
-        }
-        None
+        self.section("groups").into_iter().find(|&g| text(g, "id") == Some(id)).map(|v| v as _)
     }
 
     fn role(&self, id: &str) -> Option<&Value> {
-        for r in self.section("roles") {
-            if text(r, "id") == Some(id) {
-                return Some(r);
-            }
-        }
-        None
+        self.section("roles").into_iter().find(|&r| text(r, "id") == Some(id)).map(|v| v as _)
     }
 
     fn profile(&self, id: &str) -> Option<&Value> {
-        for p in self.section("profiles") {
-            if text(p, "id") == Some(id) {
-                return Some(p);
-            }
-        }
-        None
+        self.section("profiles").into_iter().find(|&p| text(p, "id") == Some(id)).map(|v| v as _)
     }
 
     fn module(&self, name: &str) -> Option<&Value> {
@@ -212,21 +192,11 @@ impl Reference {
     }
 
     fn workspace(&self, id: &str) -> Option<&Value> {
-        for w in self.section("workspaces") {
-            if text(w, "id") == Some(id) {
-                return Some(w);
-            }
-        }
-        None
+        self.section("workspaces").into_iter().find(|&w| text(w, "id") == Some(id)).map(|v| v as _)
     }
 
     fn stored(&self, id: &str) -> Option<&Value> {
-        for r in &self.store {
-            if text(r, "id") == Some(id) {
-                return Some(r);
-            }
-        }
-        None
+        self.store.iter().find(|&r| text(r, "id") == Some(id)).map(|v| v as _)
     }
 
     fn limited_access(&self) -> Option<&Value> {

@@ -705,7 +705,7 @@ pub fn v2_key_problems(model: &Value) -> Vec<String> {
                     let kinds = ["user", "group", "role", "roleAndSubordinates"];
                     let principals: Vec<&String> = obj.keys().filter(|k| kinds.contains(&k.as_str())).collect();
                     let unknown = obj.keys().any(|k| !kinds.contains(&k.as_str()) && k != "access");
-                    let access_ok = matches!(obj.get("access").and_then(|a| a.as_str()), Some("read") | Some("readWrite"));
+                    let access_ok = matches!(obj.get("access").and_then(|a| a.as_str()), Some("read" | "readWrite"));
                     let target_ok = principals.len() == 1 && {
                         let k = principals[0].as_str();
                         match obj.get(k).and_then(|v| v.as_str()) {
