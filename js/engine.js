@@ -56,7 +56,8 @@ export function makeEngine(glue) {
   });
   for (const k of L.unencoded) KEYS.set(k, { kind: K_UNENCODED, pos: -1, table: null, required: false, nonEmpty: true });
   const LISTS = HEADER - firstList;
-  const REQUIRED = L.slots.filter((s) => s.required).map((s) => KEYS.get(s.key));
+  const EMPTY = Object.freeze([]);
+  const REQUIRED = L.slots.filter((s) => s.required).map((s) => KEYS.get(s.key).pos);
 
   // ---- limits and checks ---------------------------------------------------
   const SHORT_ID = 256; // ids up to this many UTF-16 units are copied by hand when ASCII
@@ -267,6 +268,9 @@ export function makeEngine(glue) {
     #codes = new Uint32Array(256);
     #strings = [];
     #pairs = []; // key, value, key, value... of the record being read
+    #npairs = 0; // entries of #pairs in use
+    #listLen = new Int32Array(LISTS); // the record's lists' lengths (copies in #lists)
+    #key = ""; // the key being read (for the path of a caller's exception)
     #lists = []; // the lists of the record being read, copied
     #snap = null; // the snapshot of the last record the fast path could not take
     #codesAt = 0; #codesCap = 0; #codesView = null; // the scratch area for codes: address, size in words, view
@@ -287,7 +291,7 @@ export function makeEngine(glue) {
           if (err.code !== "engine-lost" || attempt > 0) throw err;
         }
       }
-      for (let i = 0; i < LISTS; i++) this.#lists.push([]);
+      for (let i = 0; i < LISTS; i++) this.#lists.push(EMPTY);
     }
 
     // The raw engine, or an Error if it was freed or lost.
@@ -314,7 +318,10 @@ export function makeEngine(glue) {
       t.modules.forEach((name, i) => modules.set(name, i));
       const workspaces = new Map();
       t.workspaces.forEach((id, i) => workspaces.set(id, i));
-      return (this.#tables = { users, principals, modules, workspaces, userIds: t.users });
+      const byName = { users, principals, modules, workspaces };
+      // the table of each header word, by position (an array: no keyed lookup by name on the hot path)
+      const at = L.slots.map((slot) => (slot.table ? byName[slot.table] : null));
+      return (this.#tables = { users, principals, modules, workspaces, at });
     }
 
     #grow(need) {
@@ -329,82 +336,93 @@ export function makeEngine(glue) {
     // list once into #lists, `fields` into a snapshot. This is the only part of
     // the fast path that runs caller code; returns false when the record has a
     // `toJSON` (the strict path calls it, once).
-    #read(rec, root, code) {
-      const pairs = this.#pairs, lists = this.#lists;
-      pairs.length = 0;
-      for (let i = 0; i < LISTS; i++) lists[i].length = 0;
-      let key = "";
+    // Reads one record and encodes it at codes[at..], in one pass. Every own
+    // enumerable property is read once, into #pairs (key, value, descriptor)
+    // and, when the fast path can take it, straight into the codes; every list
+    // is read once into a copy. This is the only part of the fast path that
+    // runs caller code (getters, Proxy traps). Returns where the next record
+    // starts; -1 when the strict path must take the record (from #pairs, see
+    // #snapshotRead); -2 when it has a `toJSON` (the strict path calls it once).
+    #read(rec, root, code, at, t) {
+      // `root` is "record", or the index of a record in a batch (its path,
+      // records[i], is only written when there is an error to report).
+      this.#key = "";
       busyDepth++;
+      let end;
       try {
-        if (typeof rec.toJSON === "function") return false;
-        for (key in rec) {
-          if (!Object.hasOwn(rec, key)) continue; // inherited: JSON.stringify leaves it out too
-          const v = rec[key];
-          pairs.push(key, v);
-          const d = KEYS.get(key);
-          if (d !== undefined && d.kind === K_LIST && isArray(v) && typeof v.toJSON !== "function") {
-            const into = lists[d.pos - firstList];
-            const n = v.length;
-            for (let i = 0; i < n; i++) into.push(v[i]);
-            pairs[pairs.length - 1] = into; // the copy stands for the list from now on
-          } else if (key === "fields" && d !== undefined && d.kind === K_UNENCODED && v !== undefined) {
-            // Decisions never read fields, but they must be ones JSON can hold.
-            pairs[pairs.length - 1] = new Reader(code).read(v, root, "fields");
-          }
-        }
-        return true;
+        end = this.#readEncode(rec, root, code, at, t);
       } catch (e) {
-        if (isOurError(e)) throw e;
-        throw error(code, key === "" ? root : prefix(root, key), `reading it threw ${thrown(e)}`, e);
-      } finally {
         busyDepth--;
+        if (isOurError(e)) throw e;
+        const at = typeof root === "number" ? `records[${root}]` : root;
+        throw error(code, this.#key === "" ? at : prefix(at, this.#key), `reading it threw ${thrown(e)}`, e);
       }
+      busyDepth--;
+      return end;
     }
 
-    // Encodes what #read took at codes[at..]; returns where the next record
-    // starts, or -1 when the strict path must take it. Runs no caller code.
-    #encodeRead(at, t) {
-      const pairs = this.#pairs, lists = this.#lists;
+    #readEncode(rec, root, code, at, t) {
+      // (Counts, not `length = 0`: setting an array's length is a slow runtime call.)
+      const pairs = this.#pairs, lists = this.#lists, listLen = this.#listLen;
+      let np = (this.#npairs = 0);
+      if (isArray(rec) && typeof root === "number") return -2; // in a batch: the strict path reports it
+      if (isArray(rec)) throw error("invalid-input", root, "expected a record object or the id of a stored record (a string), got an array");
+      if (typeof rec.toJSON === "function") return -2;
       this.#grow(at + HEADER);
       const c = this.#codes;
       for (let i = 0; i < firstList; i++) c[at + i] = NONE;
-      let n = 0;
-      for (let i = 0; i < LISTS; i++) n += (c[at + firstList + i] = lists[i].length);
-      for (let p = 0; p < pairs.length; p += 2) {
-        const key = pairs[p], v = pairs[p + 1];
-        if (v === undefined) continue; // JSON.stringify leaves it out
+      for (let i = 0; i < LISTS; i++) listLen[i] = 0;
+      let ok = true;
+      for (const key in rec) {
+        if (!Object.hasOwn(rec, key)) continue; // inherited: JSON.stringify leaves it out too
+        this.#key = key;
+        let v = rec[key];
         const d = KEYS.get(key);
-        if (d === undefined) return -1; // an unknown key: the strict path reports it
-        switch (d.kind) {
-          case K_INDEX: {
-            if (v === null && !d.required) break;
-            const ix = typeof v === "string" ? t[d.table].get(v) : undefined;
-            if (ix === undefined) return -1;
-            c[at + d.pos] = ix;
-            break;
+        if (v === undefined) continue; // JSON.stringify leaves it out
+        if (d === undefined) ok = false; // an unknown key: the strict path reports it
+        else if (d.kind === K_INDEX) {
+          if (v !== null || d.required) {
+            const ix = typeof v === "string" ? t.at[d.pos].get(v) : undefined;
+            if (ix === undefined) ok = false;
+            else c[at + d.pos] = ix;
           }
-          case K_STRING:
-            if (v === null) break;
-            if (typeof v !== "string" || (v === "" && d.nonEmpty) || v.includes(TERMINATOR) || !wellFormed(v)) return -1;
-            c[at + d.pos] = this.#strings.push(v) - 1;
-            break;
-          case K_LIST:
-            if (!isArray(v) || v !== lists[d.pos - firstList]) return -1; // not an array (or one with toJSON)
-            break;
-          default: // id, fields
-            if (key === "id" && v !== null && (typeof v !== "string" || v === "" || !wellFormed(v))) return -1;
-            if (key === "fields" && (typeof v !== "object" || v === null || isArray(v))) return -1;
+        } else if (d.kind === K_STRING) {
+          if (v !== null) {
+            if (typeof v !== "string" || (v === "" && d.nonEmpty) || v.includes(TERMINATOR) || !wellFormed(v)) ok = false;
+            else c[at + d.pos] = this.#strings.push(v) - 1;
+          }
+        } else if (d.kind === K_LIST) {
+          if (typeof v === "object" && v !== null && isArray(v) && typeof v.toJSON !== "function") {
+            const k = d.pos - firstList;
+            const n = v.length;
+            const into = n === 0 ? EMPTY : (lists[k] = new Array(n)); // a copy, read once
+            for (let i = 0; i < n; i++) into[i] = v[i];
+            listLen[k] = n;
+            v = into; // the copy stands for the list from now on
+          } else ok = false;
+        } else if (key === "fields") {
+          // Decisions never read fields, but they must be ones JSON can hold.
+          if (typeof v === "object" && v !== null && !isArray(v)) v = new Reader(code).read(v, typeof root === "number" ? `records[${root}]` : root, "fields");
+          else ok = false;
+        } else if (key === "id") {
+          if (v !== null && (typeof v !== "string" || v === "" || !wellFormed(v))) ok = false;
         }
+        pairs[np] = key; pairs[np + 1] = v;
+        this.#npairs = np += 2;
       }
-      for (const d of REQUIRED) if (c[at + d.pos] === NONE) return -1;
+      if (!ok) return -1;
+      for (let i = 0; i < REQUIRED.length; i++) if (c[at + REQUIRED[i]] === NONE) return -1;
+      let n = 0;
+      for (let i = 0; i < LISTS; i++) n += listLen[i];
       this.#grow(at + HEADER + n);
-      const codes = this.#codes;
+      const codes = this.#codes; // (grown: `c` may be the old array)
       let pos = at + HEADER;
       for (let i = 0; i < LISTS; i++) {
-        const list = lists[i];
-        if (list.length === 0) continue;
-        const table = t[L.slots[firstList + i].table];
-        for (let j = 0; j < list.length; j++) {
+        const len = listLen[i];
+        codes[at + firstList + i] = len;
+        if (len === 0) continue;
+        const list = lists[i], table = t.at[firstList + i];
+        for (let j = 0; j < len; j++) {
           const x = list[j];
           const ix = typeof x === "string" ? table.get(x) : undefined;
           if (ix === undefined) return -1;
@@ -419,7 +437,7 @@ export function makeEngine(glue) {
       const out = Object.create(null), pairs = this.#pairs;
       const r = new Reader(code);
       r.path.push({ raw: root });
-      for (let p = 0; p < pairs.length; p += 2) {
+      for (let p = 0; p < this.#npairs; p += 2) {
         const key = pairs[p], v = pairs[p + 1];
         if (v === undefined) continue;
         r.path.push(key);
@@ -434,13 +452,12 @@ export function makeEngine(glue) {
     // its codes, or -1 with this.#snap set to its JSON text for the strict path.
     #takeOne(record, t, code, root) {
       this.#strings.length = 0;
-      if (typeof record !== "object" || record === null || arrayish(record, root, code)) {
+      if (typeof record !== "object" || record === null) {
         throw error("invalid-input", root, `expected a record object or the id of a stored record (a string), got ${describe(record)}`);
       }
-      const ok = this.#read(record, root, code);
+      const end = this.#read(record, root, code, 0, t); // refuses arrays too
       this.#live(); // caller code may have freed this engine
-      const end = ok ? this.#encodeRead(0, t) : -1;
-      if (end < 0) this.#snap = ok ? this.#snapshotRead(root, code) : stringify(snapshot(record, root, code));
+      if (end < 0) this.#snap = end === -1 ? this.#snapshotRead(root, code) : stringify(snapshot(record, root, code));
       return end;
     }
 
@@ -629,11 +646,10 @@ export function makeEngine(glue) {
       for (let i = 0; i < items.length; i++) {
         const rec = items[i];
         let end = -1, snap;
-        if (typeof rec === "object" && rec !== null && !arrayish(rec, `records[${i}]`, "invalid-records")) {
-          const ok = this.#read(rec, `records[${i}]`, "invalid-records");
+        if (typeof rec === "object" && rec !== null) {
+          end = this.#read(rec, i, "invalid-records", at, t);
           this.#live();
-          end = ok ? this.#encodeRead(at, t) : -1;
-          if (end < 0) snap = ok ? this.#snapshotRead(`records[${i}]`, "invalid-records") : stringify(snapshot(rec, `records[${i}]`, "invalid-records"));
+          if (end < 0) snap = end === -1 ? this.#snapshotRead(`records[${i}]`, "invalid-records") : stringify(snapshot(rec, `records[${i}]`, "invalid-records"));
         } else {
           snap = stringify(snapshot(rec, `records[${i}]`, "invalid-records"));
         }
