@@ -57,6 +57,9 @@ export function makeEngine(glue) {
   for (const k of L.unencoded) KEYS.set(k, { kind: K_UNENCODED, pos: -1, table: null, required: false, nonEmpty: true });
   const LISTS = HEADER - firstList;
   const EMPTY = Object.freeze([]);
+  // Descriptors of the most common keys, looked up by a switch on the hot path
+  // (undefined if the layout has no such key: then the map says the same).
+  const D_ID = KEYS.get("id"), D_MODULE = KEYS.get("module"), D_OWNER = KEYS.get("owner"), D_FIELDS = KEYS.get("fields");
   const REQUIRED = L.slots.filter((s) => s.required).map((s) => KEYS.get(s.key).pos);
 
   // ---- limits and checks ---------------------------------------------------
@@ -270,7 +273,6 @@ export function makeEngine(glue) {
     #pairs = []; // key, value, key, value... of the record being read
     #npairs = 0; // entries of #pairs in use
     #listLen = new Int32Array(LISTS); // the record's lists' lengths (copies in #lists)
-    #key = ""; // the key being read (for the path of a caller's exception)
     #lists = []; // the lists of the record being read, copied
     #snap = null; // the snapshot of the last record the fast path could not take
     #codesAt = 0; #codesCap = 0; #codesView = null; // the scratch area for codes: address, size in words, view
@@ -346,38 +348,33 @@ export function makeEngine(glue) {
     #read(rec, root, code, at, t) {
       // `root` is "record", or the index of a record in a batch (its path,
       // records[i], is only written when there is an error to report).
-      this.#key = "";
-      busyDepth++;
-      let end;
-      try {
-        end = this.#readEncode(rec, root, code, at, t);
-      } catch (e) {
-        busyDepth--;
-        if (isOurError(e)) throw e;
-        const at = typeof root === "number" ? `records[${root}]` : root;
-        throw error(code, this.#key === "" ? at : prefix(at, this.#key), `reading it threw ${thrown(e)}`, e);
-      }
-      busyDepth--;
-      return end;
-    }
-
-    #readEncode(rec, root, code, at, t) {
       // (Counts, not `length = 0`: setting an array's length is a slow runtime call.)
       const pairs = this.#pairs, lists = this.#lists, listLen = this.#listLen;
       let np = (this.#npairs = 0);
-      if (isArray(rec) && typeof root === "number") return -2; // in a batch: the strict path reports it
-      if (isArray(rec)) throw error("invalid-input", root, "expected a record object or the id of a stored record (a string), got an array");
-      if (typeof rec.toJSON === "function") return -2;
       this.#grow(at + HEADER);
       const c = this.#codes;
       for (let i = 0; i < firstList; i++) c[at + i] = NONE;
       for (let i = 0; i < LISTS; i++) listLen[i] = 0;
       let ok = true;
-      for (const key in rec) {
+      let key = ""; // the key being read, for the path of a caller's exception
+      busyDepth++;
+      try {
+      if (isArray(rec)) { // (throws for a revoked Proxy)
+        if (typeof root === "number") { busyDepth--; return -2; } // in a batch: the strict path reports it
+        throw error("invalid-input", root, "expected a record object or the id of a stored record (a string), got an array");
+      }
+      if (typeof rec.toJSON === "function") { busyDepth--; return -2; }
+      for (key in rec) {
         if (!Object.hasOwn(rec, key)) continue; // inherited: JSON.stringify leaves it out too
-        this.#key = key;
         let v = rec[key];
-        const d = KEYS.get(key);
+        let d; // the key's descriptor: a switch for the usual names (pointer compares), the layout's map for any other
+        switch (key) {
+          case "id": d = D_ID; break;
+          case "module": d = D_MODULE; break;
+          case "owner": d = D_OWNER; break;
+          case "fields": d = D_FIELDS; break;
+          default: d = KEYS.get(key);
+        }
         if (v === undefined) continue; // JSON.stringify leaves it out
         if (d === undefined) ok = false; // an unknown key: the strict path reports it
         else if (d.kind === K_INDEX) {
@@ -408,8 +405,17 @@ export function makeEngine(glue) {
           if (v !== null && (typeof v !== "string" || v === "" || !wellFormed(v))) ok = false;
         }
         pairs[np] = key; pairs[np + 1] = v;
-        this.#npairs = np += 2;
+        np += 2;
       }
+      } catch (e) {
+        busyDepth--;
+        this.#npairs = 0;
+        if (isOurError(e)) throw e;
+        const path = typeof root === "number" ? `records[${root}]` : root;
+        throw error(code, key === "" ? path : prefix(path, key), `reading it threw ${thrown(e)}`, e);
+      }
+      busyDepth--;
+      this.#npairs = np;
       if (!ok) return -1;
       for (let i = 0; i < REQUIRED.length; i++) if (c[at + REQUIRED[i]] === NONE) return -1;
       let n = 0;
