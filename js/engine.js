@@ -322,7 +322,7 @@ export function makeEngine(glue) {
       t.workspaces.forEach((id, i) => workspaces.set(id, i));
       const byName = { users, principals, modules, workspaces };
       // the table of each header word, by position (an array: no keyed lookup by name on the hot path)
-      const at = L.slots.map((slot) => (slot.table ? byName[slot.table] : null));
+      const at = L.slots.map((slot) => (slot.table ? byName[slot.table] : new Map())); // all Maps: one element kind
       return (this.#tables = { users, principals, modules, workspaces, at });
     }
 
@@ -364,9 +364,10 @@ export function makeEngine(glue) {
         throw error("invalid-input", root, "expected a record object or the id of a stored record (a string), got an array");
       }
       if (typeof rec.toJSON === "function") { busyDepth--; return -2; }
-      for (key in rec) {
-        if (!Object.hasOwn(rec, key)) continue; // inherited: JSON.stringify leaves it out too
-        let v = rec[key];
+      for (const k in rec) {
+        if (!Object.hasOwn(rec, k)) continue; // inherited: JSON.stringify leaves it out too
+        key = k;
+        let v = rec[k]; // (k, the loop's own constant: V8 reads it through the enum cache)
         let d; // the key's descriptor: a switch for the usual names (pointer compares), the layout's map for any other
         switch (key) {
           case "id": d = D_ID; break;
