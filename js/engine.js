@@ -269,7 +269,8 @@ export function makeEngine(glue) {
     #tables = null;
     #storedIds = null; // the stored ids, sorted; dropped whenever the store changes
     #codes = new Uint32Array(256);
-    #strings = [];
+    #strings = []; // the strings of the records being encoded: #nstrings of them
+    #nstrings = 0; // (a count, not `length = 0`, which is a slow runtime call)
     #pairs = []; // key, value, key, value... of the record being read
     #npairs = 0; // entries of #pairs in use
     #listLen = new Int32Array(LISTS); // the record's lists' lengths (copies in #lists)
@@ -387,7 +388,11 @@ export function makeEngine(glue) {
         } else if (d.kind === K_STRING) {
           if (v !== null) {
             if (typeof v !== "string" || (v === "" && d.nonEmpty) || v.includes(TERMINATOR) || !wellFormed(v)) ok = false;
-            else c[at + d.pos] = this.#strings.push(v) - 1;
+            else {
+              const ns = this.#nstrings++;
+              this.#strings[ns] = v;
+              c[at + d.pos] = ns;
+            }
           }
         } else if (d.kind === K_LIST) {
           if (typeof v === "object" && v !== null && isArray(v) && typeof v.toJSON !== "function") {
@@ -458,12 +463,12 @@ export function makeEngine(glue) {
     // Reads and encodes one record argument (an object). Returns the end of
     // its codes, or -1 with this.#snap set to its JSON text for the strict path.
     #takeOne(record, t, code, root) {
-      this.#strings.length = 0;
+      this.#nstrings = 0;
       if (typeof record !== "object" || record === null) {
         throw error("invalid-input", root, `expected a record object or the id of a stored record (a string), got ${describe(record)}`);
       }
       const end = this.#read(record, root, code, 0, t); // refuses arrays too
-      this.#live(); // caller code may have freed this engine
+      // (callers check that caller code did not free the engine: `raw = this.#live()`)
       if (end < 0) this.#snap = end === -1 ? this.#snapshotRead(root, code) : stringify(snapshot(record, root, code));
       return end;
     }
@@ -505,7 +510,10 @@ export function makeEngine(glue) {
     // engine's scratch area; returns the number of string bytes written.
     #send(raw, end) {
       // terminated, so that a lone "" is still one string
-      const text = this.#strings.length > 0 ? this.#strings.join(TERMINATOR) + TERMINATOR : "";
+      const ns = this.#nstrings, strings = this.#strings;
+      let text = "";
+      for (let i = 0; i < ns; i++) text += strings[i] + TERMINATOR;
+      if (ns > 1024) this.#strings = []; // let a big batch's strings go
       this.#reserve(raw, end, 3 * text.length);
       const cv = this.#codeView();
       if (end <= 64) for (let i = 0; i < end; i++) cv[i] = this.#codes[i];
@@ -646,29 +654,26 @@ export function makeEngine(glue) {
       }
       // Fast path: each record is read once, then encoded; the ones it cannot
       // take are judged together on the strict path from their snapshots.
-      this.#strings.length = 0;
+      this.#nstrings = 0;
       const strictAt = [], strictText = [];
-      const fastAt = [];
       let at = 0;
       for (let i = 0; i < items.length; i++) {
         const rec = items[i];
-        let end = -1, snap;
-        if (typeof rec === "object" && rec !== null) {
-          end = this.#read(rec, i, "invalid-records", at, t);
-          this.#live();
-          if (end < 0) snap = end === -1 ? this.#snapshotRead(`records[${i}]`, "invalid-records") : stringify(snapshot(rec, `records[${i}]`, "invalid-records"));
-        } else {
-          snap = stringify(snapshot(rec, `records[${i}]`, "invalid-records"));
-        }
+        // (#read touches only this layer's arrays: whether a getter freed the
+        // engine is checked once, before wasm memory is written.)
+        const end = typeof rec === "object" && rec !== null ? this.#read(rec, i, "invalid-records", at, t) : -2;
         if (end >= 0) {
-          fastAt.push(i);
           at = end;
         } else {
           strictAt.push(i);
-          strictText.push(snap);
+          strictText.push(end === -1 ? this.#snapshotRead(`records[${i}]`, "invalid-records") : stringify(snapshot(rec, `records[${i}]`, "invalid-records")));
         }
       }
-      const keep = new Uint8Array(items.length);
+      let keep; // 1 per record of items: allowed
+      const raw = this.#live();
+      if (at > 0 || strictAt.length < items.length) {
+        try { keep = raw.filterScratch(ui, ai, at, this.#send(raw, at)); } catch (e) { throw fromWasm(e); }
+      }
       if (strictAt.length > 0) {
         const text = "[" + strictText.join(",") + "]";
         budget(text.length, "records");
@@ -681,13 +686,10 @@ export function makeEngine(glue) {
           if (isOurError(e)) e.message = e.message.replace(/records\[(\d+)\]/, (_, j) => `records[${strictAt[+j]}]`);
           throw e;
         }
-        for (let j = 0; j < strictAt.length; j++) keep[strictAt[j]] = some[j];
-      }
-      if (fastAt.length > 0) {
-        const raw = this.#live();
-        let mask;
-        try { mask = raw.filterScratch(ui, ai, at, this.#send(raw, at)); } catch (e) { throw fromWasm(e); }
-        for (let j = 0; j < fastAt.length; j++) keep[fastAt[j]] = mask[j];
+        // merge: the fast answers in order, the strict ones at their places
+        const all = new Uint8Array(items.length);
+        for (let i = 0, f = 0, k = 0; i < items.length; i++) all[i] = k < strictAt.length && strictAt[k] === i ? some[k++] : keep[f++];
+        keep = all;
       }
       const out = [];
       for (let i = 0; i < items.length; i++) if (keep[i] === 1) out.push(items[i]);
