@@ -44,22 +44,33 @@ export function makeEngine(glue) {
   const ALLOWED = L.verdicts.allowed, ASK_STRICT = L.verdicts.askStrict;
   const TERMINATOR = L.terminator;
   const K_INDEX = 1, K_STRING = 2, K_LIST = 3, K_UNENCODED = 4;
-  const KEYS = new Map(); // record key → { kind, pos, table, required, nonEmpty }
+  const KEYS = new Map(); // record key → { kind, pos, tid (table), required, nonEmpty }
+  const TIDS = ["users", "principals", "modules", "workspaces"]; // the id tables, by number
+  // One call site per table keeps each Map.get monomorphic (measured: ~8 % of can(object)).
+  function lookUp(t, tid, id) {
+    switch (tid) {
+      case 0: return t.users.get(id);
+      case 1: return t.principals.get(id);
+      case 2: return t.modules.get(id);
+      default: return t.workspaces.get(id);
+    }
+  }
   let firstList = HEADER;
   L.slots.forEach((s, pos) => {
     const kind = s.kind === "index" ? K_INDEX : s.kind === "string" ? K_STRING : s.kind === "list" ? K_LIST : 0;
-    const known = kind !== 0 && (kind !== K_INDEX && kind !== K_LIST || ["users", "principals", "modules", "workspaces"].includes(s.table));
-    if (!known || (kind === K_LIST) !== (pos >= firstList) && kind !== K_LIST) throw new Error(`crm-access: the wasm module's encoding (${s.key}: ${s.kind}) is not one this JS layer understands`);
+    const known = kind !== 0 && (kind === K_STRING || TIDS.includes(s.table));
+    if (!known) throw new Error(`crm-access: the wasm module's encoding (${s.key}: ${s.kind}) is not one this JS layer understands`);
     if (kind === K_LIST && firstList === HEADER) firstList = pos;
     if (kind !== K_LIST && pos > firstList) throw new Error("crm-access: the wasm module's encoding puts a list before a value");
-    KEYS.set(s.key, { kind, pos, table: s.table, required: s.required, nonEmpty: s.nonEmpty });
+    KEYS.set(s.key, { kind, pos, tid: TIDS.indexOf(s.table), required: s.required, nonEmpty: s.nonEmpty });
   });
-  for (const k of L.unencoded) KEYS.set(k, { kind: K_UNENCODED, pos: -1, table: null, required: false, nonEmpty: true });
+  for (const k of L.unencoded) KEYS.set(k, { kind: K_UNENCODED, pos: -1, tid: -1, required: false, nonEmpty: true });
   const LISTS = HEADER - firstList;
   const EMPTY = Object.freeze([]);
   // Descriptors of the most common keys, looked up by a switch on the hot path
   // (undefined if the layout has no such key: then the map says the same).
   const D_ID = KEYS.get("id"), D_MODULE = KEYS.get("module"), D_OWNER = KEYS.get("owner"), D_FIELDS = KEYS.get("fields");
+  const LIST_TIDS = L.slots.slice(firstList).map((s) => TIDS.indexOf(s.table));
   const REQUIRED = L.slots.filter((s) => s.required).map((s) => KEYS.get(s.key).pos);
 
   // ---- limits and checks ---------------------------------------------------
@@ -321,10 +332,7 @@ export function makeEngine(glue) {
       t.modules.forEach((name, i) => modules.set(name, i));
       const workspaces = new Map();
       t.workspaces.forEach((id, i) => workspaces.set(id, i));
-      const byName = { users, principals, modules, workspaces };
-      // the table of each header word, by position (an array: no keyed lookup by name on the hot path)
-      const at = L.slots.map((slot) => (slot.table ? byName[slot.table] : new Map())); // all Maps: one element kind
-      return (this.#tables = { users, principals, modules, workspaces, at });
+      return (this.#tables = { users, principals, modules, workspaces });
     }
 
     #grow(need) {
@@ -335,14 +343,10 @@ export function makeEngine(glue) {
       }
     }
 
-    // Reads one record: every own enumerable property once into #pairs, every
-    // list once into #lists, `fields` into a snapshot. This is the only part of
-    // the fast path that runs caller code; returns false when the record has a
-    // `toJSON` (the strict path calls it, once).
     // Reads one record and encodes it at codes[at..], in one pass. Every own
-    // enumerable property is read once, into #pairs (key, value, descriptor)
-    // and, when the fast path can take it, straight into the codes; every list
-    // is read once into a copy. This is the only part of the fast path that
+    // enumerable property is read once, into #pairs (key, value) and, when the
+    // fast path can take it, straight into the codes; every list is read once
+    // into a copy, `fields` into a snapshot. This is the only part of the fast path that
     // runs caller code (getters, Proxy traps). Returns where the next record
     // starts; -1 when the strict path must take the record (from #pairs, see
     // #snapshotRead); -2 when it has a `toJSON` (the strict path calls it once).
@@ -381,7 +385,7 @@ export function makeEngine(glue) {
         if (d === undefined) ok = false; // an unknown key: the strict path reports it
         else if (d.kind === K_INDEX) {
           if (v !== null || d.required) {
-            const ix = typeof v === "string" ? t.at[d.pos].get(v) : undefined;
+            const ix = typeof v === "string" ? lookUp(t, d.tid, v) : undefined;
             if (ix === undefined) ok = false;
             else c[at + d.pos] = ix;
           }
@@ -433,10 +437,10 @@ export function makeEngine(glue) {
         const len = listLen[i];
         codes[at + firstList + i] = len;
         if (len === 0) continue;
-        const list = lists[i], table = t.at[firstList + i];
+        const list = lists[i], tid = LIST_TIDS[i];
         for (let j = 0; j < len; j++) {
           const x = list[j];
-          const ix = typeof x === "string" ? table.get(x) : undefined;
+          const ix = typeof x === "string" ? lookUp(t, tid, x) : undefined;
           if (ix === undefined) return -1;
           codes[pos++] = ix;
         }
