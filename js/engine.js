@@ -644,11 +644,11 @@ export function makeEngine(glue) {
       str(user, "user", "a user");
       const act = optAction(action);
       if (!arrayish(records, "records", "invalid-records")) throw error("invalid-input", "records", `expected an array of records, got ${describe(records)}`);
-      // The array's slots, read once: these are the objects judged and returned.
-      const items = copyArray(records, "records");
       const t = this.#ids();
       const ui = t.users.get(user), ai = ACTIONS.get(act === undefined ? "view" : act);
       if (ui === undefined || ai === undefined || busyDepth > 0) {
+        // The array's slots, read once: these are the objects judged and returned.
+        const items = copyArray(records, "records");
         busyDepth++;
         let text;
         try { text = stringify(snapshot(items, "records", "invalid-records")); } finally { busyDepth--; }
@@ -656,22 +656,33 @@ export function makeEngine(glue) {
         const keep = this.#call("filterJson", user, text, act);
         return items.filter((_, i) => keep[i] === 1);
       }
-      // Fast path: each record is read once, then encoded; the ones it cannot
-      // take are judged together on the strict path from their snapshots.
+      // Fast path: each slot of the array is read once (into items: these are
+      // the objects judged and returned), then the record read and encoded;
+      // the ones it cannot take are judged together on the strict path from
+      // their snapshots. Caller code may run throughout: busyDepth keeps any
+      // nested call off this engine's buffers.
       this.#nstrings = 0;
       const strictAt = [], strictText = [];
-      let at = 0;
-      for (let i = 0; i < items.length; i++) {
-        const rec = items[i];
-        // (#read touches only this layer's arrays: whether a getter freed the
-        // engine is checked once, before wasm memory is written.)
-        const end = typeof rec === "object" && rec !== null ? this.#read(rec, i, "invalid-records", at, t) : -2;
-        if (end >= 0) {
-          at = end;
-        } else {
-          strictAt.push(i);
-          strictText.push(end === -1 ? this.#snapshotRead(`records[${i}]`, "invalid-records") : stringify(snapshot(rec, `records[${i}]`, "invalid-records")));
+      let at = 0, items, i = -1;
+      busyDepth++;
+      try {
+        const n = records.length;
+        items = new Array(n);
+        for (i = 0; i < n; i++) {
+          const rec = (items[i] = records[i]);
+          const end = typeof rec === "object" && rec !== null ? this.#read(rec, i, "invalid-records", at, t) : -2;
+          if (end >= 0) {
+            at = end;
+          } else {
+            strictAt.push(i);
+            strictText.push(end === -1 ? this.#snapshotRead(`records[${i}]`, "invalid-records") : stringify(snapshot(rec, `records[${i}]`, "invalid-records")));
+          }
         }
+      } catch (e) {
+        if (isOurError(e)) throw e;
+        throw error("invalid-input", i < 0 ? "records" : `records[${i}]`, `reading it threw ${thrown(e)}`, e);
+      } finally {
+        busyDepth--;
       }
       let keep; // 1 per record of items: allowed
       const raw = this.#live();
