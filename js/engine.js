@@ -267,7 +267,10 @@ export function makeEngine(glue) {
     } else if (typeof v !== "object" || v === null || arrayish(v, root, code) !== wantArray) {
       throw error("invalid-input", root, `expected ${wantArray ? "an array" : "an object"} or JSON text, got ${describe(v)}`);
     }
-    const text = stringify(snapshot(data, root, code));
+    const snap = snapshot(data, root, code);
+    // JSON text goes on as it was given, once checked (so that Rust still
+    // refuses what JSON.parse forgives, such as a duplicate key).
+    const text = typeof v === "string" ? v : stringify(snap);
     budget(text.length, root);
     return text;
   }
