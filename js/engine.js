@@ -433,6 +433,10 @@ export function makeEngine(glue) {
       for (let i = 0; i < REQUIRED.length; i++) if (c[at + REQUIRED[i]] === NONE) return -1;
       let n = 0;
       for (let i = 0; i < LISTS; i++) n += listLen[i];
+      if (n === 0) {
+        for (let i = firstList; i < HEADER; i++) c[at + i] = 0;
+        return at + HEADER;
+      }
       this.#grow(at + HEADER + n);
       const codes = this.#codes; // (grown: `c` may be the old array)
       let pos = at + HEADER;
