@@ -40,11 +40,31 @@ fn build(model: Model, valid: Valid) -> Compiled {
     let classes = classes(&model, &ids, &roles, &groups, group_up.as_deref(), &rules, &rule_to);
     let (combos, user_combo) = combos(&model, &ids, &profiles, modules.len());
     let user_ws = participation(&model, &mut workspaces);
+    let role_names: Vec<String> = model.roles.iter().map(|r| r.id.clone()).collect();
     let users = users(model, &ids, classes, user_combo, user_ws);
+    let externals: Vec<bool> = users.iter().map(|u| u.external).collect();
     let mut active_internal: Vec<Ix> = (0..users.len() as Ix).filter(|&i| users[i as usize].active && !users[i as usize].external).collect();
     active_internal.sort_by(|&a, &b| users[a as usize].id.cmp(&users[b as usize].id));
-    let Ids { module_ix, principal_ix, workspace_ix, .. } = ids;
-    Compiled { modules, module_ix, roles, profiles, users, groups, principal_ix, group_up, workspaces, workspace_ix, rules, combos, limited, active_internal }
+    let Ids { module_ix, principal_ix, workspace_ix, role_ix, .. } = ids;
+    Compiled {
+        modules,
+        module_ix,
+        roles,
+        profiles,
+        users,
+        groups,
+        principal_ix,
+        group_up,
+        workspaces,
+        workspace_ix,
+        rules,
+        combos,
+        limited,
+        active_internal,
+        role_ix,
+        role_names,
+        externals,
+    }
 }
 
 fn access_of(d: DefaultSharing) -> Access {
@@ -255,6 +275,9 @@ fn participation(model: &Model, workspaces: &mut [WorkspaceC]) -> Vec<Vec<(Ix, P
         }
         for &m in &w.moderators {
             parts.entry(m).or_default().moderator = true;
+        }
+        for &a in &w.auditors {
+            parts.entry(a).or_default().auditor = true;
         }
         for &(m, ro) in &w.members {
             let p = parts.entry(m).or_default();

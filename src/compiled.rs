@@ -73,6 +73,7 @@ pub(crate) struct Class {
 pub(crate) struct Part {
     pub owner: bool,
     pub moderator: bool,
+    pub auditor: bool,
     pub member: bool,
     pub ro_member: bool,
     pub counterparty: bool,
@@ -81,7 +82,7 @@ pub(crate) struct Part {
 impl Part {
     /// Participation that comes only from read-only member entries.
     pub fn read_only(self) -> bool {
-        self.ro_member && !(self.owner || self.moderator || self.member || self.counterparty)
+        self.ro_member && !(self.owner || self.moderator || self.auditor || self.member || self.counterparty)
     }
 }
 
@@ -117,6 +118,7 @@ pub(crate) struct WorkspaceC {
     pub id: Arc<str>,
     pub owner: Option<Ix>,
     pub moderators: Vec<Ix>,
+    pub auditors: Vec<Ix>,
     pub members: Vec<(Ix, bool)>,
     pub visibility: ExternalVisibility,
     pub invite: InvitePolicy,
@@ -138,6 +140,7 @@ pub(crate) struct LimitedC {
     pub company_module: Ix,
     pub modules: Vec<bool>,
     pub deal_module: Option<Ix>,
+    pub contact_module: Option<Ix>,
 }
 
 pub(crate) struct Compiled {
@@ -158,6 +161,11 @@ pub(crate) struct Compiled {
     pub limited: Option<LimitedC>,
     /// Active internal users, sorted by id.
     pub active_internal: Vec<Ix>,
+    pub role_ix: HashMap<String, Ix>,
+    /// Role ids by index.
+    pub role_names: Vec<String>,
+    /// Per user: external.
+    pub externals: Vec<bool>,
 }
 
 impl Compiled {
@@ -171,6 +179,34 @@ impl Compiled {
         let pre = self.roles[r as usize].pre;
         in_spans(&self.groups[g as usize].role_spans, pre)
     }
+}
+
+/// Who a record is shared with by hand (`sharedWith`), packed in one `u32`:
+/// the kind in the top two bits, the access (1 = readWrite) in the next, and
+/// the index (of a user, group or role) in the low 29 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ShareKind {
+    User = 0,
+    Group = 1,
+    Role = 2,
+    RoleSub = 3,
+}
+
+const SHARE_IX: u32 = (1 << 29) - 1;
+
+pub(crate) fn share_code(kind: ShareKind, ix: Ix, write: bool) -> u32 {
+    ((kind as u32) << 30) | (u32::from(write) << 29) | (ix & SHARE_IX)
+}
+
+/// The parts of a packed share: kind, index, level.
+pub(crate) fn share_parts(code: u32) -> (ShareKind, Ix, Access) {
+    let kind = match code >> 30 {
+        0 => ShareKind::User,
+        1 => ShareKind::Group,
+        2 => ShareKind::Role,
+        _ => ShareKind::RoleSub,
+    };
+    (kind, code & SHARE_IX, if code & (1 << 29) != 0 { Access::Write } else { Access::Read })
 }
 
 /// Does `pre` fall in one of the sorted, disjoint, inclusive `spans`?
