@@ -67,6 +67,7 @@ fn build(model: Model, valid: Valid) -> Compiled {
         externals,
         held_pres,
         group_pres,
+        sub_scan: None,
     };
     subordinate_rules(&mut c, &rule_to);
     c
@@ -93,13 +94,30 @@ fn reach_tables(users: &[UserC], roles: &[RoleC], ngroups: usize) -> (Vec<u32>, 
     (held, per_group)
 }
 
+/// At most this many (role, rule) checks or list entries are spent on the
+/// per-role lists of rules reaching through subordinates; past it, decisions
+/// scan the module's rules instead (see [`Compiled::sub_scan`]).
+const SUB_LIST_BUDGET: usize = 4_000_000;
+
 /// For every role an internal user holds: the rules (and related entries)
 /// whose `to` matches an internal user below it.
 fn subordinate_rules(c: &mut Compiled, rule_to: &[PrincipalC]) {
     let mut held: Vec<Ix> = c.users.iter().filter(|u| !u.external).filter_map(|u| u.role).collect();
     held.sort_unstable();
     held.dedup();
-    for r in held {
+    let mut lists = Vec::with_capacity(held.len());
+    let mut spent = 0usize;
+    for &r in &held {
+        spent += rule_to.len();
+        if spent > SUB_LIST_BUDGET {
+            let mut by_module: Vec<(Ix, Ix)> = c.rules.iter().enumerate().map(|(ri, rule)| (rule.module, ri as Ix)).collect();
+            let mut by_child: Vec<(Ix, Ix)> =
+                c.rules.iter().enumerate().flat_map(|(ri, rule)| rule.related.iter().map(move |&(child, _)| (child, ri as Ix))).collect();
+            by_module.sort_unstable();
+            by_child.sort_unstable();
+            c.sub_scan = Some(crate::compiled::SubScan { by_module, by_child });
+            return;
+        }
         let mut rules = Vec::new();
         let mut related = Vec::new();
         for (ri, &to) in rule_to.iter().enumerate() {
@@ -111,6 +129,10 @@ fn subordinate_rules(c: &mut Compiled, rule_to: &[PrincipalC]) {
         }
         rules.sort_unstable();
         related.sort_unstable();
+        spent += rules.len() + related.len();
+        lists.push((r, rules, related));
+    }
+    for (r, rules, related) in lists {
         let role = &mut c.roles[r as usize];
         role.sub_rules = rules;
         role.sub_related = related;

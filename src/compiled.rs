@@ -142,6 +142,7 @@ pub(crate) struct RuleC {
     pub id: Arc<str>,
     pub module: Ix,
     pub from: PrincipalC,
+    pub to: PrincipalC,
     pub level: Access,
     /// child module → level
     pub related: Vec<(Ix, Access)>,
@@ -183,6 +184,17 @@ pub(crate) struct Compiled {
     /// in it through user, role and group members (those in it through
     /// `roleAndSubordinates` are found from its `role_spans` and `held_pres`).
     pub group_pres: Vec<Vec<u32>>,
+    /// Where the rules reaching users through subordinates are found: in
+    /// each role's `sub_rules`/`sub_related` lists, or, when those lists would
+    /// be too large (deep role chains under many rules), by scanning the
+    /// module's rules with range queries at decision time.
+    pub sub_scan: Option<SubScan>,
+}
+
+/// Rules by module, and by child module of their related entries, sorted.
+pub(crate) struct SubScan {
+    pub by_module: Vec<(Ix, Ix)>,
+    pub by_child: Vec<(Ix, Ix)>,
 }
 
 impl Compiled {

@@ -534,15 +534,24 @@ impl Compiled {
     }
 
     /// The rules that reach the user through a subordinate (§2 "reaches"),
-    /// for a module with `hierarchy: true`: those of the user's role.
-    fn below<'a>(&'a self, u: &UserC, m: Ix, related: bool) -> &'a [(Ix, Ix)] {
-        match u.role {
-            Some(r) if self.modules[m as usize].hierarchy => {
+    /// for a module with `hierarchy: true` (with `related`: the rules with a
+    /// related entry for module `m`): the list of the user's role, or the
+    /// module's rules filtered by range queries when there are no lists.
+    fn below<'a>(&'a self, u: &UserC, m: Ix, related: bool) -> impl Iterator<Item = Ix> + 'a {
+        let role = u.role.filter(|_| self.modules[m as usize].hierarchy);
+        let (listed, scanned) = match (role, &self.sub_scan) {
+            (None, _) => (None, None),
+            (Some(r), None) => {
                 let role = &self.roles[r as usize];
-                range(if related { &role.sub_related } else { &role.sub_rules }, m)
+                (Some(range(if related { &role.sub_related } else { &role.sub_rules }, m)), None)
             }
-            _ => &[],
-        }
+            (Some(r), Some(scan)) => (None, Some((r, range(if related { &scan.by_child } else { &scan.by_module }, m)))),
+        };
+        let listed = listed.into_iter().flatten().map(|&(_, ri)| ri);
+        let scanned = scanned
+            .into_iter()
+            .flat_map(move |(r, rules)| rules.iter().map(|&(_, ri)| ri).filter(move |&ri| self.matches_below(r, self.rules[ri as usize].to.into())));
+        listed.chain(scanned)
     }
 
     fn rule_rows(&self, u: &UserC, m: Ix, owner: Pr, acc: &mut Acc) -> Flow {
@@ -553,7 +562,7 @@ impl Compiled {
                 acc.grant(rule.level, || Reason::SharingRule(rule.id.clone()))?;
             }
         }
-        for &(_, ri) in self.below(u, m, false) {
+        for ri in self.below(u, m, false) {
             let rule = &self.rules[ri as usize];
             if !direct.contains(&(m, ri)) && self.rule_from_matches(rule.from, owner) {
                 acc.grant(rule.level, || Reason::SubordinateRule(rule.id.clone()))?;
@@ -565,13 +574,13 @@ impl Compiled {
     pub(crate) fn related_rows(&self, store: &Store, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
         let m = rec.module;
         let related = range(&u.class.related, m);
-        let below = self.below(u, m, true);
-        if related.is_empty() && below.is_empty() {
+        let mut below = self.below(u, m, true).peekable();
+        if related.is_empty() && below.peek().is_none() {
             return ControlFlow::Continue(());
         }
         let Some(parent) = self.parent_of(store, rec) else { return ControlFlow::Continue(()) };
         let Some(po) = parent.view().owner else { return ControlFlow::Continue(()) };
-        let entries = related.iter().map(|&(_, ri)| (ri, false)).chain(below.iter().filter(|e| !related.contains(e)).map(|&(_, ri)| (ri, true)));
+        let entries = related.iter().map(|&(_, ri)| (ri, false)).chain(below.filter(|&ri| !related.contains(&(m, ri))).map(|ri| (ri, true)));
         for (ri, through_sub) in entries {
             let rule = &self.rules[ri as usize];
             if rule.module != parent.module || !self.rule_from_matches(rule.from, po) {

@@ -492,7 +492,7 @@ fn rules(v: &mut V, model: &Model, ids: &Ids, module_parents: &[Option<Ix>]) -> 
             }
         }
         if let (Some(module), Some(from), Some(to)) = (module, from, to) {
-            rules.push(RuleC { id: r.id.as_str().into(), module, from, level: rule_level(r.access), related });
+            rules.push(RuleC { id: r.id.as_str().into(), module, from, to, level: rule_level(r.access), related });
             rule_to.push(to);
         }
     }
