@@ -290,7 +290,12 @@ impl Compiled {
     /// chain of records controlled by their parent is collected upward and
     /// evaluated from the top down, with a loop: never a recursion on depth.
     fn parent_access(&self, store: &Store, ui: Ix, u: &UserC, top: &Rec) -> Access {
-        let mut chain: Vec<&Rec> = vec![top];
+        let grand = if self.follows_parent(u, top.module) { self.parent_of(store, &top.view()) } else { None };
+        let Some(grand) = grand else {
+            // the usual case: a parent that does not follow a parent of its own
+            return self.view_access(store, ui, u, &top.view(), None);
+        };
+        let mut chain: Vec<&Rec> = vec![top, grand];
         while let Some(&last) = chain.last() {
             if chain.len() > self.modules.len() || !self.follows_parent(u, last.module) {
                 break;
@@ -302,21 +307,24 @@ impl Compiled {
         }
         let mut above: Option<Access> = None;
         for r in chain.iter().rev() {
-            let v = r.view();
-            let level = if u.type_hidden(&v) {
-                Access::None
-            } else {
-                let mut acc = Acc::fast(Access::Full);
-                let _ = self.uncapped_level(store, ui, u, &v, &mut acc);
-                let mut l = acc.best;
-                if self.follows_parent(u, v.module) {
-                    l = l.max(above.unwrap_or(Access::None));
-                }
-                l.min(u.cap())
-            };
-            above = Some(level.min(self.profile_cap(u, v.module)));
+            above = Some(self.view_access(store, ui, u, &r.view(), above));
         }
         above.unwrap_or(Access::None)
+    }
+
+    /// `decide(U, "view", r).access` given the access `above` to r's own
+    /// parent (when r follows it): r's own rows, its caps, its module's profile.
+    fn view_access(&self, store: &Store, ui: Ix, u: &UserC, r: &RecRef<'_>, above: Option<Access>) -> Access {
+        if u.type_hidden(r) {
+            return Access::None;
+        }
+        let mut acc = Acc::fast(Access::Full);
+        let _ = self.uncapped_level(store, ui, u, r, &mut acc);
+        let mut l = acc.best;
+        if self.follows_parent(u, r.module) {
+            l = l.max(above.unwrap_or(Access::None));
+        }
+        l.min(u.cap()).min(self.profile_cap(u, r.module))
     }
 
     /// §3.8: a record controlled by its parent gets the user's access to P(X).
