@@ -21,6 +21,9 @@ impl Compiled {
             return all(FieldLevel::Editable);
         }
         let combo = &self.combos[u.combo as usize];
+        // v2 §4: `editable` needs the combined profile's `edit` on the module
+        // (from any profile, even one that does not open `view`).
+        let edit_open = combo.perms[m as usize] & level::EDIT != 0;
         let opening: Vec<&Vec<(String, FieldLevel)>> = combo
             .profiles
             .iter()
@@ -36,7 +39,7 @@ impl Compiled {
                     .map(|settings| settings.iter().find(|(name, _)| name == f).map_or(FieldLevel::Editable, |&(_, l)| l))
                     .max()
                     .unwrap_or(FieldLevel::Hidden);
-                let lvl = if u.read_only && best == FieldLevel::Editable { FieldLevel::ReadOnly } else { best };
+                let lvl = if (u.read_only || !edit_open) && best == FieldLevel::Editable { FieldLevel::ReadOnly } else { best };
                 (f.clone(), lvl)
             })
             .collect()
@@ -88,6 +91,7 @@ impl Compiled {
             participants: users(v.participants),
             auditors: users(v.auditors),
             record_type: v.record_type.map(str::to_owned),
+            shared_with: self.shares_json(rec),
             fields: rec
                 .fields
                 .as_deref()

@@ -559,17 +559,15 @@ pub fn generate_for(t: &mut Tape, version: u32) -> Generated {
     let n_rules = if n_roles + n_groups == 0 { 0 } else { t.below(if shape == Shape::Small { 3 } else { 8 }) };
     let mut rules_json = Vec::new();
     let principal = |t: &mut Tape| -> Value {
-        loop {
-            match t.below(3) {
-                0 if n_roles > 0 => return json!({ "role": format!("R{}", t.below(n_roles)) }),
-                1 if n_roles > 0 => return json!({ "roleAndSubordinates": format!("R{}", t.below(n_roles)) }),
-                2 if n_groups > 0 => return json!({ "group": format!("g{}", t.below(n_groups)) }),
-                _ => {
-                    if n_roles > 0 {
-                        return json!({ "role": format!("R{}", t.below(n_roles)) });
-                    }
-                    return json!({ "group": format!("g{}", t.below(n_groups)) });
+        match t.below(3) {
+            0 if n_roles > 0 => json!({ "role": format!("R{}", t.below(n_roles)) }),
+            1 if n_roles > 0 => json!({ "roleAndSubordinates": format!("R{}", t.below(n_roles)) }),
+            2 if n_groups > 0 => json!({ "group": format!("g{}", t.below(n_groups)) }),
+            _ => {
+                if n_roles > 0 {
+                    return json!({ "role": format!("R{}", t.below(n_roles)) });
                 }
+                json!({ "group": format!("g{}", t.below(n_groups)) })
             }
         }
     };

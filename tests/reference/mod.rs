@@ -312,6 +312,7 @@ impl Reference {
     }
 
     /// Does a rule's `from` principal match owner `owner` (a user id or a group id)?
+    #[allow(clippy::wrong_self_convention)] // "from" is the rule's `from` key, not a conversion
     fn from_matches_owner(&self, principal: &Value, owner: &str) -> bool {
         if let Some(u) = self.user(owner) {
             let orole = self.role_of(u);
@@ -447,9 +448,8 @@ impl Reference {
 
     fn managed(&self, user: &Value, x: &Value, created_by_default: Option<&str>) -> bool {
         let uid = text(user, "id").unwrap_or("");
-        let la = match self.limited_access() {
-            Some(la) => la,
-            None => return false,
+        let Some(la) = self.limited_access() else {
+            return false;
         };
         let company_module = text(la, "companyModule").unwrap_or("");
         if text(x, "module") == Some(company_module) && contains(&texts(x, "accountManagers"), uid) {
@@ -476,9 +476,8 @@ impl Reference {
     }
 
     fn is_deal_or_deal_child(&self, x: &Value) -> bool {
-        let deal = match self.deal_module() {
-            Some(d) => d,
-            None => return false,
+        let Some(deal) = self.deal_module() else {
+            return false;
         };
         let xm = text(x, "module").unwrap_or("");
         if xm == deal {
@@ -509,9 +508,8 @@ impl Reference {
             l = FULL;
         }
         for wid in texts(x, "workspaces") {
-            let w = match self.workspace(wid) {
-                Some(w) => w,
-                None => continue,
+            let Some(w) = self.workspace(wid) else {
+                continue;
             };
             if !self.takes_part(user, w) {
                 continue;
@@ -602,9 +600,8 @@ impl Reference {
             if text(rule, "module") != Some(xm) {
                 continue;
             }
-            let o = match owner {
-                Some(o) => o,
-                None => continue,
+            let Some(o) = owner else {
+                continue;
             };
             let from = rule.get("from").unwrap_or(&Value::Null);
             let to = rule.get("to").unwrap_or(&Value::Null);
@@ -623,9 +620,8 @@ impl Reference {
                         if text(rule, "module") != Some(parent_module) {
                             continue;
                         }
-                        let rel = match rule.get("related").and_then(|r| r.get(xm)).and_then(|a| a.as_str()) {
-                            Some(a) => a,
-                            None => continue,
+                        let Some(rel) = rule.get("related").and_then(|r| r.get(xm)).and_then(|a| a.as_str()) else {
+                            continue;
                         };
                         let from = rule.get("from").unwrap_or(&Value::Null);
                         let to = rule.get("to").unwrap_or(&Value::Null);
