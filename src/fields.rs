@@ -21,6 +21,9 @@ impl Compiled {
             return all(FieldLevel::Editable);
         }
         let combo = &self.combos[u.combo as usize];
+        // v2 §4: `editable` needs the combined profile's `edit` on the module
+        // (from any profile, even one that does not open `view`).
+        let edit_open = combo.perms[m as usize] & level::EDIT != 0;
         let opening: Vec<&Vec<(String, FieldLevel)>> = combo
             .profiles
             .iter()
@@ -36,10 +39,32 @@ impl Compiled {
                     .map(|settings| settings.iter().find(|(name, _)| name == f).map_or(FieldLevel::Editable, |&(_, l)| l))
                     .max()
                     .unwrap_or(FieldLevel::Hidden);
-                let lvl = if u.read_only && best == FieldLevel::Editable { FieldLevel::ReadOnly } else { best };
+                let lvl = if (u.read_only || !edit_open) && best == FieldLevel::Editable { FieldLevel::ReadOnly } else { best };
                 (f.clone(), lvl)
             })
             .collect()
+    }
+
+    /// `recordFieldAccess` (§4): the module's map for user `ui`, with every
+    /// field hidden when the user may not view the record, and `editable`
+    /// turned into `readOnly` when they may not edit it.
+    pub(crate) fn record_field_levels(&self, store: &Store, ui: Ix, rec: &Rec) -> Vec<(String, FieldLevel)> {
+        let mut levels = self.field_levels(ui, rec.module);
+        if levels.is_empty() {
+            return levels;
+        }
+        let view = rec.view();
+        let cap = if !self.allowed(store, ui, Action::View, &view) {
+            FieldLevel::Hidden
+        } else if !self.allowed(store, ui, Action::Edit, &view) {
+            FieldLevel::ReadOnly
+        } else {
+            return levels;
+        };
+        for (_, l) in &mut levels {
+            *l = (*l).min(cap);
+        }
+        levels
     }
 
     /// The record's fields the user may see: none unless the record is
