@@ -23,6 +23,8 @@ pub(crate) enum Ty {
     Obj(&'static Schema),
     /// An object with exactly one of these keys, whose value is a string.
     OneKey(&'static [&'static str]),
+    /// A record share: a `OneKey` of the share principals plus a required `access`.
+    Share,
 }
 
 pub(crate) struct Schema {
@@ -33,6 +35,7 @@ pub(crate) struct Schema {
 const STR_LIST: Ty = Ty::List(&Ty::Str);
 const ACCESS: &[&str] = &["read", "readWrite"];
 const PRINCIPAL: Ty = Ty::OneKey(&["role", "roleAndSubordinates", "group"]);
+const SHARE_KEYS: &[&str] = &["user", "group", "role", "roleAndSubordinates"];
 
 pub(crate) static MODULE: Schema = Schema {
     fields: &[
@@ -41,6 +44,8 @@ pub(crate) static MODULE: Schema = Schema {
         ("recordSecurity", Ty::Bool, false),
         ("parent", Ty::Null(&Ty::Str), false),
         ("fields", Ty::Null(&STR_LIST), false),
+        ("hierarchy", Ty::Bool, false),
+        ("controlledByParent", Ty::Bool, false),
     ],
 };
 pub(crate) static ROLE: Schema = Schema { fields: &[("id", Ty::Str, true), ("parent", Ty::Null(&Ty::Str), false), ("profiles", STR_LIST, false)] };
@@ -81,6 +86,7 @@ pub(crate) static WORKSPACE: Schema = Schema {
         ("id", Ty::Str, true),
         ("owner", Ty::Null(&Ty::Str), false),
         ("moderators", STR_LIST, false),
+        ("auditors", STR_LIST, false),
         ("members", Ty::List(&Ty::Obj(&WS_MEMBER)), false),
         ("counterparty", Ty::Null(&Ty::Str), false),
         ("externalVisibility", Ty::Enum(&["all", "participating"]), false),
@@ -97,8 +103,14 @@ pub(crate) static RULE: Schema = Schema {
         ("related", Ty::Map(&Ty::Enum(ACCESS)), false),
     ],
 };
-pub(crate) static LIMITED: Schema =
-    Schema { fields: &[("companyModule", Ty::Str, true), ("modules", STR_LIST, false), ("dealModule", Ty::Null(&Ty::Str), false)] };
+pub(crate) static LIMITED: Schema = Schema {
+    fields: &[
+        ("companyModule", Ty::Str, true),
+        ("modules", STR_LIST, false),
+        ("dealModule", Ty::Null(&Ty::Str), false),
+        ("contactModule", Ty::Null(&Ty::Str), false),
+    ],
+};
 pub(crate) static RECORD: Schema = Schema {
     fields: &[
         ("id", Ty::Null(&Ty::Str), false),
@@ -113,6 +125,7 @@ pub(crate) static RECORD: Schema = Schema {
         ("participants", STR_LIST, false),
         ("auditors", STR_LIST, false),
         ("type", Ty::Null(&Ty::Str), false),
+        ("sharedWith", Ty::List(&Ty::Share), false),
         ("fields", Ty::Map(&Ty::Any), false),
     ],
 };
@@ -151,13 +164,14 @@ fn expected(ty: &Ty) -> String {
         Ty::List(t) => format!("an array of {}", plural(t)),
         Ty::Map(_) | Ty::Obj(_) => "an object".into(),
         Ty::OneKey(keys) => format!("an object with exactly one of the keys {}", keys.join(", ")),
+        Ty::Share => format!("an object with exactly one of the keys {} and \"access\"", SHARE_KEYS.join(", ")),
     }
 }
 
 fn plural(ty: &Ty) -> String {
     match ty {
         Ty::Str => "strings".into(),
-        Ty::Obj(_) | Ty::Map(_) | Ty::OneKey(_) => "objects".into(),
+        Ty::Obj(_) | Ty::Map(_) | Ty::OneKey(_) | Ty::Share => "objects".into(),
         other => format!("values ({})", expected(other)),
     }
 }
@@ -241,6 +255,22 @@ pub(crate) fn check(v: &Value, ty: &Ty, path: &mut Path, out: &mut Vec<Problem>)
             }
             None => wrong(path, out),
         },
+        Ty::Share => match v.as_object() {
+            Some(map) => {
+                let mut principal = map.clone();
+                let access = principal.remove("access");
+                check(&Value::Object(principal), &Ty::OneKey(SHARE_KEYS), path, out);
+                match access {
+                    Some(a) => {
+                        let at = path.key("access");
+                        check(&a, &Ty::Enum(ACCESS), path, out);
+                        path.pop(at);
+                    }
+                    None => out.push(Problem::new(path.as_str(), "missing required key \"access\"")),
+                }
+            }
+            None => wrong(path, out),
+        },
         Ty::Obj(schema) => match v.as_object() {
             Some(map) => {
                 for (k, it) in map {
@@ -289,19 +319,20 @@ mod tests {
     fn full_model() -> Value {
         json!({
             "modules": [{"name": "companies", "defaultSharing": "publicRead", "recordSecurity": true, "parent": null, "fields": ["a", "b"]},
-                        {"name": "deals", "parent": "companies", "fields": null}],
+                        {"name": "deals", "parent": "companies", "fields": null, "hierarchy": false, "controlledByParent": true}],
             "roles": [{"id": "r", "parent": null, "profiles": ["p"]}],
             "profiles": [{"id": "p", "viewAll": false, "editAll": false,
                           "modules": {"companies": {"view": true, "create": false, "edit": true, "delete": false, "fields": {"a": "hidden"}}}}],
             "groups": [{"id": "g", "members": [{"user": "u"}, {"role": "r"}, {"roleAndSubordinates": "r"}, {"group": "h"}]}],
             "users": [{"id": "u", "role": "r", "profiles": [], "admin": false, "active": true, "teamLead": false, "limitedCrm": false,
                        "limitedDeals": false, "external": false, "company": null, "readOnly": false, "recordTypes": ["x"], "canGrantAccess": false}],
-            "workspaces": [{"id": "w", "owner": "u", "moderators": ["u"], "members": [{"user": "u", "readOnly": true}],
+            "workspaces": [{"id": "w", "owner": "u", "moderators": ["u"], "auditors": ["u"], "members": [{"user": "u", "readOnly": true}],
                             "counterparty": "c", "externalVisibility": "participating", "invitePolicy": "members"}],
             "sharingRules": [{"id": "s", "module": "companies", "from": {"role": "r"}, "to": {"group": "g"}, "access": "read", "related": {"deals": "readWrite"}}],
-            "limitedAccess": {"companyModule": "companies", "modules": ["companies"], "dealModule": "deals"},
+            "limitedAccess": {"companyModule": "companies", "modules": ["companies"], "dealModule": "deals", "contactModule": null},
             "records": [{"id": "c1", "module": "companies", "owner": "u", "parent": null, "company": null, "accountManagers": ["u"], "createdBy": "u",
-                         "workspaces": ["w"], "assignees": [], "participants": ["u"], "auditors": [], "type": "x", "fields": {"a": {"deep": [1]}}}]
+                         "workspaces": ["w"], "assignees": [], "participants": ["u"], "auditors": [], "type": "x",
+                         "sharedWith": [{"user": "u", "access": "read"}, {"roleAndSubordinates": "r", "access": "readWrite"}], "fields": {"a": {"deep": [1]}}}]
         })
     }
 

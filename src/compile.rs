@@ -33,18 +33,88 @@ fn build(model: Model, valid: Valid) -> Compiled {
     let Valid { ids, module_parents, role_parents, profiles, group_nested, limited, mut workspaces, rules, rule_to } = valid;
     let modules = modules(&model, &module_parents);
     let (pre, end) = graph::pre_order(&role_parents);
-    let roles: Vec<RoleC> = pre.into_iter().zip(end).map(|(pre, end)| RoleC { pre, end }).collect();
+    let roles: Vec<RoleC> = pre.into_iter().zip(end).map(|(pre, end)| RoleC { pre, end, sub_rules: Vec::new(), sub_related: Vec::new() }).collect();
     let mut groups = groups(&model, &group_nested);
     let group_up = graph::group_up(&groups);
     role_spans(&model, &ids, &roles, &mut groups, group_up.as_deref());
     let classes = classes(&model, &ids, &roles, &groups, group_up.as_deref(), &rules, &rule_to);
     let (combos, user_combo) = combos(&model, &ids, &profiles, modules.len());
     let user_ws = participation(&model, &mut workspaces);
+    let role_names: Vec<String> = model.roles.iter().map(|r| r.id.clone()).collect();
     let users = users(model, &ids, classes, user_combo, user_ws);
+    let externals: Vec<bool> = users.iter().map(|u| u.external).collect();
     let mut active_internal: Vec<Ix> = (0..users.len() as Ix).filter(|&i| users[i as usize].active && !users[i as usize].external).collect();
     active_internal.sort_by(|&a, &b| users[a as usize].id.cmp(&users[b as usize].id));
-    let Ids { module_ix, principal_ix, workspace_ix, .. } = ids;
-    Compiled { modules, module_ix, roles, profiles, users, groups, principal_ix, group_up, workspaces, workspace_ix, rules, combos, limited, active_internal }
+    let (held_pres, group_pres) = reach_tables(&users, &roles, groups.len());
+    let Ids { module_ix, principal_ix, workspace_ix, role_ix, .. } = ids;
+    let mut c = Compiled {
+        modules,
+        module_ix,
+        roles,
+        profiles,
+        users,
+        groups,
+        principal_ix,
+        group_up,
+        workspaces,
+        workspace_ix,
+        rules,
+        combos,
+        limited,
+        active_internal,
+        role_ix,
+        role_names,
+        externals,
+        held_pres,
+        group_pres,
+    };
+    subordinate_rules(&mut c, &rule_to);
+    c
+}
+
+/// The pre-order numbers of the roles internal users hold, overall and per group.
+fn reach_tables(users: &[UserC], roles: &[RoleC], ngroups: usize) -> (Vec<u32>, Vec<Vec<u32>>) {
+    let mut held = Vec::new();
+    let mut per_group: Vec<Vec<u32>> = vec![Vec::new(); ngroups];
+    for u in users.iter().filter(|u| !u.external) {
+        let Some(r) = u.role else { continue };
+        let pre = roles[r as usize].pre;
+        held.push(pre);
+        for &g in &u.class.groups {
+            per_group[g as usize].push(pre);
+        }
+    }
+    held.sort_unstable();
+    held.dedup();
+    for p in &mut per_group {
+        p.sort_unstable();
+        p.dedup();
+    }
+    (held, per_group)
+}
+
+/// For every role an internal user holds: the rules (and related entries)
+/// whose `to` matches an internal user below it.
+fn subordinate_rules(c: &mut Compiled, rule_to: &[PrincipalC]) {
+    let mut held: Vec<Ix> = c.users.iter().filter(|u| !u.external).filter_map(|u| u.role).collect();
+    held.sort_unstable();
+    held.dedup();
+    for r in held {
+        let mut rules = Vec::new();
+        let mut related = Vec::new();
+        for (ri, &to) in rule_to.iter().enumerate() {
+            if c.matches_below(r, to.into()) {
+                let rule = &c.rules[ri];
+                rules.push((rule.module, ri as Ix));
+                related.extend(rule.related.iter().map(|&(child, _)| (child, ri as Ix)));
+            }
+        }
+        rules.sort_unstable();
+        related.sort_unstable();
+        let role = &mut c.roles[r as usize];
+        role.sub_rules = rules;
+        role.sub_related = related;
+    }
 }
 
 fn access_of(d: DefaultSharing) -> Access {
@@ -56,14 +126,37 @@ fn access_of(d: DefaultSharing) -> Access {
     }
 }
 
+/// Modules, with their effective default sharing: the lowest along the
+/// parent chain, computed top-down with an explicit stack (no recursion on
+/// the depth of the module tree).
 fn modules(model: &Model, parents: &[Option<Ix>]) -> Vec<ModuleC> {
+    let own: Vec<Access> = model.modules.iter().map(|m| access_of(m.default_sharing)).collect();
+    let mut effective: Vec<Option<Access>> = vec![None; own.len()];
+    let mut stack = Vec::new();
+    for start in 0..own.len() {
+        let mut at = Some(start as Ix);
+        while let Some(m) = at {
+            if effective[m as usize].is_some() || stack.len() > own.len() {
+                break;
+            }
+            stack.push(m);
+            at = parents[m as usize];
+        }
+        let mut above = at.and_then(|m| effective[m as usize]).unwrap_or(Access::Full);
+        while let Some(m) = stack.pop() {
+            above = above.min(own[m as usize]);
+            effective[m as usize] = Some(above);
+        }
+    }
     model
         .modules
         .iter()
         .enumerate()
         .map(|(i, m)| ModuleC {
             name: m.name.clone(),
-            default_access: access_of(m.default_sharing),
+            default_access: effective[i].unwrap_or(own[i]),
+            hierarchy: m.hierarchy,
+            controlled: m.controlled_by_parent && parents[i].is_some(),
             record_security: m.record_security,
             parent: parents[i],
             fields: m.fields.clone(),
@@ -255,6 +348,9 @@ fn participation(model: &Model, workspaces: &mut [WorkspaceC]) -> Vec<Vec<(Ix, P
         }
         for &m in &w.moderators {
             parts.entry(m).or_default().moderator = true;
+        }
+        for &a in &w.auditors {
+            parts.entry(a).or_default().auditor = true;
         }
         for &(m, ro) in &w.members {
             let p = parts.entry(m).or_default();

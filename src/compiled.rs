@@ -26,7 +26,12 @@ pub(crate) enum PrincipalC {
 
 pub(crate) struct ModuleC {
     pub name: String,
+    /// The effective default sharing (§1): the lowest along the module's parent chain.
     pub default_access: Access,
+    /// The role hierarchy counts for the module's records.
+    pub hierarchy: bool,
+    /// A record also gets the user's access to its parent record (§3.8).
+    pub controlled: bool,
     pub record_security: bool,
     pub parent: Option<Ix>,
     pub fields: Option<Vec<String>>,
@@ -37,6 +42,12 @@ pub(crate) struct RoleC {
     /// inside this role's subtree: `b` is in RS(a) iff pre[a] <= pre[b] <= end[a].
     pub pre: u32,
     pub end: u32,
+    /// (module, rule) for every rule whose `to` matches an internal user with
+    /// a role strictly below this one (what superiors inherit on modules with
+    /// `hierarchy: true`), sorted. Filled only for roles that users hold.
+    pub sub_rules: Vec<(Ix, Ix)>,
+    /// (child module, rule) likewise for related sharing, sorted.
+    pub sub_related: Vec<(Ix, Ix)>,
 }
 
 pub(crate) struct ProfileC {
@@ -73,6 +84,7 @@ pub(crate) struct Class {
 pub(crate) struct Part {
     pub owner: bool,
     pub moderator: bool,
+    pub auditor: bool,
     pub member: bool,
     pub ro_member: bool,
     pub counterparty: bool,
@@ -81,7 +93,7 @@ pub(crate) struct Part {
 impl Part {
     /// Participation that comes only from read-only member entries.
     pub fn read_only(self) -> bool {
-        self.ro_member && !(self.owner || self.moderator || self.member || self.counterparty)
+        self.ro_member && !(self.owner || self.moderator || self.auditor || self.member || self.counterparty)
     }
 }
 
@@ -117,6 +129,7 @@ pub(crate) struct WorkspaceC {
     pub id: Arc<str>,
     pub owner: Option<Ix>,
     pub moderators: Vec<Ix>,
+    pub auditors: Vec<Ix>,
     pub members: Vec<(Ix, bool)>,
     pub visibility: ExternalVisibility,
     pub invite: InvitePolicy,
@@ -138,6 +151,7 @@ pub(crate) struct LimitedC {
     pub company_module: Ix,
     pub modules: Vec<bool>,
     pub deal_module: Option<Ix>,
+    pub contact_module: Option<Ix>,
 }
 
 pub(crate) struct Compiled {
@@ -158,6 +172,17 @@ pub(crate) struct Compiled {
     pub limited: Option<LimitedC>,
     /// Active internal users, sorted by id.
     pub active_internal: Vec<Ix>,
+    pub role_ix: HashMap<String, Ix>,
+    /// Role ids by index.
+    pub role_names: Vec<String>,
+    /// Per user: external.
+    pub externals: Vec<bool>,
+    /// Sorted pre-order numbers of the roles that some internal user holds.
+    pub held_pres: Vec<u32>,
+    /// Per group: sorted pre-order numbers of the roles of the internal users
+    /// in it through user, role and group members (those in it through
+    /// `roleAndSubordinates` are found from its `role_spans` and `held_pres`).
+    pub group_pres: Vec<Vec<u32>>,
 }
 
 impl Compiled {
@@ -170,6 +195,94 @@ impl Compiled {
         let Some(r) = user.role else { return false };
         let pre = self.roles[r as usize].pre;
         in_spans(&self.groups[g as usize].role_spans, pre)
+    }
+}
+
+/// Who a record is shared with by hand (`sharedWith`), packed in one `u32`:
+/// the kind in the top two bits, the access (1 = readWrite) in the next, and
+/// the index (of a user, group or role) in the low 29 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ShareKind {
+    User = 0,
+    Group = 1,
+    Role = 2,
+    RoleSub = 3,
+}
+
+const SHARE_IX: u32 = (1 << 29) - 1;
+
+pub(crate) fn share_code(kind: ShareKind, ix: Ix, write: bool) -> u32 {
+    ((kind as u32) << 30) | (u32::from(write) << 29) | (ix & SHARE_IX)
+}
+
+/// The parts of a packed share: kind, index, level.
+pub(crate) fn share_parts(code: u32) -> (ShareKind, Ix, Access) {
+    let kind = match code >> 30 {
+        0 => ShareKind::User,
+        1 => ShareKind::Group,
+        2 => ShareKind::Role,
+        _ => ShareKind::RoleSub,
+    };
+    (kind, code & SHARE_IX, if code & (1 << 29) != 0 { Access::Write } else { Access::Read })
+}
+
+/// Who a rule's `to` or a share names, for "reaches" (§2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    User(Ix),
+    Role(Ix),
+    RoleSub(Ix),
+    Group(Ix),
+}
+
+impl From<PrincipalC> for Target {
+    fn from(p: PrincipalC) -> Target {
+        match p {
+            PrincipalC::Role(r) => Target::Role(r),
+            PrincipalC::RoleSub(r) => Target::RoleSub(r),
+            PrincipalC::Group(g) => Target::Group(g),
+        }
+    }
+}
+
+impl Compiled {
+    /// Does some internal user hold a role whose pre-order number is in `lo..=hi`?
+    fn held_in(&self, lo: u32, hi: u32) -> bool {
+        lo <= hi && {
+            let i = self.held_pres.partition_point(|&p| p < lo);
+            i < self.held_pres.len() && self.held_pres[i] <= hi
+        }
+    }
+
+    /// Does `t` match an internal user (active or not) whose role is in
+    /// Sub(role)? Range queries over pre-order numbers; nothing walks users.
+    pub(crate) fn matches_below(&self, role: Ix, t: Target) -> bool {
+        let r = &self.roles[role as usize];
+        let (lo, hi) = (r.pre + 1, r.end);
+        if lo > hi {
+            return false;
+        }
+        match t {
+            Target::User(v) => !self.externals[v as usize] && self.users[v as usize].role.is_some_and(|rv| (lo..=hi).contains(&self.roles[rv as usize].pre)),
+            Target::Role(x) => {
+                let p = self.roles[x as usize].pre;
+                (lo..=hi).contains(&p) && self.held_pres.binary_search(&p).is_ok()
+            }
+            Target::RoleSub(x) => {
+                let x = &self.roles[x as usize];
+                self.held_in(lo.max(x.pre), hi.min(x.end))
+            }
+            Target::Group(g) => {
+                let pres = &self.group_pres[g as usize];
+                let i = pres.partition_point(|&p| p < lo);
+                if i < pres.len() && pres[i] <= hi {
+                    return true;
+                }
+                let spans = &self.groups[g as usize].role_spans;
+                let first = spans.partition_point(|&(_, end)| end < lo);
+                spans[first..].iter().take_while(|&&(start, _)| start <= hi).any(|&(start, end)| self.held_in(start.max(lo), end.min(hi)))
+            }
+        }
     }
 }
 

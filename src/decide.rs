@@ -12,13 +12,14 @@
 //! when it depends only on the module or the owner, from `module_rows` or
 //! `owner_part`, which the fast context uses).
 
-use crate::compiled::{Compiled, Ix, Part, Pr, PrincipalC, UserC};
+use crate::compiled::{share_parts, Compiled, Ix, Part, Pr, PrincipalC, ShareKind, Target, UserC};
 use crate::level::{Access, Action, DELETE, EDIT, VIEW};
 use crate::model::ExternalVisibility;
 use crate::reason::Reason;
-use crate::store::{RecRef, Store};
+use crate::store::{Rec, RecRef, Store};
 use serde::Serialize;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 #[cfg(feature = "wasm")]
 use tsify::Tsify;
@@ -232,13 +233,100 @@ impl Compiled {
     /// `created_by` stands in for the record's own when it has none (creation).
     fn managed(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, created_by: Option<Ix>) -> bool {
         let Some(l) = &self.limited else { return false };
-        if rec.module == l.company_module && rec.account_managers.contains(&ui) {
-            return true;
+        // C(X): X itself, its `company`, or C(P(X)), followed with a loop
+        let mut at = *rec;
+        for _ in 0..=self.modules.len() {
+            if at.module == l.company_module {
+                if at.account_managers.contains(&ui) {
+                    return true;
+                }
+                break;
+            }
+            if let Some(c) = at.company {
+                if store.get(c).is_some_and(|co| co.module == l.company_module && co.view().account_managers.contains(&ui)) {
+                    return true;
+                }
+                break;
+            }
+            match self.parent_of(store, &at) {
+                Some(p) => at = p.view(),
+                None => break,
+            }
         }
-        match rec.company {
-            Some(c) => store.get(c).is_some_and(|co| co.module == l.company_module && co.view().account_managers.contains(&ui)),
-            None => rec.created_by.or(created_by) == Some(ui),
+        // a contact linked to no company that the user created
+        l.contact_module == Some(rec.module) && rec.company.is_none() && rec.parent.is_none() && rec.created_by.or(created_by) == Some(ui)
+    }
+
+    /// P(X): the stored record X's `parent` names, when it is a record of
+    /// X's module's parent module.
+    pub(crate) fn parent_of<'s>(&self, store: &'s Store, rec: &RecRef<'_>) -> Option<&'s Rec> {
+        let pm = self.modules[rec.module as usize].parent?;
+        store.get(rec.parent?).filter(|p| p.module == pm)
+    }
+
+    /// Does X's level also count the user's access to P(X) (§3.8)? When the
+    /// module is controlled by its parent and §3.2 or §3.5 decides X.
+    pub(crate) fn follows_parent(&self, u: &UserC, m: Ix) -> bool {
+        let module = &self.modules[m as usize];
+        module.controlled && (u.external || (module.record_security && !self.limited_crm_covers(u, m) && self.limited_deals_covers(u, m).is_none()))
+    }
+
+    /// The level the profiles let a user hold in a module: `decide`'s cap of
+    /// the record level (read when only view is open, and so on).
+    pub(crate) fn profile_cap(&self, u: &UserC, m: Ix) -> Access {
+        let perms = self.combos[u.combo as usize].perms[m as usize];
+        if perms & VIEW == 0 {
+            Access::None
+        } else if perms & EDIT == 0 {
+            Access::Read
+        } else if perms & DELETE == 0 {
+            Access::Write
+        } else {
+            Access::Full
         }
+    }
+
+    /// `decide(U, "view", top).access` for a stored parent record (§3.8). The
+    /// chain of records controlled by their parent is collected upward and
+    /// evaluated from the top down, with a loop: never a recursion on depth.
+    fn parent_access(&self, store: &Store, ui: Ix, u: &UserC, top: &Rec) -> Access {
+        let mut chain: Vec<&Rec> = vec![top];
+        while let Some(&last) = chain.last() {
+            if chain.len() > self.modules.len() || !self.follows_parent(u, last.module) {
+                break;
+            }
+            match self.parent_of(store, &last.view()) {
+                Some(p) => chain.push(p),
+                None => break,
+            }
+        }
+        let mut above: Option<Access> = None;
+        for r in chain.iter().rev() {
+            let v = r.view();
+            let level = if u.type_hidden(&v) {
+                Access::None
+            } else {
+                let mut acc = Acc::fast(Access::Full);
+                let _ = self.uncapped_level(store, ui, u, &v, &mut acc);
+                let mut l = acc.best;
+                if self.follows_parent(u, v.module) {
+                    l = l.max(above.unwrap_or(Access::None));
+                }
+                l.min(u.cap())
+            };
+            above = Some(level.min(self.profile_cap(u, v.module)));
+        }
+        above.unwrap_or(Access::None)
+    }
+
+    /// §3.8: a record controlled by its parent gets the user's access to P(X).
+    pub(crate) fn parent_row(&self, store: &Store, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
+        let Some(p) = self.parent_of(store, rec) else { return ControlFlow::Continue(()) };
+        let level = self.parent_access(store, ui, u, p);
+        if level > Access::None {
+            return acc.grant(level, || Reason::ControlledByParent(Arc::from(rec.parent.unwrap_or_default())));
+        }
+        ControlFlow::Continue(())
     }
 
     /// Limited deal access: does user `ui` own the deal (the record, or the
@@ -264,7 +352,9 @@ impl Compiled {
             acc.note(|| Reason::RecordTypeHidden);
             return;
         }
-        let _ = self.uncapped_level(store, ui, u, rec, acc);
+        if self.uncapped_level(store, ui, u, rec, acc).is_continue() && self.follows_parent(u, rec.module) {
+            let _ = self.parent_row(store, ui, u, rec, acc);
+        }
         acc.cap(u.cap(), || Reason::ReadOnlyUser);
     }
 
@@ -298,6 +388,18 @@ impl Compiled {
         if rec.owner == Some(Pr::User(ui)) {
             acc.grant(Access::Full, || Reason::Owner)?;
         }
+        // involvement counts by itself only outside the user's workspaces
+        if !rec.workspaces.iter().any(|&w| u.part(w).is_some()) {
+            if rec.auditors.contains(&ui) {
+                acc.grant(Access::Full, || Reason::Auditor)?;
+            }
+            if rec.assignees.contains(&ui) {
+                acc.grant(Access::Write, || Reason::Assignee)?;
+            }
+            if rec.participants.contains(&ui) {
+                acc.grant(Access::Read, || Reason::Participant)?;
+            }
+        }
         for &w in rec.workspaces {
             let Some(p) = u.part(w) else { continue };
             if p.owner {
@@ -306,6 +408,10 @@ impl Compiled {
             }
             if p.moderator {
                 acc.grant(Access::Full, || Reason::WorkspaceModerator(self.ws_id(w)))?;
+                continue;
+            }
+            if p.auditor {
+                acc.grant(Access::Full, || Reason::AuditsWorkspace(self.ws_id(w)))?;
                 continue;
             }
             let ro = p.read_only();
@@ -344,7 +450,7 @@ impl Compiled {
     /// §3.5: the grants that reach internal users, in the contract's order.
     fn grants(&self, store: &Store, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
         if let Some(owner) = rec.owner {
-            self.owner_rows(ui, u, owner, acc)?;
+            self.owner_rows(ui, u, rec.module, owner, acc)?;
         }
         self.record_rows(ui, u, rec, acc)?;
         self.default_row(rec.module, acc)?;
@@ -352,6 +458,7 @@ impl Compiled {
             self.rule_rows(u, rec.module, owner, acc)?;
         }
         self.related_rows(store, u, rec, acc)?;
+        self.share_rows(ui, u, rec, acc)?;
         self.profile_rows(u, acc)
     }
 
@@ -368,13 +475,14 @@ impl Compiled {
     /// The rows that depend only on the record's owner: owner, hierarchy,
     /// owning group, sharing rules.
     pub(crate) fn owner_part(&self, ui: Ix, u: &UserC, m: Ix, owner: Pr, acc: &mut Acc) -> Flow {
-        self.owner_rows(ui, u, owner, acc)?;
+        self.owner_rows(ui, u, m, owner, acc)?;
         self.rule_rows(u, m, owner, acc)
     }
 
-    fn owner_rows(&self, ui: Ix, u: &UserC, owner: Pr, acc: &mut Acc) -> Flow {
+    fn owner_rows(&self, ui: Ix, u: &UserC, m: Ix, owner: Pr, acc: &mut Acc) -> Flow {
         match owner {
             Pr::User(o) if o == ui => acc.grant(Access::Full, || Reason::Owner),
+            Pr::User(_) if !self.modules[m as usize].hierarchy => ControlFlow::Continue(()),
             Pr::User(o) => match (u.role, self.users[o as usize].role) {
                 (Some(mine), Some(theirs)) if mine != theirs && self.role_within(theirs, mine) => acc.grant(Access::Full, || Reason::Hierarchy),
                 _ => ControlFlow::Continue(()),
@@ -404,6 +512,8 @@ impl Compiled {
                     (Access::Full, Reason::WorkspaceOwner)
                 } else if p.moderator {
                     (Access::Full, Reason::WorkspaceModerator)
+                } else if p.auditor {
+                    (Access::Full, Reason::AuditsWorkspace)
                 } else if p.member || p.counterparty {
                     (Access::Write, Reason::WorkspaceMember)
                 } else {
@@ -423,11 +533,30 @@ impl Compiled {
         ControlFlow::Continue(())
     }
 
+    /// The rules that reach the user through a subordinate (§2 "reaches"),
+    /// for a module with `hierarchy: true`: those of the user's role.
+    fn below<'a>(&'a self, u: &UserC, m: Ix, related: bool) -> &'a [(Ix, Ix)] {
+        match u.role {
+            Some(r) if self.modules[m as usize].hierarchy => {
+                let role = &self.roles[r as usize];
+                range(if related { &role.sub_related } else { &role.sub_rules }, m)
+            }
+            _ => &[],
+        }
+    }
+
     fn rule_rows(&self, u: &UserC, m: Ix, owner: Pr, acc: &mut Acc) -> Flow {
-        for &(_, ri) in range(&u.class.rules, m) {
+        let direct = range(&u.class.rules, m);
+        for &(_, ri) in direct {
             let rule = &self.rules[ri as usize];
             if self.rule_from_matches(rule.from, owner) {
                 acc.grant(rule.level, || Reason::SharingRule(rule.id.clone()))?;
+            }
+        }
+        for &(_, ri) in self.below(u, m, false) {
+            let rule = &self.rules[ri as usize];
+            if !direct.contains(&(m, ri)) && self.rule_from_matches(rule.from, owner) {
+                acc.grant(rule.level, || Reason::SubordinateRule(rule.id.clone()))?;
             }
         }
         ControlFlow::Continue(())
@@ -436,21 +565,52 @@ impl Compiled {
     pub(crate) fn related_rows(&self, store: &Store, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
         let m = rec.module;
         let related = range(&u.class.related, m);
-        if related.is_empty() {
+        let below = self.below(u, m, true);
+        if related.is_empty() && below.is_empty() {
             return ControlFlow::Continue(());
         }
-        let Some(parent) = rec.parent.and_then(|p| store.get(p)) else { return ControlFlow::Continue(()) };
+        let Some(parent) = self.parent_of(store, rec) else { return ControlFlow::Continue(()) };
         let Some(po) = parent.view().owner else { return ControlFlow::Continue(()) };
-        if self.modules[m as usize].parent != Some(parent.module) {
-            return ControlFlow::Continue(());
-        }
-        for &(_, ri) in related {
+        let entries = related.iter().map(|&(_, ri)| (ri, false)).chain(below.iter().filter(|e| !related.contains(e)).map(|&(_, ri)| (ri, true)));
+        for (ri, through_sub) in entries {
             let rule = &self.rules[ri as usize];
             if rule.module != parent.module || !self.rule_from_matches(rule.from, po) {
                 continue;
             }
             if let Some(&(_, level)) = rule.related.iter().find(|&&(c, _)| c == m) {
-                acc.grant(level, || Reason::RelatedSharing(rule.id.clone()))?;
+                acc.grant(level, || if through_sub { Reason::SubordinateRelated(rule.id.clone()) } else { Reason::RelatedSharing(rule.id.clone()) })?;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// The id a share names, for its reason.
+    fn target_id(&self, t: Target) -> Arc<str> {
+        match t {
+            Target::User(v) => Arc::from(self.users[v as usize].id.as_str()),
+            Target::Group(g) => Arc::from(self.groups[g as usize].id.as_str()),
+            Target::Role(r) | Target::RoleSub(r) => Arc::from(self.role_names[r as usize].as_str()),
+        }
+    }
+
+    /// The record's `sharedWith` (§3.5): each share that reaches the user.
+    pub(crate) fn share_rows(&self, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
+        if rec.shares.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        let hierarchy = self.modules[rec.module as usize].hierarchy;
+        for &code in rec.shares {
+            let (kind, ix, level) = share_parts(code);
+            let (t, direct) = match kind {
+                ShareKind::User => (Target::User(ix), ix == ui),
+                ShareKind::Group => (Target::Group(ix), self.user_in_group(ui, ix)),
+                ShareKind::Role => (Target::Role(ix), u.role == Some(ix)),
+                ShareKind::RoleSub => (Target::RoleSub(ix), u.role.is_some_and(|r| self.role_within(r, ix))),
+            };
+            if direct {
+                acc.grant(level, || Reason::Shared(self.target_id(t)))?;
+            } else if hierarchy && u.role.is_some_and(|r| self.matches_below(r, t)) {
+                acc.grant(level, || Reason::SubordinateShared(self.target_id(t)))?;
             }
         }
         ControlFlow::Continue(())
@@ -505,6 +665,14 @@ impl Compiled {
         if self.limited_deals_covers(u, rec.module).is_some_and(|dm| !self.owns_deal(store, ui, rec, dm, true)) {
             deny(Reason::LimitedDealsNotOwn);
         }
+        // adding data to an account needs at least read access to it
+        let viewable = |id: &str| store.get(id).is_some_and(|r| self.allowed(store, ui, Action::View, &r.view()));
+        if let Some(p) = rec.parent.filter(|p| !viewable(p)) {
+            deny(Reason::ParentNotViewable(Arc::from(p)));
+        }
+        if let Some(c) = rec.company.filter(|c| !viewable(c)) {
+            deny(Reason::CompanyNotViewable(Arc::from(c)));
+        }
         ok
     }
 
@@ -539,16 +707,7 @@ impl Compiled {
         let level = acc.best;
         let view_open = perms & VIEW != 0;
         let edit_open = view_open && perms & EDIT != 0;
-        let profile_cap = if !view_open {
-            Access::None
-        } else if !edit_open {
-            Access::Read
-        } else if perms & DELETE == 0 {
-            Access::Write
-        } else {
-            Access::Full
-        };
-        let access = level.min(profile_cap);
+        let access = level.min(self.profile_cap(u, rec.module));
         let read_only = view_open && level >= Access::Read && !(edit_open && level >= Access::Write);
         let mut reasons = Vec::new();
         let allowed = if action == Action::Create {

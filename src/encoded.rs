@@ -73,7 +73,7 @@ pub(crate) fn decode<'a>(c: &Compiled, codes: &'a [u32], strings: &[&'a str], at
         pos += n;
     }
     let [account_managers, workspaces, assignees, participants, auditors] = lists;
-    Ok((RecRef { module, owner, parent, company, account_managers, created_by, workspaces, assignees, participants, auditors, record_type }, pos))
+    Ok((RecRef { module, owner, parent, company, account_managers, created_by, workspaces, assignees, participants, auditors, record_type, shares: &[] }, pos))
 }
 
 /// Splits the string list sent with the codes: each string is followed by a

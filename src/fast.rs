@@ -4,8 +4,10 @@
 //! depend on the whole record, once, and keeps their answers: per module, the
 //! profile check and the module rows (defaults, viewAll/editAll, no record
 //! security); per owner, the owner rows (ownership, hierarchy, owning group,
-//! sharing rules). A record those do not settle runs the rows that name the
-//! user on the record. Users whose level comes from a mode of its own
+//! sharing rules, including those reaching the user through subordinates). A
+//! record those do not settle runs the rows that read the rest of the record:
+//! the users it names, related sharing, its `sharedWith`, and the access to
+//! its parent record for modules controlled by their parent (§3.8). Users whose level comes from a mode of its own
 //! (external users, limited access), and creation, take the whole ladder
 //! ([`Compiled::allowed`]). The answer is always the full procedure's; tests
 //! hold the two to that.
@@ -93,10 +95,18 @@ impl Compiled {
                 return true;
             }
         }
+        // the rows that read more of the record than its module and owner:
+        // the users it names, related sharing, its shares, its parent (§3.8)
         let mut acc = Acc::fast(ctx.need);
-        if self.record_rows(ctx.ui, u, rec, &mut acc).is_continue() {
-            let _ = self.related_rows(store, u, rec, &mut acc);
-        }
+        let _ = (|| {
+            self.record_rows(ctx.ui, u, rec, &mut acc)?;
+            self.related_rows(store, u, rec, &mut acc)?;
+            self.share_rows(ctx.ui, u, rec, &mut acc)?;
+            if self.follows_parent(u, rec.module) {
+                self.parent_row(store, ctx.ui, u, rec, &mut acc)?;
+            }
+            std::ops::ControlFlow::Continue(())
+        })();
         acc.best.min(u.cap()) >= ctx.need
     }
 }

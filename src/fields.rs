@@ -113,6 +113,7 @@ impl Compiled {
             participants: users(v.participants),
             auditors: users(v.auditors),
             record_type: v.record_type.map(str::to_owned),
+            shared_with: self.shares_json(rec),
             fields: rec
                 .fields
                 .as_deref()

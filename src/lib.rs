@@ -59,7 +59,7 @@ use store::{Rec, Store};
 
 /// The version of the contract (`SPEC.md`) this engine implements. The shared
 /// conformance suite runs `cases/` for version 2 and `cases-v1/` for version 1.
-pub const CONTRACT_VERSION: u32 = 1;
+pub const CONTRACT_VERSION: u32 = 2;
 
 /// A record argument: the id of a stored record, a record as JSON text, or a
 /// typed record.

@@ -78,6 +78,14 @@ pub struct Module {
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional, type = "string[] | null"))]
     pub fields: Option<Vec<String>>,
+    /// `false` switches the role hierarchy off for the module's own records.
+    #[serde(default = "yes")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub hierarchy: bool,
+    /// A record also gets the user's access to its parent record (needs `parent`).
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub controlled_by_parent: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -250,6 +258,10 @@ pub struct Workspace {
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub moderators: Vec<String>,
+    /// Users with `full` access to every record of the workspace.
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub auditors: Vec<String>,
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub members: Vec<WorkspaceMember>,
@@ -309,6 +321,11 @@ pub struct LimitedAccess {
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub deal_module: Option<String>,
+    /// Contacts a limited CRM user also sees when they created them and they
+    /// are linked to no company and no parent.
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
+    pub contact_module: Option<String>,
 }
 
 /// One CRM record. `fields` holds its data, keyed by field name.
@@ -351,10 +368,80 @@ pub struct CrmRecord {
     #[serde(default, rename = "type")]
     #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
     pub record_type: Option<String>,
+    /// The record shared by hand.
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "Share[]"))]
+    pub shared_with: Vec<Share>,
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional, type = "{ [field: string]: unknown }"))]
     pub fields: Fields,
 }
+
+/// Who a record is shared with by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ShareTo {
+    User(String),
+    Group(String),
+    Role(String),
+    RoleAndSubordinates(String),
+}
+
+/// One entry of a record's `sharedWith`: exactly one of `user`, `group`,
+/// `role`, `roleAndSubordinates`, plus `access`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ShareWire", into = "ShareWire")]
+pub struct Share {
+    pub to: ShareTo,
+    pub access: RuleAccess,
+}
+
+/// The JSON shape of a [`Share`] (serde's view: every key optional, exactly one
+/// principal checked on conversion).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ShareWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    role_and_subordinates: Option<String>,
+    access: RuleAccess,
+}
+
+impl TryFrom<ShareWire> for Share {
+    type Error = String;
+    fn try_from(w: ShareWire) -> Result<Share, String> {
+        let to = match (w.user, w.group, w.role, w.role_and_subordinates) {
+            (Some(u), None, None, None) => ShareTo::User(u),
+            (None, Some(g), None, None) => ShareTo::Group(g),
+            (None, None, Some(r), None) => ShareTo::Role(r),
+            (None, None, None, Some(r)) => ShareTo::RoleAndSubordinates(r),
+            _ => return Err("a share needs exactly one of user, group, role, roleAndSubordinates".into()),
+        };
+        Ok(Share { to, access: w.access })
+    }
+}
+
+impl From<Share> for ShareWire {
+    fn from(s: Share) -> ShareWire {
+        let mut w = ShareWire { user: None, group: None, role: None, role_and_subordinates: None, access: s.access };
+        match s.to {
+            ShareTo::User(u) => w.user = Some(u),
+            ShareTo::Group(g) => w.group = Some(g),
+            ShareTo::Role(r) => w.role = Some(r),
+            ShareTo::RoleAndSubordinates(r) => w.role_and_subordinates = Some(r),
+        }
+        w
+    }
+}
+
+#[cfg(feature = "wasm")]
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const SHARE_TS: &str = r#"/** One entry of a record's `sharedWith`. */
+export type Share = ({ user: string } | { group: string } | { role: string } | { roleAndSubordinates: string }) & { access: RuleAccess };"#;
 
 /// Does this JSON text hold a `\uXXXX` escape of a lone surrogate? Field data
 /// is kept as text without decoding its strings, so this is checked here, as

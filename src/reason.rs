@@ -105,6 +105,26 @@ reasons! {
     SharingRule(Arc<str>) = "sharing-rule",
     /// The related-records part of a sharing rule (by id).
     RelatedSharing(Arc<str>) = "related-sharing",
+    /// A sharing rule (by id) whose `to` matches a user below this one in the
+    /// role hierarchy (§2 "reaches"; modules with `hierarchy: true`).
+    SubordinateRule(Arc<str>) = "subordinate-rule",
+    /// The related-records part of a sharing rule (by id), reaching the user
+    /// through a subordinate.
+    SubordinateRelated(Arc<str>) = "subordinate-related",
+    /// The record is shared by hand with the user (argument: the user, group
+    /// or role id the share names).
+    Shared(Arc<str>) = "shared",
+    /// The record is shared by hand with a user below this one in the role
+    /// hierarchy (argument: the id the share names).
+    SubordinateShared(Arc<str>) = "subordinate-shared",
+    /// The user audits a workspace the record is in (workspace auditors).
+    AuditsWorkspace(Arc<str>) = "audits-workspace",
+    /// The record follows its parent record (by id): the user's access to it (§3.8).
+    ControlledByParent(Arc<str>) = "controlled-by-parent",
+    /// Creation names a parent record (by id) that is not stored or that the user may not view.
+    ParentNotViewable(Arc<str>) = "parent-not-viewable",
+    /// Creation names a company record (by id) that is not stored or that the user may not view.
+    CompanyNotViewable(Arc<str>) = "company-not-viewable",
     /// A profile with editAll.
     EditAll = "edit-all",
     /// A profile with viewAll.
@@ -146,6 +166,14 @@ impl Reason {
             | WorkspaceNotParticipant(s)
             | SharingRule(s)
             | RelatedSharing(s)
+            | SubordinateRule(s)
+            | SubordinateRelated(s)
+            | Shared(s)
+            | SubordinateShared(s)
+            | AuditsWorkspace(s)
+            | ControlledByParent(s)
+            | ParentNotViewable(s)
+            | CompanyNotViewable(s)
             | FieldNotEditable(s)
             | HandoverNeedsFull(s)
             | MoveParentNotViewable(s)
@@ -207,7 +235,7 @@ impl PartialEq<String> for Reason {
 #[cfg(any(test, feature = "wasm"))]
 #[allow(dead_code)] // read through the wasm binding's custom section, which the lint does not see
 pub(crate) const REASON_TS: &str = r#"/** Every code a decision's reason can have. */
-export type ReasonCode = "inactive" | "admin" | "profile-closed" | "profile-create" | "record-type-hidden" | "read-only-user" | "no-grant" | "no-record-security" | "limited-crm-managed" | "limited-crm-unmanaged" | "limited-deals-own" | "limited-deals-not-own" | "owner" | "hierarchy" | "group-owner" | "account-manager" | "auditor" | "assignee" | "participant" | "workspace-owner" | "workspace-moderator" | "workspace-member" | "workspace-read-only" | "workspace-counterparty" | "workspace-auditor" | "workspace-assignee" | "workspace-creator" | "workspace-participant" | "workspace-not-involved" | "workspace-not-participant" | "external-outside-workspaces" | "external-needs-workspace" | "default-sharing" | "sharing-rule" | "related-sharing" | "edit-all" | "view-all" | "update-allowed" | "update-needs-edit" | "field-not-editable" | "handover-needs-full" | "move-parent-not-viewable" | "move-company-not-viewable" | "share-change-needs-can-share";
+export type ReasonCode = "inactive" | "admin" | "profile-closed" | "profile-create" | "record-type-hidden" | "read-only-user" | "no-grant" | "no-record-security" | "limited-crm-managed" | "limited-crm-unmanaged" | "limited-deals-own" | "limited-deals-not-own" | "owner" | "hierarchy" | "group-owner" | "account-manager" | "auditor" | "assignee" | "participant" | "workspace-owner" | "workspace-moderator" | "workspace-member" | "workspace-read-only" | "workspace-counterparty" | "workspace-auditor" | "workspace-assignee" | "workspace-creator" | "workspace-participant" | "workspace-not-involved" | "workspace-not-participant" | "external-outside-workspaces" | "external-needs-workspace" | "default-sharing" | "sharing-rule" | "related-sharing" | "subordinate-rule" | "subordinate-related" | "shared" | "subordinate-shared" | "audits-workspace" | "controlled-by-parent" | "parent-not-viewable" | "company-not-viewable" | "edit-all" | "view-all" | "update-allowed" | "update-needs-edit" | "field-not-editable" | "handover-needs-full" | "move-parent-not-viewable" | "move-company-not-viewable" | "share-change-needs-can-share";
 /** A reason: its code, with its argument after a colon when it has one. */
 export type Reason = ReasonCode | `${ReasonCode}:${string}`;
 "#;

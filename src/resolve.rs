@@ -3,9 +3,10 @@
 //! `put_records`, `filter`) and the single record argument of a query, and
 //! one lookup resolves a user id wherever one is expected.
 
+use crate::compiled::{share_code, share_parts, ShareKind};
 use crate::compiled::{Compiled, Ix, Pr};
 use crate::error::{did_you_mean, Problem};
-use crate::model::CrmRecord;
+use crate::model::{CrmRecord, RuleAccess, Share, ShareTo};
 use crate::store::{Rec, RecParts};
 use rustc_hash::FxHashMap as HashMap;
 
@@ -58,6 +59,9 @@ pub(crate) struct Resolver<'a> {
     pub module_ix: &'a HashMap<String, Ix>,
     pub principal_ix: &'a HashMap<String, Pr>,
     pub workspace_ix: &'a HashMap<String, Ix>,
+    pub role_ix: &'a HashMap<String, Ix>,
+    /// Per user: external (shares may not name them).
+    pub externals: &'a [bool],
     /// The model has problems of its own: a record may fail to resolve
     /// because of them, so duplicate ids are reported for every record, not
     /// only for those that resolve.
@@ -66,7 +70,14 @@ pub(crate) struct Resolver<'a> {
 
 impl Compiled {
     pub(crate) fn resolver(&self) -> Resolver<'_> {
-        Resolver { module_ix: &self.module_ix, principal_ix: &self.principal_ix, workspace_ix: &self.workspace_ix, partial: false }
+        Resolver {
+            module_ix: &self.module_ix,
+            principal_ix: &self.principal_ix,
+            workspace_ix: &self.workspace_ix,
+            role_ix: &self.role_ix,
+            externals: &self.externals,
+            partial: false,
+        }
     }
 }
 
@@ -87,6 +98,53 @@ impl Resolver<'_> {
                 }
                 out.push(p);
                 None
+            }
+        }
+    }
+
+    /// One `sharedWith` entry, packed.
+    fn share(&self, share: &Share, path: String, out: &mut Vec<Problem>) -> Option<u32> {
+        let write = share.access == RuleAccess::ReadWrite;
+        match &share.to {
+            ShareTo::User(id) => match self.principal_ix.get(id.as_str()) {
+                Some(Pr::User(u)) if self.externals.get(*u as usize).copied().unwrap_or(false) => {
+                    out.push(Problem::new(format!("{path}.user"), format!("\"{id}\" is an external user; a record is never shared with an external user")));
+                    None
+                }
+                Some(Pr::User(u)) => Some(share_code(ShareKind::User, *u, write)),
+                Some(Pr::Group(_)) => {
+                    out.push(
+                        Problem::new(format!("{path}.user"), format!("\"{id}\" is a group; a user is expected here"))
+                            .with_help(format!("share with a group as {{\"group\": \"{id}\"}}")),
+                    );
+                    None
+                }
+                None => self.user(id, format!("{path}.user"), out),
+            },
+            ShareTo::Group(id) => match self.principal_ix.get(id.as_str()) {
+                Some(Pr::Group(g)) => Some(share_code(ShareKind::Group, *g, write)),
+                Some(Pr::User(_)) => {
+                    out.push(Problem::new(format!("{path}.group"), format!("\"{id}\" is a user; a group is expected here")));
+                    None
+                }
+                None => {
+                    out.push(Problem::new(format!("{path}.group"), format!("unknown group \"{id}\"")));
+                    None
+                }
+            },
+            ShareTo::Role(id) | ShareTo::RoleAndSubordinates(id) => {
+                let (kind, key) = if matches!(share.to, ShareTo::Role(_)) { (ShareKind::Role, "role") } else { (ShareKind::RoleSub, "roleAndSubordinates") };
+                match self.role_ix.get(id.as_str()) {
+                    Some(&r) => Some(share_code(kind, r, write)),
+                    None => {
+                        let mut p = Problem::new(format!("{path}.{key}"), format!("unknown role \"{id}\""));
+                        if let Some(m) = did_you_mean(id, self.role_ix.keys().map(std::string::String::as_str)) {
+                            p = p.with_help(format!("did you mean \"{m}\"?"));
+                        }
+                        out.push(p);
+                        None
+                    }
+                }
             }
         }
     }
@@ -146,9 +204,12 @@ impl Resolver<'_> {
                 }
             })
             .collect();
+        let mut shares: Vec<u32> = r.shared_with.iter().enumerate().filter_map(|(j, sh)| self.share(sh, format!("{base}.sharedWith[{j}]"), out)).collect();
         if out.len() > before {
             return None;
         }
+        shares.sort_unstable();
+        shares.dedup();
         let fields = if r.fields.is_empty() { None } else { Some(Box::from(r.fields.as_json())) };
         Some(Rec::new(RecParts {
             id: r.id.as_deref(),
@@ -159,6 +220,7 @@ impl Resolver<'_> {
             record_type: r.record_type.as_deref(),
             created_by,
             lists: [&account_managers, &workspaces, &assignees, &participants, &auditors],
+            shares: &shares,
             fields,
         }))
     }
@@ -192,5 +254,25 @@ impl Resolver<'_> {
         } else {
             Err(problems)
         }
+    }
+}
+
+impl Compiled {
+    /// A stored record's `sharedWith`, back as model shares.
+    pub(crate) fn shares_json(&self, rec: &Rec) -> Vec<Share> {
+        rec.view()
+            .shares
+            .iter()
+            .map(|&code| {
+                let (kind, ix, level) = share_parts(code);
+                let to = match kind {
+                    ShareKind::User => ShareTo::User(self.users[ix as usize].id.clone()),
+                    ShareKind::Group => ShareTo::Group(self.groups[ix as usize].id.clone()),
+                    ShareKind::Role => ShareTo::Role(self.role_names[ix as usize].clone()),
+                    ShareKind::RoleSub => ShareTo::RoleAndSubordinates(self.role_names[ix as usize].clone()),
+                };
+                Share { to, access: if level == crate::level::Access::Write { RuleAccess::ReadWrite } else { RuleAccess::Read } }
+            })
+            .collect()
     }
 }

@@ -20,6 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const NONE: u32 = u32::MAX;
 /// Marks a group in a packed principal code.
 const GROUP: u32 = 1 << 31;
+/// Marks, on the first list count, that a sixth list (the shares) follows.
+const SHARES: u32 = 1 << 31;
 
 /// A borrowed view of a record: what decisions read. Stored records, records
 /// decoded from JSON and records decoded from the ids-based encoding all
@@ -37,6 +39,8 @@ pub(crate) struct RecRef<'a> {
     pub participants: &'a [Ix],
     pub auditors: &'a [Ix],
     pub record_type: Option<&'a str>,
+    /// `sharedWith`, each entry packed by [`crate::compiled::share_code`].
+    pub shares: &'a [u32],
 }
 
 /// A record with every reference resolved to an index, packed.
@@ -50,6 +54,9 @@ pub(crate) struct Rec {
     owner: u32,
     created_by: u32,
     /// Empty when every list is; otherwise the five counts, then the items.
+    /// When the record has shares, the first count has [`SHARES`] set and a
+    /// sixth count (the shares, packed) follows the five: a record without
+    /// shares pays nothing for them.
     lists: Box<[u32]>,
     /// The `fields` object as JSON text (`None` when empty); only parsed when
     /// a record is masked.
@@ -83,6 +90,8 @@ pub(crate) struct RecParts<'a> {
     pub created_by: Option<Ix>,
     /// account managers, workspaces, assignees, participants, auditors
     pub lists: [&'a [Ix]; 5],
+    /// `sharedWith`, packed by [`crate::compiled::share_code`].
+    pub shares: &'a [u32],
     pub fields: Option<Box<str>>,
 }
 
@@ -137,15 +146,21 @@ impl Text {
 
 impl Rec {
     pub fn new(p: RecParts<'_>) -> Rec {
-        let items: usize = p.lists.iter().map(|l| l.len()).sum();
+        let items: usize = p.lists.iter().map(|l| l.len()).sum::<usize>() + p.shares.len();
         let lists: Box<[u32]> = if items == 0 {
             Box::default()
         } else {
-            let mut v = Vec::with_capacity(5 + items);
+            let shared = !p.shares.is_empty();
+            let mut v = Vec::with_capacity(5 + usize::from(shared) + items);
             v.extend(p.lists.iter().map(|l| l.len() as u32));
+            if shared {
+                v[0] |= SHARES;
+                v.push(p.shares.len() as u32);
+            }
             for l in p.lists {
                 v.extend_from_slice(l);
             }
+            v.extend_from_slice(p.shares);
             v.into_boxed_slice()
         };
         let owner = match p.owner {
@@ -173,17 +188,18 @@ impl Rec {
     }
 
     pub fn view(&self) -> RecRef<'_> {
-        let mut lists: [&[Ix]; 5] = [&[]; 5];
+        let mut lists: [&[Ix]; 6] = [&[]; 6];
         if !self.lists.is_empty() {
-            let (counts, mut items) = self.lists.split_at(5);
-            for (k, list) in lists.iter_mut().enumerate() {
-                let n = (counts[k] as usize).min(items.len());
+            let k = if self.lists[0] & SHARES != 0 { 6 } else { 5 };
+            let (counts, mut items) = self.lists.split_at(k);
+            for (k, list) in lists.iter_mut().take(k).enumerate() {
+                let n = ((counts[k] & !SHARES) as usize).min(items.len());
                 let (head, tail) = items.split_at(n);
                 *list = head;
                 items = tail;
             }
         }
-        let [account_managers, workspaces, assignees, participants, auditors] = lists;
+        let [account_managers, workspaces, assignees, participants, auditors, shares] = lists;
         RecRef {
             module: self.module,
             owner: match self.owner {
@@ -200,6 +216,7 @@ impl Rec {
             participants,
             auditors,
             record_type: self.text.string(3),
+            shares,
         }
     }
 }
@@ -617,6 +634,7 @@ mod tests {
             record_type: (n % 5 == 0).then_some("t"),
             created_by: (n % 3 == 0).then_some(n),
             lists: [&list, &[], &list, &[], &[7]],
+            shares: if n % 7 == 0 { &[3, 9] } else { &[] },
             fields: None,
         })
     }
@@ -630,6 +648,10 @@ mod tests {
             (Some("abc"), 2, Some(Pr::User(8)), Some("p"), None, None, None)
         );
         assert_eq!((v.account_managers, v.workspaces, v.assignees, v.auditors), (&[0u32, 1][..], &[][..], &[0u32, 1][..], &[7u32][..]));
+        assert!(v.shares.is_empty());
+        let shared = rec("s", 1, 14);
+        let s = shared.view();
+        assert_eq!((s.account_managers, s.auditors, s.shares), (&[0u32, 1][..], &[7u32][..], &[3u32, 9][..]));
         let grp = rec("", 0, 15);
         let g = grp.view();
         assert_eq!((g.owner, g.record_type, g.created_by, g.parent), (Some(Pr::Group(15)), Some("t"), Some(15), None));

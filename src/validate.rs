@@ -99,7 +99,15 @@ pub(crate) fn validate(model: &Model) -> Result<Valid, Vec<Problem>> {
     let workspaces = workspaces(&mut v, model, &ids);
     let (rules, rule_to) = rules(&mut v, model, &ids, &module_parents);
     if !v.problems.is_empty() {
-        let partial = Resolver { module_ix: &ids.module_ix, principal_ix: &ids.principal_ix, workspace_ix: &ids.workspace_ix, partial: true };
+        let externals: Vec<bool> = model.users.iter().map(|u| u.external).collect();
+        let partial = Resolver {
+            module_ix: &ids.module_ix,
+            principal_ix: &ids.principal_ix,
+            workspace_ix: &ids.workspace_ix,
+            role_ix: &ids.role_ix,
+            externals: &externals,
+            partial: true,
+        };
         if let Err(more) = partial.batch(&model.records, Batch::Model, |_| {}) {
             v.problems.extend(more);
         }
@@ -157,6 +165,9 @@ fn modules(v: &mut V, model: &Model, ids: &Ids) -> Vec<Option<Ix>> {
                 Some(&pi) => module_parents[i] = Some(pi),
                 None => v.unknown(format!("modules[{i}].parent"), "module", p, module_ix),
             }
+        }
+        if m.controlled_by_parent && m.parent.is_none() {
+            v.at(format!("modules[{i}].controlledByParent"), "controlledByParent needs a parent module");
         }
         if let Some(fields) = &m.fields {
             let mut seen = rustc_hash::FxHashSet::default();
@@ -314,8 +325,18 @@ fn limited(v: &mut V, model: &Model, ids: &Ids) -> Option<LimitedC> {
             },
             None => None,
         };
+        let contact = match &la.contact_module {
+            Some(c) => match module_ix.get(c) {
+                Some(&mi) => Some(mi),
+                None => {
+                    v.unknown("limitedAccess.contactModule".into(), "module", c, module_ix);
+                    None
+                }
+            },
+            None => None,
+        };
         if let Some(cm) = cm {
-            limited = Some(LimitedC { company_module: cm, modules: mods, deal_module: dm });
+            limited = Some(LimitedC { company_module: cm, modules: mods, deal_module: dm, contact_module: contact });
         }
     }
     limited
@@ -399,6 +420,7 @@ fn workspaces(v: &mut V, model: &Model, ids: &Ids) -> Vec<WorkspaceC> {
     for (i, w) in model.workspaces.iter().enumerate() {
         let owner = w.owner.as_ref().and_then(|o| user_ref(v, format!("workspaces[{i}].owner"), o));
         let moderators: Vec<Ix> = w.moderators.iter().enumerate().filter_map(|(j, m)| user_ref(v, format!("workspaces[{i}].moderators[{j}]"), m)).collect();
+        let auditors: Vec<Ix> = w.auditors.iter().enumerate().filter_map(|(j, a)| user_ref(v, format!("workspaces[{i}].auditors[{j}]"), a)).collect();
         let mut members = Vec::new();
         for (j, m) in w.members.iter().enumerate() {
             if let Some(u) = user_ref(v, format!("workspaces[{i}].members[{j}].user"), &m.user) {
@@ -412,6 +434,7 @@ fn workspaces(v: &mut V, model: &Model, ids: &Ids) -> Vec<WorkspaceC> {
             id: w.id.as_str().into(),
             owner,
             moderators,
+            auditors,
             members,
             visibility: w.external_visibility,
             invite: w.invite_policy,
