@@ -16,6 +16,12 @@
 //! `type` index a list of strings sent alongside. [`NONE`] marks an absent
 //! value. Every word is checked: a malformed encoding is an error, never a
 //! panic and never a wider answer.
+//!
+//! Shares (`sharedWith`) are not part of the layout the JS layer reads (it
+//! sends records with shares down the strict JSON path). Native callers may
+//! encode them: [`SHARED`] set on the `module` word means that after the lists
+//! come `nShares` and the shares, each packed as the store packs them
+//! (`crate::compiled::share_code`).
 
 use crate::compile::{Compiled, Ix, Pr};
 use crate::error::{Error, ErrorKind, Problem};
@@ -24,6 +30,8 @@ use crate::store::RecRef;
 /// The word for "absent".
 pub const NONE: u32 = u32::MAX;
 const HEADER: usize = 11;
+/// On the `module` word: a run of shares follows the lists.
+pub const SHARED: u32 = 1 << 31;
 
 fn bad(at: usize, what: &str) -> Error {
     Error::from_problems(ErrorKind::InvalidEncoding, vec![Problem::new(format!("codes[{at}]"), what.to_owned())])
@@ -34,7 +42,8 @@ pub(crate) fn decode<'a>(c: &Compiled, codes: &'a [u32], strings: &[&'a str], at
     let head = codes.get(at..at + HEADER).ok_or_else(|| bad(at, "truncated record header"))?;
     let users = c.users.len();
     let principals = users + c.groups.len();
-    let module = head[0];
+    let shared = head[0] & SHARED != 0;
+    let module = head[0] & !SHARED;
     if module as usize >= c.modules.len() {
         return Err(bad(at, "module index out of range"));
     }
@@ -73,7 +82,24 @@ pub(crate) fn decode<'a>(c: &Compiled, codes: &'a [u32], strings: &[&'a str], at
         pos += n;
     }
     let [account_managers, workspaces, assignees, participants, auditors] = lists;
-    Ok((RecRef { module, owner, parent, company, account_managers, created_by, workspaces, assignees, participants, auditors, record_type, shares: &[] }, pos))
+    let mut shares: &'a [u32] = &[];
+    if shared {
+        let n = *codes.get(pos).ok_or_else(|| bad(pos, "truncated share count"))? as usize;
+        shares = codes.get(pos + 1..(pos + 1).saturating_add(n)).ok_or_else(|| bad(pos, "shares run past the end"))?;
+        for (k, &code) in shares.iter().enumerate() {
+            let (kind, ix, _) = crate::compiled::share_parts(code);
+            let ok = match kind {
+                crate::compiled::ShareKind::User => (ix as usize) < users && !c.externals[ix as usize],
+                crate::compiled::ShareKind::Group => (ix as usize) < c.groups.len(),
+                crate::compiled::ShareKind::Role | crate::compiled::ShareKind::RoleSub => (ix as usize) < c.roles.len(),
+            };
+            if !ok {
+                return Err(bad(pos + 1 + k, "share out of range"));
+            }
+        }
+        pos += 1 + n;
+    }
+    Ok((RecRef { module, owner, parent, company, account_managers, created_by, workspaces, assignees, participants, auditors, record_type, shares }, pos))
 }
 
 /// Splits the string list sent with the codes: each string is followed by a
@@ -103,11 +129,16 @@ pub(crate) fn encode(c: &Compiled, r: &RecRef<'_>, codes: &mut Vec<u32>, strings
         Some(Pr::Group(g)) => users + g,
     };
     let (p, co, t) = (string(r.parent), string(r.company), string(r.record_type));
-    codes.extend_from_slice(&[r.module, owner, r.created_by.unwrap_or(NONE), p, co, t]);
+    let module = if r.shares.is_empty() { r.module } else { r.module | SHARED };
+    codes.extend_from_slice(&[module, owner, r.created_by.unwrap_or(NONE), p, co, t]);
     let lists = [r.account_managers, r.workspaces, r.assignees, r.participants, r.auditors];
     codes.extend(lists.iter().map(|l| l.len() as u32));
     for l in lists {
         codes.extend_from_slice(l);
+    }
+    if !r.shares.is_empty() {
+        codes.push(r.shares.len() as u32);
+        codes.extend_from_slice(r.shares);
     }
 }
 

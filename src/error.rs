@@ -361,7 +361,7 @@ mod tests {
             }
             let d = prev[b.len()];
             let limit = (c.len().max(word.len()) / 3).max(1);
-            if d <= limit && best.map_or(true, |(bd, _)| d < bd) {
+            if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
                 best = Some((d, c));
             }
         }
@@ -397,7 +397,7 @@ mod tests {
             x ^= x << 17;
             x % n
         };
-        let mut word = |next: &mut dyn FnMut(u64) -> u64| -> String {
+        let word = |next: &mut dyn FnMut(u64) -> u64| -> String {
             let len = next(12);
             (0..len).map(|_| ['a', 'b', 'c', 'B', 'é', '-'][next(6) as usize]).collect()
         };

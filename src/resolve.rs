@@ -204,12 +204,10 @@ impl Resolver<'_> {
                 }
             })
             .collect();
-        let mut shares: Vec<u32> = r.shared_with.iter().enumerate().filter_map(|(j, sh)| self.share(sh, format!("{base}.sharedWith[{j}]"), out)).collect();
+        let shares: Vec<u32> = r.shared_with.iter().enumerate().filter_map(|(j, sh)| self.share(sh, format!("{base}.sharedWith[{j}]"), out)).collect();
         if out.len() > before {
             return None;
         }
-        shares.sort_unstable();
-        shares.dedup();
         let fields = if r.fields.is_empty() { None } else { Some(Box::from(r.fields.as_json())) };
         Some(Rec::new(RecParts {
             id: r.id.as_deref(),

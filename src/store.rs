@@ -484,6 +484,7 @@ const FX_RUN: usize = 512;
 /// happens (runs of a few hundred are already rare in tables of millions).
 const LONG_RUN: usize = 1024;
 
+#[derive(Default)]
 pub(crate) struct Store {
     slots: Slots,
     index: Index,
@@ -497,19 +498,6 @@ pub(crate) struct Store {
     /// attacker knew the key.
     #[cfg(test)]
     collide: bool,
-}
-
-impl Default for Store {
-    fn default() -> Self {
-        Store {
-            slots: Slots::default(),
-            index: Index::default(),
-            key: None,
-            epoch: 0,
-            #[cfg(test)]
-            collide: false,
-        }
-    }
 }
 
 impl Store {

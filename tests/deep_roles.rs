@@ -47,10 +47,17 @@ fn a_deep_role_chain_with_a_group_on_every_role() {
     // "outer" holds r0's users and, through g{mid}, every role from the middle down
     assert!(can(&deepest, "view", "by-root-user"), "sharing rule to a group reached through nesting and a role span");
     assert!(!can(&deepest, "edit", "by-root-user"));
-    assert!(!can("u1", "view", "by-root-user"));
+    // v2 (SPEC §2 "reaches"): u1's subordinates (r{mid} and below) are in
+    // "outer", so the rule reaches u1 too, at the level it names
+    assert!(can("u1", "view", "by-root-user"));
+    assert!(!can("u1", "edit", "by-root-user"));
     // u1 is in g1, so records u1 owns reach r{mid}'s subtree read-write
     assert!(can(&deepest, "edit", "by-u1"));
-    assert!(!can("u2", "view", "by-u1"));
+    // v2 (SPEC §2 "reaches"): r{mid}'s subtree is below u2, so u2 inherits it
+    assert!(can("u2", "edit", "by-u1"));
+    assert!(!can(&deepest, "view", "by-root-group") || can(&deepest, "view", "by-u1"));
+    let up = e.decide("u2", "edit", RecordRef::Id("by-u1")).unwrap();
+    assert_eq!(up.reasons, vec!["subordinate-rule:to-subtree"]);
     let d = e.decide(&deepest, "view", RecordRef::Id("by-root-user")).unwrap();
     assert_eq!(d.reasons, vec!["sharing-rule:to-outer"]);
     assert_eq!(e.filter_stored(&deepest, None).unwrap().len(), 5);

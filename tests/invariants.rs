@@ -841,13 +841,13 @@ fn add_subordinate_with_grants(model: &Value, later: &[Value], uid: &str, module
     };
     if let Some(Value::Array(rs)) = m.get_mut("records") {
         let mut rs2 = rs.clone();
-        for r in rs2.iter_mut() {
+        for r in &mut rs2 {
             share(r, t);
         }
         *rs = rs2;
     }
     let mut later = later.to_vec();
-    for r in later.iter_mut() {
+    for r in &mut later {
         share(r, t);
     }
     // rules: from any principal (or the owner's role) to the subordinate
@@ -885,7 +885,7 @@ fn plain_internal_users(model: &Value) -> Vec<String> {
                 && !flag(u, "readOnly")
                 && !flag(u, "limitedCrm")
                 && !flag(u, "limitedDeals")
-                && u.get("recordTypes").is_none_or(|x| x.is_null())
+                && u.get("recordTypes").is_none_or(serde_json::Value::is_null)
                 && u["role"].is_string()
         })
         .map(|u| id(u).to_string())
@@ -976,7 +976,7 @@ fn v2_a_child_controlled_by_its_parent_is_never_below_the_parents_level() {
                     || flag(&u, "limitedCrm")
                     || flag(&u, "limitedDeals")
                     || flag(&u, "readOnly")
-                    || !u.get("recordTypes").is_none_or(|x| x.is_null())
+                    || !u.get("recordTypes").is_none_or(serde_json::Value::is_null)
                 {
                     continue;
                 }
@@ -1024,8 +1024,8 @@ fn check_v2_limited(oracle: &dyn Oracle, model: &Value, later: &[Value], probes:
             seen.fetch_add(1, Relaxed);
             let manages_company = r.company_of(&x).is_some_and(|c| strs(c, "accountManagers").iter().any(|a| a == uid));
             let own_loose_contact = contact_module == Some(xm)
-                && x.get("company").is_none_or(|c| c.is_null())
-                && x.get("parent").is_none_or(|c| c.is_null())
+                && x.get("company").is_none_or(serde_json::Value::is_null)
+                && x.get("parent").is_none_or(serde_json::Value::is_null)
                 && x["createdBy"].as_str() == Some(uid);
             ensure(manages_company || own_loose_contact, || format!("{}: limited user {uid:?} sees {x}, whose company they do not manage", oracle.name()))?;
         }

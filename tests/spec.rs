@@ -618,7 +618,8 @@ fn limited() -> Engine {
             {"name": "quotes", "defaultSharing": "publicReadWriteDelete", "parent": "deals"},
             {"name": "tasks", "defaultSharing": "publicRead"}
         ],
-        "limitedAccess": {"companyModule": "companies", "modules": ["companies", "contacts"], "dealModule": "deals"},
+        // v2 §3.4: the created-by fallback holds for `contactModule` only
+        "limitedAccess": {"companyModule": "companies", "modules": ["companies", "contacts"], "dealModule": "deals", "contactModule": "contacts"},
         "profiles": [all_of("all", &["companies", "contacts", "deals", "quotes", "tasks"])],
         "users": [
             {"id": "lim", "profiles": ["all"], "limitedCrm": true},

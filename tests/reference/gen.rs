@@ -434,7 +434,7 @@ pub fn generate_for(t: &mut Tape, version: u32) -> Generated {
             let roll = t.below(100);
             if roll >= 78 && limited_crm_possible {
                 u.insert("limitedCrm".into(), json!(true));
-            } else if roll >= 62 && roll < 78 && limited_deals_possible {
+            } else if (62..78).contains(&roll) && limited_deals_possible {
                 u.insert("limitedDeals".into(), json!(true));
             }
         }
@@ -559,17 +559,15 @@ pub fn generate_for(t: &mut Tape, version: u32) -> Generated {
     let n_rules = if n_roles + n_groups == 0 { 0 } else { t.below(if shape == Shape::Small { 3 } else { 8 }) };
     let mut rules_json = Vec::new();
     let principal = |t: &mut Tape| -> Value {
-        loop {
-            match t.below(3) {
-                0 if n_roles > 0 => return json!({ "role": format!("R{}", t.below(n_roles)) }),
-                1 if n_roles > 0 => return json!({ "roleAndSubordinates": format!("R{}", t.below(n_roles)) }),
-                2 if n_groups > 0 => return json!({ "group": format!("g{}", t.below(n_groups)) }),
-                _ => {
-                    if n_roles > 0 {
-                        return json!({ "role": format!("R{}", t.below(n_roles)) });
-                    }
-                    return json!({ "group": format!("g{}", t.below(n_groups)) });
+        match t.below(3) {
+            0 if n_roles > 0 => json!({ "role": format!("R{}", t.below(n_roles)) }),
+            1 if n_roles > 0 => json!({ "roleAndSubordinates": format!("R{}", t.below(n_roles)) }),
+            2 if n_groups > 0 => json!({ "group": format!("g{}", t.below(n_groups)) }),
+            _ => {
+                if n_roles > 0 {
+                    return json!({ "role": format!("R{}", t.below(n_roles)) });
                 }
+                json!({ "group": format!("g{}", t.below(n_groups)) })
             }
         }
     };
@@ -652,7 +650,7 @@ pub fn generate_for(t: &mut Tape, version: u32) -> Generated {
         if v2 && t.chance(40) {
             // v2: shares by hand, every principal kind, both levels; never an external user
             let mut shares = Vec::new();
-            for _ in 0..1 + t.below(3) {
+            for _ in 0..=t.below(3) {
                 let access = if t.chance(50) { "readWrite" } else { "read" };
                 let share = match t.below(4) {
                     1 if n_groups > 0 => json!({ "group": group_ids[t.below(n_groups)], "access": access }),

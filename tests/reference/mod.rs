@@ -146,7 +146,7 @@ impl Reference {
         for rec in records {
             let id = text(rec, "id").unwrap_or("").to_string();
             let mut replaced = false;
-            for slot in self.store.iter_mut() {
+            for slot in &mut self.store {
                 if text(slot, "id") == Some(id.as_str()) {
                     *slot = rec.clone();
                     replaced = true;
@@ -172,39 +172,19 @@ impl Reference {
     }
 
     pub fn user(&self, id: &str) -> Option<&Value> {
-        for u in self.section("users") {
-            if text(u, "id") == Some(id) {
-                return Some(u);
-            }
-        }
-        None
+        self.section("users").into_iter().find(|&u| text(u, "id") == Some(id)).map(|v| v as _)
     }
 
     fn group(&self, id: &str) -> Option<&Value> {
-        for g in self.section("groups") {
-            if text(g, "id") == Some(id) {
-                return Some(g);
-            }
-        }
-        None
+        self.section("groups").into_iter().find(|&g| text(g, "id") == Some(id)).map(|v| v as _)
     }
 
     fn role(&self, id: &str) -> Option<&Value> {
-        for r in self.section("roles") {
-            if text(r, "id") == Some(id) {
-                return Some(r);
-            }
-        }
-        None
+        self.section("roles").into_iter().find(|&r| text(r, "id") == Some(id)).map(|v| v as _)
     }
 
     fn profile(&self, id: &str) -> Option<&Value> {
-        for p in self.section("profiles") {
-            if text(p, "id") == Some(id) {
-                return Some(p);
-            }
-        }
-        None
+        self.section("profiles").into_iter().find(|&p| text(p, "id") == Some(id)).map(|v| v as _)
     }
 
     fn module(&self, name: &str) -> Option<&Value> {
@@ -212,21 +192,11 @@ impl Reference {
     }
 
     fn workspace(&self, id: &str) -> Option<&Value> {
-        for w in self.section("workspaces") {
-            if text(w, "id") == Some(id) {
-                return Some(w);
-            }
-        }
-        None
+        self.section("workspaces").into_iter().find(|&w| text(w, "id") == Some(id)).map(|v| v as _)
     }
 
     fn stored(&self, id: &str) -> Option<&Value> {
-        for r in &self.store {
-            if text(r, "id") == Some(id) {
-                return Some(r);
-            }
-        }
-        None
+        self.store.iter().find(|&r| text(r, "id") == Some(id)).map(|v| v as _)
     }
 
     fn limited_access(&self) -> Option<&Value> {
@@ -342,6 +312,7 @@ impl Reference {
     }
 
     /// Does a rule's `from` principal match owner `owner` (a user id or a group id)?
+    #[allow(clippy::wrong_self_convention)] // "from" is the rule's `from` key, not a conversion
     fn from_matches_owner(&self, principal: &Value, owner: &str) -> bool {
         if let Some(u) = self.user(owner) {
             let orole = self.role_of(u);
@@ -477,9 +448,8 @@ impl Reference {
 
     fn managed(&self, user: &Value, x: &Value, created_by_default: Option<&str>) -> bool {
         let uid = text(user, "id").unwrap_or("");
-        let la = match self.limited_access() {
-            Some(la) => la,
-            None => return false,
+        let Some(la) = self.limited_access() else {
+            return false;
         };
         let company_module = text(la, "companyModule").unwrap_or("");
         if text(x, "module") == Some(company_module) && contains(&texts(x, "accountManagers"), uid) {
@@ -506,9 +476,8 @@ impl Reference {
     }
 
     fn is_deal_or_deal_child(&self, x: &Value) -> bool {
-        let deal = match self.deal_module() {
-            Some(d) => d,
-            None => return false,
+        let Some(deal) = self.deal_module() else {
+            return false;
         };
         let xm = text(x, "module").unwrap_or("");
         if xm == deal {
@@ -539,9 +508,8 @@ impl Reference {
             l = FULL;
         }
         for wid in texts(x, "workspaces") {
-            let w = match self.workspace(wid) {
-                Some(w) => w,
-                None => continue,
+            let Some(w) = self.workspace(wid) else {
+                continue;
             };
             if !self.takes_part(user, w) {
                 continue;
@@ -632,9 +600,8 @@ impl Reference {
             if text(rule, "module") != Some(xm) {
                 continue;
             }
-            let o = match owner {
-                Some(o) => o,
-                None => continue,
+            let Some(o) = owner else {
+                continue;
             };
             let from = rule.get("from").unwrap_or(&Value::Null);
             let to = rule.get("to").unwrap_or(&Value::Null);
@@ -653,9 +620,8 @@ impl Reference {
                         if text(rule, "module") != Some(parent_module) {
                             continue;
                         }
-                        let rel = match rule.get("related").and_then(|r| r.get(xm)).and_then(|a| a.as_str()) {
-                            Some(a) => a,
-                            None => continue,
+                        let Some(rel) = rule.get("related").and_then(|r| r.get(xm)).and_then(|a| a.as_str()) else {
+                            continue;
                         };
                         let from = rule.get("from").unwrap_or(&Value::Null);
                         let to = rule.get("to").unwrap_or(&Value::Null);

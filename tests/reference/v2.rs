@@ -94,9 +94,8 @@ impl Reference {
         let mut current = Some(module.to_string());
         let mut steps = 0usize;
         while let Some(name) = current {
-            let m = match self.module(&name) {
-                Some(m) => m,
-                None => break,
+            let Some(m) = self.module(&name) else {
+                break;
             };
             level = min(level, sharing_level(text(m, "defaultSharing").unwrap_or("private")));
             current = text(m, "parent").map(String::from);
@@ -153,9 +152,8 @@ impl Reference {
 
     /// The internal users (active or not) whose role is in Sub(role(U)).
     fn internal_subordinates(&self, user: &Value) -> Vec<&Value> {
-        let urole = match self.role_of(user) {
-            Some(r) => r,
-            None => return Vec::new(),
+        let Some(urole) = self.role_of(user) else {
+            return Vec::new();
         };
         let mut out = Vec::new();
         for v in self.section("users") {
@@ -212,9 +210,8 @@ impl Reference {
     /// contact of `contactModule` with no `company` and no `parent` that U created.
     pub(super) fn managed_v2(&self, user: &Value, x: &Value, created_by_default: Option<&str>) -> bool {
         let uid = text(user, "id").unwrap_or("");
-        let la = match self.limited_access() {
-            Some(la) => la,
-            None => return false,
+        let Some(la) = self.limited_access() else {
+            return false;
         };
         if let Some(c) = self.company_record(x) {
             if contains(&texts(c, "accountManagers"), uid) {
@@ -353,9 +350,8 @@ impl Reference {
                     if text(rule, "module") != Some(pm) {
                         continue;
                     }
-                    let rel = match rule.get("related").and_then(|r| r.get(xm)).and_then(|a| a.as_str()) {
-                        Some(a) => a,
-                        None => continue,
+                    let Some(rel) = rule.get("related").and_then(|r| r.get(xm)).and_then(|a| a.as_str()) else {
+                        continue;
                     };
                     let from = rule.get("from").unwrap_or(&Value::Null);
                     let to = rule.get("to").unwrap_or(&Value::Null);
@@ -695,17 +691,14 @@ pub fn v2_key_problems(model: &Value) -> Vec<String> {
             Some(Value::Array(items)) => {
                 for (j, s) in items.iter().enumerate() {
                     let path = format!("records[{i}].sharedWith[{j}]");
-                    let obj = match s.as_object() {
-                        Some(o) => o,
-                        None => {
-                            out.push(path);
-                            continue;
-                        }
+                    let Some(obj) = s.as_object() else {
+                        out.push(path);
+                        continue;
                     };
                     let kinds = ["user", "group", "role", "roleAndSubordinates"];
                     let principals: Vec<&String> = obj.keys().filter(|k| kinds.contains(&k.as_str())).collect();
                     let unknown = obj.keys().any(|k| !kinds.contains(&k.as_str()) && k != "access");
-                    let access_ok = matches!(obj.get("access").and_then(|a| a.as_str()), Some("read") | Some("readWrite"));
+                    let access_ok = matches!(obj.get("access").and_then(|a| a.as_str()), Some("read" | "readWrite"));
                     let target_ok = principals.len() == 1 && {
                         let k = principals[0].as_str();
                         match obj.get(k).and_then(|v| v.as_str()) {
