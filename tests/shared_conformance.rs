@@ -145,9 +145,6 @@ fn check(engine: &mut Engine, by_id: &std::collections::HashMap<String, Value>, 
     Ok(())
 }
 
-/// Check kinds whose engine methods live on branch v2api (TEMPORARY: remove at integration).
-const NOT_YET: &[&str] = &["canShare", "workspacesOf", "recordFieldAccess", "decideUpdate"];
-
 #[test]
 fn shared_conformance_cases_pass_natively() {
     let suite = if crm_access::CONTRACT_VERSION >= 2 { "cases" } else { "cases-v1" };
@@ -158,7 +155,6 @@ fn shared_conformance_cases_pass_natively() {
     }
     let mut failures = Vec::new();
     let mut passed = 0;
-    let mut skipped = 0;
     let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "json")) {
@@ -195,14 +191,6 @@ fn shared_conformance_cases_pass_natively() {
         let by_id =
             doc["model"]["records"].as_array().map(|rs| rs.iter().map(|r| (r["id"].as_str().unwrap().to_string(), r.clone())).collect()).unwrap_or_default();
         for (i, c) in doc["checks"].as_array().unwrap().iter().enumerate() {
-            // TEMPORARY (branch v2): the v2 API methods are written on branch
-            // v2api; the lead removes this skip when merging it.
-            let kind = c.as_object().and_then(|o| o.keys().find(|k| !["allowed", "readOnly", "access", "is", "fields"].contains(&k.as_str())).cloned());
-            let throws_fn = c.get("throws").and_then(|t| t.get(0)).and_then(Value::as_str);
-            if [kind.as_deref(), throws_fn].iter().flatten().any(|k| NOT_YET.contains(k)) {
-                skipped += 1;
-                continue;
-            }
             match check(&mut engine, &by_id, c) {
                 Ok(()) => passed += 1,
                 Err(e) => failures.push(format!("{name} #{}: {e}", i + 1)),
@@ -210,8 +198,5 @@ fn shared_conformance_cases_pass_natively() {
         }
     }
     eprintln!("{passed} shared checks passed");
-    if skipped > 0 {
-        eprintln!("SKIPPED {skipped} checks of kinds {NOT_YET:?}: the v2 API methods are not on this branch yet (branch v2api); remove NOT_YET when merging");
-    }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
