@@ -555,12 +555,18 @@ export function makeEngine(glue) {
     }
 
     // The record argument of the strict path: [text, isJson], read once.
-    #recordArg(record) {
-      if (typeof record === "string") return [str(record, "record", "a stored record"), false];
-      if (typeof record !== "object" || record === null || arrayish(record, "record", "invalid-record")) {
-        throw error("invalid-input", "record", `expected a record object or the id of a stored record (a string), got ${describe(record)}`);
+    #recordArg(record, root = "record") {
+      if (typeof record === "string") return [str(record, root, "a stored record"), false];
+      if (typeof record !== "object" || record === null || arrayish(record, root, "invalid-record")) {
+        throw error("invalid-input", root, `expected a record object or the id of a stored record (a string), got ${describe(record)}`);
       }
-      return [stringify(snapshot(record, "record", "invalid-record")), true];
+      return [stringify(snapshot(record, root, "invalid-record")), true];
+    }
+
+    // A record argument read once, with caller code shut out of the fast path while it runs.
+    #recordArgOnce(record, root = "record") {
+      busyDepth++;
+      try { return this.#recordArg(record, root); } finally { busyDepth--; }
     }
 
     putRecords(records) {
@@ -761,6 +767,29 @@ export function makeEngine(glue) {
       try { arg = this.#recordArg(record); } finally { busyDepth--; }
       return this.#call("maskRecord", user, arg[0], arg[1]);
     }
+    canShare(user, record) {
+      this.#live();
+      str(user, "user", "a user");
+      const arg = this.#recordArgOnce(record);
+      return this.#call("canShareRecord", user, arg[0], arg[1]);
+    }
+    recordFieldAccess(user, record) {
+      this.#live();
+      str(user, "user", "a user");
+      const arg = this.#recordArgOnce(record);
+      return this.#call("recordFieldAccessRecord", user, arg[0], arg[1]);
+    }
+    decideUpdate(user, before, after) {
+      this.#live();
+      str(user, "user", "a user");
+      const b = this.#recordArgOnce(before, "before");
+      if (typeof after !== "object" || after === null) {
+        throw error("invalid-input", "after", `expected the record as it will be stored (an object), got ${describe(after)}`);
+      }
+      const a = this.#recordArgOnce(after, "after");
+      return this.#call("decideUpdateRecords", user, b[0], b[1], a[0]);
+    }
+    workspacesOf(user) { this.#live(); return this.#call("workspacesOf", str(user, "user", "a user")); }
     visibleUsers(user) { this.#live(); return this.#call("visibleUsers", str(user, "user", "a user")); }
     canInvite(user, workspace) { this.#live(); return this.#call("canInvite", str(user, "user", "a user"), str(workspace, "workspace", "a workspace")); }
     canCreateWorkspace(user) { this.#live(); return this.#call("canCreateWorkspace", str(user, "user", "a user")); }

@@ -45,6 +45,28 @@ impl Compiled {
             .collect()
     }
 
+    /// `recordFieldAccess` (§4): the module's map for user `ui`, with every
+    /// field hidden when the user may not view the record, and `editable`
+    /// turned into `readOnly` when they may not edit it.
+    pub(crate) fn record_field_levels(&self, store: &Store, ui: Ix, rec: &Rec) -> Vec<(String, FieldLevel)> {
+        let mut levels = self.field_levels(ui, rec.module);
+        if levels.is_empty() {
+            return levels;
+        }
+        let view = rec.view();
+        let cap = if !self.allowed(store, ui, Action::View, &view) {
+            FieldLevel::Hidden
+        } else if !self.allowed(store, ui, Action::Edit, &view) {
+            FieldLevel::ReadOnly
+        } else {
+            return levels;
+        };
+        for (_, l) in &mut levels {
+            *l = (*l).min(cap);
+        }
+        levels
+    }
+
     /// The record's fields the user may see: none unless the record is
     /// visible, all of them in a module that declares no fields.
     pub(crate) fn visible_fields(&self, store: &Store, ui: Ix, rec: &Rec) -> serde_json::Map<String, serde_json::Value> {

@@ -38,6 +38,7 @@ mod reason;
 mod resolve;
 mod store;
 mod strict;
+mod update;
 mod validate;
 
 #[cfg(feature = "wasm")]
@@ -48,6 +49,7 @@ pub use error::{Error, ErrorKind, Problem};
 pub use level::{Access, Action};
 pub use model::FieldLevel;
 pub use reason::{Reason, REASON_CODES};
+pub use update::UpdateDecision;
 
 use compiled::{Compiled, Ix};
 use model::{CrmRecord, Model};
@@ -279,18 +281,92 @@ impl Engine {
     pub fn mask(&self, user: &str, record: RecordRef<'_>) -> Result<serde_json::Value, Error> {
         let u = self.user(user)?;
         let rec = self.resolve(record)?;
-        let mut out = match record {
-            RecordRef::Json(text) => {
-                serde_json::from_str::<serde_json::Value>(text).map_err(|e| Error::single(ErrorKind::InvalidRecord, "record", e.to_string()))?
-            }
-            RecordRef::Record(r) => serde_json::to_value(r).map_err(|e| Error::single(ErrorKind::InvalidRecord, "record", e.to_string()))?,
-            RecordRef::Id(_) => self.c.record_json(&rec),
-        };
+        let mut out = self.record_value(record, &rec, "record")?;
         let fields = self.c.visible_fields(&self.store, u, &rec);
         if let Some(obj) = out.as_object_mut() {
             obj.insert("fields".into(), serde_json::Value::Object(fields));
         }
         Ok(out)
+    }
+
+    /// A record argument (already resolved as `rec`) as a JSON value: as given,
+    /// or a stored record with every key.
+    fn record_value(&self, record: RecordRef<'_>, rec: &Rec, path: &str) -> Result<serde_json::Value, Error> {
+        Ok(match record {
+            RecordRef::Json(text) => {
+                serde_json::from_str::<serde_json::Value>(text).map_err(|e| Error::single(ErrorKind::InvalidRecord, path, e.to_string()))?
+            }
+            RecordRef::Record(r) => serde_json::to_value(r).map_err(|e| Error::single(ErrorKind::InvalidRecord, path, e.to_string()))?,
+            RecordRef::Id(_) => self.c.record_json(rec),
+        })
+    }
+
+    /// `resolve`, with the paths of its problems under `root` (`before`, `after`).
+    fn resolve_at<'s>(&'s self, record: RecordRef<'_>, root: &str) -> Result<Cow<'s, Rec>, Error> {
+        self.resolve(record).map_err(|e| {
+            let problems = e
+                .problems
+                .into_iter()
+                .map(|mut p| {
+                    if let Some(rest) = p.path.strip_prefix("record") {
+                        p.path = format!("{root}{rest}");
+                    }
+                    p
+                })
+                .collect();
+            Error::from_problems(e.kind, problems)
+        })
+    }
+
+    /// What the user may do with each field of the record's module, in the
+    /// module's order (§4 `recordFieldAccess`): every field hidden when the
+    /// user may not view the record, `editable` turned into `readOnly` when
+    /// they may not edit it.
+    pub fn record_field_access(&self, user: &str, record: RecordRef<'_>) -> Result<Vec<(String, FieldLevel)>, Error> {
+        let u = self.user(user)?;
+        let rec = self.resolve(record)?;
+        Ok(self.c.record_field_levels(&self.store, u, &rec))
+    }
+
+    /// May the user add `sharedWith` entries to the record (§5 `canShare`)?
+    pub fn can_share(&self, user: &str, record: RecordRef<'_>) -> Result<bool, Error> {
+        let u = self.user(user)?;
+        let rec = self.resolve(record)?;
+        Ok(self.c.may_share(&self.store, u, &rec.view(), None))
+    }
+
+    /// Ids of the workspaces the user may open, sorted (§5 `workspacesOf`).
+    pub fn workspaces_of(&self, user: &str) -> Result<Vec<String>, Error> {
+        let u = self.user(user)?;
+        Ok(self.c.workspaces_of(&self.store, u))
+    }
+
+    /// May the user save `after` over `before` (§3.9 `decideUpdate`)? `after`
+    /// is the whole record as it will be stored, with the same `id` and
+    /// `module` as `before` (else the call is an error).
+    pub fn decide_update(&self, user: &str, before: RecordRef<'_>, after: RecordRef<'_>) -> Result<UpdateDecision, Error> {
+        let u = self.user(user)?;
+        let b = self.resolve_at(before, "before")?;
+        let a = self.resolve_at(after, "after")?;
+        if a.id() != b.id() {
+            let name = |id: Option<&str>| id.map_or_else(|| "no id".to_owned(), |i| format!("the id \"{i}\""));
+            return Err(Error::single(
+                ErrorKind::InvalidRecord,
+                "after.id",
+                format!("after has {}, before has {}: an update keeps the id", name(a.id()), name(b.id())),
+            ));
+        }
+        if a.module != b.module {
+            let name = |m: Ix| &self.c.modules[m as usize].name;
+            return Err(Error::single(
+                ErrorKind::InvalidRecord,
+                "after.module",
+                format!("after is in module \"{}\", before in \"{}\": an update keeps the module", name(a.module), name(b.module)),
+            ));
+        }
+        let bj = self.record_value(before, &b, "before")?;
+        let aj = self.record_value(after, &a, "after")?;
+        Ok(self.c.decide_update(&self.store, u, &b, &bj, &a, &aj))
     }
 
     /// Ids of the active users this user may see in a people picker, sorted.

@@ -129,6 +129,22 @@ reasons! {
     EditAll = "edit-all",
     /// A profile with viewAll.
     ViewAll = "view-all",
+    /// `decideUpdate`: every condition of the update holds.
+    UpdateAllowed = "update-allowed",
+    /// `decideUpdate`: the user may not edit the record as it was.
+    UpdateNeedsEdit = "update-needs-edit",
+    /// `decideUpdate`: a changed key of `fields` (by name) is not editable
+    /// for the user on the record as it was.
+    FieldNotEditable(Arc<str>) = "field-not-editable",
+    /// `decideUpdate`: a changed `owner`, `accountManagers`, `auditors` or
+    /// `createdBy` (the key) needs `full` access on the record as it was.
+    HandoverNeedsFull(Arc<str>) = "handover-needs-full",
+    /// `decideUpdate`: the new `parent` (by id) is not stored or not viewable.
+    MoveParentNotViewable(Arc<str>) = "move-parent-not-viewable",
+    /// `decideUpdate`: the new `company` (by id) is not stored or not viewable.
+    MoveCompanyNotViewable(Arc<str>) = "move-company-not-viewable",
+    /// `decideUpdate`: `sharedWith` changed and the user may not share the record.
+    ShareChangeNeedsCanShare = "share-change-needs-can-share",
 }
 
 impl Reason {
@@ -157,7 +173,11 @@ impl Reason {
             | AuditsWorkspace(s)
             | ControlledByParent(s)
             | ParentNotViewable(s)
-            | CompanyNotViewable(s) => Some(s),
+            | CompanyNotViewable(s)
+            | FieldNotEditable(s)
+            | HandoverNeedsFull(s)
+            | MoveParentNotViewable(s)
+            | MoveCompanyNotViewable(s) => Some(s),
             _ => None,
         }
     }
@@ -215,7 +235,7 @@ impl PartialEq<String> for Reason {
 #[cfg(any(test, feature = "wasm"))]
 #[allow(dead_code)] // read through the wasm binding's custom section, which the lint does not see
 pub(crate) const REASON_TS: &str = r#"/** Every code a decision's reason can have. */
-export type ReasonCode = "inactive" | "admin" | "profile-closed" | "profile-create" | "record-type-hidden" | "read-only-user" | "no-grant" | "no-record-security" | "limited-crm-managed" | "limited-crm-unmanaged" | "limited-deals-own" | "limited-deals-not-own" | "owner" | "hierarchy" | "group-owner" | "account-manager" | "auditor" | "assignee" | "participant" | "workspace-owner" | "workspace-moderator" | "workspace-member" | "workspace-read-only" | "workspace-counterparty" | "workspace-auditor" | "workspace-assignee" | "workspace-creator" | "workspace-participant" | "workspace-not-involved" | "workspace-not-participant" | "external-outside-workspaces" | "external-needs-workspace" | "default-sharing" | "sharing-rule" | "related-sharing" | "subordinate-rule" | "subordinate-related" | "shared" | "subordinate-shared" | "audits-workspace" | "controlled-by-parent" | "parent-not-viewable" | "company-not-viewable" | "edit-all" | "view-all";
+export type ReasonCode = "inactive" | "admin" | "profile-closed" | "profile-create" | "record-type-hidden" | "read-only-user" | "no-grant" | "no-record-security" | "limited-crm-managed" | "limited-crm-unmanaged" | "limited-deals-own" | "limited-deals-not-own" | "owner" | "hierarchy" | "group-owner" | "account-manager" | "auditor" | "assignee" | "participant" | "workspace-owner" | "workspace-moderator" | "workspace-member" | "workspace-read-only" | "workspace-counterparty" | "workspace-auditor" | "workspace-assignee" | "workspace-creator" | "workspace-participant" | "workspace-not-involved" | "workspace-not-participant" | "external-outside-workspaces" | "external-needs-workspace" | "default-sharing" | "sharing-rule" | "related-sharing" | "subordinate-rule" | "subordinate-related" | "shared" | "subordinate-shared" | "audits-workspace" | "controlled-by-parent" | "parent-not-viewable" | "company-not-viewable" | "edit-all" | "view-all" | "update-allowed" | "update-needs-edit" | "field-not-editable" | "handover-needs-full" | "move-parent-not-viewable" | "move-company-not-viewable" | "share-change-needs-can-share";
 /** A reason: its code, with its argument after a colon when it has one. */
 export type Reason = ReasonCode | `${ReasonCode}:${string}`;
 "#;

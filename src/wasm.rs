@@ -66,6 +66,12 @@ export interface Engine {
   mask(user: string, record: RecordArg): CrmRecord;
   /** Prepares stored records, by id, for many `can` questions (an extension of the SPEC API). */
   prepare(ids: string[]): StoredRecords;
+  /** May the user add `sharedWith` entries to the record (active, not read-only, internal, and admin or full access)? */
+  canShare(user: string, record: RecordArg): boolean;
+  /** The module's field map for one record: all hidden when the user may not view it, editable → readOnly when they may not edit it. */
+  recordFieldAccess(user: string, record: RecordArg): FieldAccessMap;
+  /** May the user save `after` (the whole record as it will be stored, same id and module) over `before`? */
+  decideUpdate(user: string, before: RecordArg, after: CrmRecord): UpdateDecision;
 }
 "#;
 
@@ -178,10 +184,35 @@ impl JsEngine {
     #[wasm_bindgen(js_name = fieldAccess, unchecked_return_type = "FieldAccessMap")]
     pub fn field_access(&self, user: &str, module: &str) -> Result<JsValue, JsValue> {
         let list = self.inner.field_access(user, module).map_err(to_js_error)?;
-        // Field names are chosen by the model's author: JSON.parse, not serde
-        // (which would set `__proto__` through the setter).
-        let map: serde_json::Map<String, serde_json::Value> = list.into_iter().map(|(k, v)| (k, serde_json::to_value(v).unwrap_or_default())).collect();
-        parse_json(&serde_json::Value::Object(map).to_string())
+        field_map(list)
+    }
+
+    /// `canShare` for a stored record id (`json` false) or a record as JSON text.
+    #[wasm_bindgen(js_name = canShareRecord, skip_typescript)]
+    pub fn can_share_record(&self, user: &str, record: &str, json: bool) -> Result<bool, JsValue> {
+        self.inner.can_share(user, record_ref(record, json)).map_err(to_js_error)
+    }
+
+    /// `recordFieldAccess` for a stored record id (`json` false) or a record as JSON text.
+    #[wasm_bindgen(js_name = recordFieldAccessRecord, skip_typescript)]
+    pub fn record_field_access_record(&self, user: &str, record: &str, json: bool) -> Result<JsValue, JsValue> {
+        let list = self.inner.record_field_access(user, record_ref(record, json)).map_err(to_js_error)?;
+        field_map(list)
+    }
+
+    /// `decideUpdate` for `before` as a stored record id (`before_json` false)
+    /// or JSON text, and `after` as JSON text.
+    #[wasm_bindgen(js_name = decideUpdateRecords, skip_typescript)]
+    pub fn decide_update_records(&self, user: &str, before: &str, before_json: bool, after: &str) -> Result<JsValue, JsValue> {
+        let d = self.inner.decide_update(user, record_ref(before, before_json), RecordRef::Json(after)).map_err(to_js_error)?;
+        to_js(&d)
+    }
+
+    /// Ids of the workspaces the user may open, sorted.
+    #[wasm_bindgen(js_name = workspacesOf, unchecked_return_type = "string[]")]
+    pub fn workspaces_of(&self, user: &str) -> Result<JsValue, JsValue> {
+        let ids = self.inner.workspaces_of(user).map_err(to_js_error)?;
+        to_js(&ids)
     }
 
     /// Ids of the active users this user may see in a people picker, sorted.
@@ -208,6 +239,19 @@ impl JsEngine {
     pub fn can_grant_access(&self, user: &str) -> Result<bool, JsValue> {
         self.inner.can_grant_access(user).map_err(to_js_error)
     }
+}
+
+/// A field map as a JS object. Field names are chosen by the model's author:
+/// JSON.parse, not serde (which would set `__proto__` through the setter).
+fn field_map(list: Vec<(String, crate::FieldLevel)>) -> Result<JsValue, JsValue> {
+    let map: serde_json::Map<String, serde_json::Value> = list.into_iter().map(|(k, v)| (k, serde_json::to_value(v).unwrap_or_default())).collect();
+    parse_json(&serde_json::Value::Object(map).to_string())
+}
+
+/// The version of the contract (`SPEC.md`) this engine implements.
+#[wasm_bindgen(js_name = contractVersion, skip_typescript)]
+pub fn contract_version() -> u32 {
+    crate::CONTRACT_VERSION
 }
 
 fn record_ref(record: &str, json: bool) -> RecordRef<'_> {

@@ -282,12 +282,18 @@ impl Case {
         all_records.extend(probes.iter().cloned());
         for u in &users {
             self.people(u)?;
+            if VERSION >= 2 {
+                self.workspaces_of(u)?;
+            }
             for id in &stored {
                 let p = Probe::Stored(id.clone());
                 for action in ["view", "edit", "delete", "create"] {
                     self.decide_one(u, action, &p)?;
                 }
                 self.mask_one(u, &p)?;
+                if VERSION >= 2 {
+                    self.v2_queries(u, &p)?;
+                }
             }
             for (v, text) in &given {
                 let p = Probe::Given(v, text.clone());
@@ -295,6 +301,9 @@ impl Case {
                     self.decide_one(u, action, &p)?;
                 }
                 self.mask_one(u, &p)?;
+                if VERSION >= 2 {
+                    self.v2_queries(u, &p)?;
+                }
             }
             for action in [None, Some("view"), Some("edit"), Some("delete"), Some("create")] {
                 self.filter(u, &all_records, action)?;
@@ -303,32 +312,89 @@ impl Case {
         Ok(())
     }
 
-    // TODO(issue 10, engine side): once the engine has the v2 queries, call this from
-    // `everything` when VERSION >= 2 (the reference side exists: `record_field_access`,
-    // `can_share`, `workspaces_of`, `decide_update`). The method names below are a
-    // guess at the engine's Rust API; adjust them to what it exports.
-    //
-    // fn v2_queries(&mut self, user: &str, probe: &Probe) -> Result<(), TestCaseError> {
-    //     let x = probe.value(&self.reference).clone();
-    //     let want = self.reference.record_field_access(user, &x);
-    //     let got: Vec<(String, &str)> = self.engine.record_field_access(user, probe.as_ref()).map_err(|e| TestCaseError::fail(e.message))?
-    //         .into_iter().map(|(f, l)| (f, field_name(l))).collect();
-    //     if got != want { return fail(format!("recordFieldAccess({user:?}, {}): engine {got:?}, reference {want:?}", probe.describe(&self.reference))); }
-    //     let (w, g) = (self.reference.can_share(user, &x), self.engine.can_share(user, probe.as_ref()).map_err(|e| TestCaseError::fail(e.message))?);
-    //     if w != g { return fail(format!("canShare({user:?}, {}): engine {g}, reference {w}", probe.describe(&self.reference))); }
-    //     // decideUpdate: before = the probe, after = the probe unchanged, with a new owner, with a
-    //     // field changed, with a share added (draw these from the tape in a real version)
-    //     if let Probe::Stored(id) = probe {
-    //         for after in [x.clone(), { let mut a = x.clone(); a["owner"] = serde_json::json!(user); a }] {
-    //             let w = self.reference.decide_update(user, &x, &after);
-    //             let g = self.engine.decide_update(user, RecordRef::Id(id), &after.to_string()).map_err(|e| TestCaseError::fail(e.message))?.allowed;
-    //             if w != g { return fail(format!("decideUpdate({user:?}, {id:?}, {after}): engine {g}, reference {w}")); }
-    //         }
-    //     }
-    //     self.queries += 4;
-    //     Ok(())
-    // }
-    // and once per user: self.reference.workspaces_of(user) == self.engine.workspaces_of(user)
+    /// The v2 queries (issue 10) on one record: recordFieldAccess, canShare and
+    /// decideUpdate with a few kinds of `after` (unchanged, handed over, fields
+    /// changed / set to null / added, moved, workspaces and shares cleared,
+    /// auditors extended).
+    fn v2_queries(&mut self, user: &str, probe: &Probe) -> Result<(), TestCaseError> {
+        let x = probe.value(&self.reference).clone();
+        let want = self.reference.record_field_access(user, &x);
+        let got: Vec<(String, &str)> = self
+            .engine
+            .record_field_access(user, probe.as_ref())
+            .map_err(|e| TestCaseError::fail(e.message))?
+            .into_iter()
+            .map(|(f, l)| (f, field_name(l)))
+            .collect();
+        if got != want {
+            return fail(format!("recordFieldAccess({user:?}, {}): engine {got:?}, reference {want:?}", probe.describe(&self.reference)));
+        }
+        let (w, g) = (self.reference.can_share(user, &x), self.engine.can_share(user, probe.as_ref()).map_err(|e| TestCaseError::fail(e.message))?);
+        if w != g {
+            return fail(format!("canShare({user:?}, {}): engine {g}, reference {w}", probe.describe(&self.reference)));
+        }
+        let mut afters = vec![x.clone()];
+        let mut edit = |f: &dyn Fn(&mut Value)| {
+            let mut a = x.clone();
+            f(&mut a);
+            afters.push(a);
+        };
+        edit(&|a| a["owner"] = serde_json::json!(user));
+        edit(&|a| a["createdBy"] = serde_json::json!(user));
+        edit(&|a| {
+            let fields = a.as_object_mut().unwrap().entry("fields").or_insert_with(|| serde_json::json!({}));
+            if let Some(first) = fields.as_object_mut().and_then(|o| o.values_mut().next()) {
+                *first = Value::Null;
+            }
+        });
+        edit(&|a| {
+            let fields = a.as_object_mut().unwrap().entry("fields").or_insert_with(|| serde_json::json!({}));
+            if let Some(o) = fields.as_object_mut() {
+                let keys: Vec<String> = o.keys().cloned().collect();
+                match keys.first() {
+                    Some(k) => {
+                        o.remove(k);
+                    }
+                    None => {
+                        o.insert("amount".into(), serde_json::json!(7));
+                    }
+                }
+            }
+        });
+        edit(&|a| a["workspaces"] = serde_json::json!([]));
+        edit(&|a| a["sharedWith"] = serde_json::json!([]));
+        edit(&|a| a["type"] = Value::Null);
+        edit(&|a| {
+            let list = a.as_object_mut().unwrap().entry("auditors").or_insert_with(|| serde_json::json!([]));
+            if let Some(l) = list.as_array_mut() {
+                l.push(serde_json::json!(user));
+            }
+        });
+        for other in self.reference.stored_ids().into_iter().take(3) {
+            edit(&|a| a["parent"] = serde_json::json!(other));
+            edit(&|a| a["company"] = serde_json::json!(other));
+        }
+        for after in afters {
+            let w = self.reference.decide_update(user, &x, &after);
+            let g = self.engine.decide_update(user, probe.as_ref(), RecordRef::Json(&after.to_string())).map_err(|e| TestCaseError::fail(e.message))?;
+            if w != g.allowed || g.reasons.is_empty() {
+                return fail(format!("decideUpdate({user:?}, {}, {after}): engine {g:?}, reference {w}", probe.describe(&self.reference)));
+            }
+            self.queries += 1;
+        }
+        self.queries += 2;
+        Ok(())
+    }
+
+    fn workspaces_of(&mut self, user: &str) -> Result<(), TestCaseError> {
+        let want = self.reference.workspaces_of(user);
+        let got = self.engine.workspaces_of(user).map_err(|e| TestCaseError::fail(e.message))?;
+        if got != want {
+            return fail(format!("workspacesOf({user:?}): engine {got:?}, reference {want:?}"));
+        }
+        self.queries += 1;
+        Ok(())
+    }
 
     /// A lighter pass after mutations: view/edit/delete on the stored records.
     fn stored_decisions(&mut self) -> Result<(), TestCaseError> {
@@ -479,6 +545,53 @@ fn engine_agrees_with_reference() {
     }
     if env_u64("CRM_DIFF_CASES").is_none() {
         assert!(queries >= 100_000, "the default run must compare at least 100,000 queries, got {queries}");
+    }
+}
+
+/// The v2 queries (issue 10) alone: recordFieldAccess, canShare, decideUpdate
+/// and workspacesOf against the v2 reference on random v2 models, so that they
+/// are checked even while another part of `engine_agrees_with_reference` fails.
+///
+///   CRM_DIFF_CASES=200 CRM_DIFF_SEED=1234 cargo test --test differential v2_queries
+#[test]
+fn v2_queries_agree_with_reference() {
+    if VERSION < 2 {
+        return;
+    }
+    let cases = env_u64("CRM_DIFF_CASES").map(|c| c as u32).unwrap_or(DEFAULT_CASES);
+    let seed = env_u64("CRM_DIFF_SEED").unwrap_or_else(|| {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64
+    });
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = Config { cases, failure_persistence: None, max_shrink_iters: 400, max_shrink_time: 120_000, ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
+    let total = AtomicU64::new(0);
+    let result = runner.run(&tapes(), |data| {
+        let g: Generated = generate_for(&mut Tape::new(&data.0), VERSION);
+        let engine = Engine::new(&g.model.to_string()).map_err(|e| TestCaseError::fail(format!("a valid model was rejected: {}", e.message)))?;
+        let mut case = Case { engine, reference: Reference::with_version(&g.model, VERSION), queries: 0 };
+        case.engine.put_records(&Value::Array(g.later.clone()).to_string()).map_err(|e| TestCaseError::fail(e.message))?;
+        case.reference.put_records(&g.later);
+        let given: Vec<(Value, String)> = g.probes.iter().map(|p| (p.clone(), p.to_string())).collect();
+        for u in case.reference.user_ids() {
+            case.workspaces_of(&u)?;
+            for id in case.reference.stored_ids() {
+                case.v2_queries(&u, &Probe::Stored(id))?;
+            }
+            for (v, text) in &given {
+                case.v2_queries(&u, &Probe::Given(v, text.clone()))?;
+            }
+        }
+        total.fetch_add(case.queries, Ordering::Relaxed);
+        Ok(())
+    });
+    eprintln!("v2 queries: {} compared (seed {seed})", total.load(Ordering::Relaxed));
+    match result {
+        Ok(()) => {}
+        Err(TestError::Fail(why, input)) => panic!("engine and reference disagree on a v2 query (seed {seed}):\n{why}\n\nminimal case:\n{input:?}"),
+        Err(TestError::Abort(why)) => panic!("aborted: {why}"),
     }
 }
 

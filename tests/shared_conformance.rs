@@ -47,6 +47,13 @@ fn check(engine: &mut Engine, by_id: &std::collections::HashMap<String, Value>, 
                 "visibleUsers" => engine.visible_users(&s(&args[1])).map(|_| ()),
                 "fieldAccess" => engine.field_access(&s(&args[1]), &s(&args[2])).map(|_| ()),
                 "putRecords" => engine.put_records(&args[1].to_string()),
+                "recordFieldAccess" => engine.record_field_access(&s(&args[1]), rec_ref(&args[2], &mut buf)).map(|_| ()),
+                "canShare" => engine.can_share(&s(&args[1]), rec_ref(&args[2], &mut buf)).map(|_| ()),
+                "workspacesOf" => engine.workspaces_of(&s(&args[1])).map(|_| ()),
+                "decideUpdate" => {
+                    let mut buf2 = String::new();
+                    engine.decide_update(&s(&args[1]), rec_ref(&args[2], &mut buf), rec_ref(&args[3], &mut buf2)).map(|_| ())
+                }
                 other => return Err(format!("unknown throws fn {other}")),
             };
             if r.is_ok() {
@@ -80,6 +87,32 @@ fn check(engine: &mut Engine, by_id: &std::collections::HashMap<String, Value>, 
                 return Err(format!("{c}: got {got:?}"));
             }
         }
+        "decideUpdate" => {
+            let args = a.as_array().unwrap();
+            let mut buf2 = String::new();
+            let d = engine.decide_update(&s(&args[0]), rec_ref(&args[1], &mut buf), rec_ref(&args[2], &mut buf2)).map_err(|e| e.message)?;
+            if d.reasons.is_empty() {
+                return Err(format!("{c}: no reason"));
+            }
+            if let Some(want) = obj.get("allowed") {
+                if &Value::Bool(d.allowed) != want {
+                    return Err(format!("{c}: allowed = {}, expected {want}; reasons {:?}", d.allowed, d.reasons));
+                }
+            }
+        }
+        "recordFieldAccess" | "canShare" => {
+            let args = a.as_array().unwrap();
+            let (user, record) = (s(&args[0]), rec_ref(&args[1], &mut buf));
+            let got = if kind == "canShare" {
+                Value::Bool(engine.can_share(&user, record).map_err(|e| e.message)?)
+            } else {
+                let m = engine.record_field_access(&user, record).map_err(|e| e.message)?;
+                Value::Object(m.into_iter().map(|(k, v)| (k, serde_json::to_value(v).unwrap())).collect())
+            };
+            if sorted(&got) != sorted(&obj["is"]) {
+                return Err(format!("{c}: got {got}"));
+            }
+        }
         "mask" => {
             let args = a.as_array().unwrap();
             let out = engine.mask(&s(&args[0]), rec_ref(&args[1], &mut buf)).map_err(|e| e.message)?;
@@ -101,6 +134,7 @@ fn check(engine: &mut Engine, by_id: &std::collections::HashMap<String, Value>, 
                 "canInvite" => Value::Bool(engine.can_invite(&args[0], &args[1]).map_err(|e| e.message)?),
                 "canCreateWorkspace" => Value::Bool(engine.can_create_workspace(&args[0]).map_err(|e| e.message)?),
                 "canGrantAccess" => Value::Bool(engine.can_grant_access(&args[0]).map_err(|e| e.message)?),
+                "workspacesOf" => serde_json::to_value(engine.workspaces_of(&args[0]).map_err(|e| e.message)?).unwrap(),
                 other => return Err(format!("unknown check {other}")),
             };
             if sorted(&got) != sorted(&obj["is"]) {
@@ -110,9 +144,6 @@ fn check(engine: &mut Engine, by_id: &std::collections::HashMap<String, Value>, 
     }
     Ok(())
 }
-
-/// Check kinds whose engine methods live on branch v2api (TEMPORARY: remove at integration).
-const NOT_YET: &[&str] = &["canShare", "workspacesOf", "recordFieldAccess", "decideUpdate"];
 
 #[test]
 fn shared_conformance_cases_pass_natively() {
@@ -124,7 +155,6 @@ fn shared_conformance_cases_pass_natively() {
     }
     let mut failures = Vec::new();
     let mut passed = 0;
-    let mut skipped = 0;
     let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "json")) {
@@ -161,14 +191,6 @@ fn shared_conformance_cases_pass_natively() {
         let by_id =
             doc["model"]["records"].as_array().map(|rs| rs.iter().map(|r| (r["id"].as_str().unwrap().to_string(), r.clone())).collect()).unwrap_or_default();
         for (i, c) in doc["checks"].as_array().unwrap().iter().enumerate() {
-            // TEMPORARY (branch v2): the v2 API methods are written on branch
-            // v2api; the lead removes this skip when merging it.
-            let kind = c.as_object().and_then(|o| o.keys().find(|k| !["allowed", "readOnly", "access", "is", "fields"].contains(&k.as_str())).cloned());
-            let throws_fn = c.get("throws").and_then(|t| t.get(0)).and_then(Value::as_str);
-            if [kind.as_deref(), throws_fn].iter().flatten().any(|k| NOT_YET.contains(k)) {
-                skipped += 1;
-                continue;
-            }
             match check(&mut engine, &by_id, c) {
                 Ok(()) => passed += 1,
                 Err(e) => failures.push(format!("{name} #{}: {e}", i + 1)),
@@ -176,8 +198,5 @@ fn shared_conformance_cases_pass_natively() {
         }
     }
     eprintln!("{passed} shared checks passed");
-    if skipped > 0 {
-        eprintln!("SKIPPED {skipped} checks of kinds {NOT_YET:?}: the v2 API methods are not on this branch yet (branch v2api); remove NOT_YET when merging");
-    }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }

@@ -1,6 +1,6 @@
 // Type-checked (never run) by `tsc -p tests/types`: the declarations generated
 // from the Rust types must accept correct use and reject wrong use.
-import { Engine, type Model, type CrmRecord, type Decision, type FieldAccessMap, type CrmAccessError, type Access, type StoredRecords } from "crm-access";
+import { Engine, contractVersion, type Model, type CrmRecord, type Decision, type FieldAccessMap, type CrmAccessError, type Access, type StoredRecords, type UpdateDecision, type Reason } from "crm-access";
 
 const model: Model = {
   modules: [{ name: "companies", defaultSharing: "publicRead" }, { name: "deals", parent: "companies", fields: ["amount"] }],
@@ -32,8 +32,18 @@ const rowOk: boolean = list.can("ann", "view", 0);
 const rowWhy: Decision = list.decide("ann", "edit", 0);
 const rowId: string = list.id(0);
 const rows: number = list.length;
+// contract v2 (§4, §5, §3.9)
+const version: number = contractVersion;
+const share: boolean = engine.canShare("ann", "c1") && engine.canShare("ann", record);
+const spaces: string[] = engine.workspacesOf("ann");
+const recordFields: FieldAccessMap = engine.recordFieldAccess("ann", "c1");
+const recordFields2: FieldAccessMap = engine.recordFieldAccess("ann", record);
+const update: UpdateDecision = engine.decideUpdate("ann", "c1", { id: "c1", module: "companies", owner: "ann" });
+const update2: UpdateDecision = engine.decideUpdate("ann", record, { ...record, fields: { amount: 4 } });
+const updateOk: boolean = update.allowed;
+const updateWhy: Reason[] = update2.reasons;
 engine.free();
-void [level, ok, kept, fields, visible, canInvite, reasons, rowOk, rowWhy, rowId, rows];
+void [level, ok, kept, fields, visible, canInvite, reasons, rowOk, rowWhy, rowId, rows, version, share, spaces, recordFields, recordFields2, updateOk, updateWhy];
 
 // Wrong use must not type-check:
 // @ts-expect-error: unknown action
@@ -50,4 +60,10 @@ const badMember: Model = { modules: [], users: [], groups: [{ id: "g", members: 
 list.can("ann", "view", "c1");
 // @ts-expect-error: prepare takes ids
 engine.prepare([{ id: "c1" }]);
-void [typo, badEnum, noUsers, badMember];
+// @ts-expect-error: after is a record object, not an id
+engine.decideUpdate("ann", "c1", "c1");
+// @ts-expect-error: workspacesOf takes a user id
+engine.workspacesOf(["ann"]);
+// @ts-expect-error: an update decision has no access
+const noAccess: Access = update.access;
+void [typo, badEnum, noUsers, badMember, noAccess];
