@@ -44,19 +44,34 @@ export function makeEngine(glue) {
   const ALLOWED = L.verdicts.allowed, ASK_STRICT = L.verdicts.askStrict;
   const TERMINATOR = L.terminator;
   const K_INDEX = 1, K_STRING = 2, K_LIST = 3, K_UNENCODED = 4;
-  const KEYS = new Map(); // record key → { kind, pos, table, required, nonEmpty }
+  const KEYS = new Map(); // record key → { kind, pos, tid (table), required, nonEmpty }
+  const TIDS = ["users", "principals", "modules", "workspaces"]; // the id tables, by number
+  // One call site per table keeps each Map.get monomorphic (measured: ~8 % of can(object)).
+  function lookUp(t, tid, id) {
+    switch (tid) {
+      case 0: return t.users.get(id);
+      case 1: return t.principals.get(id);
+      case 2: return t.modules.get(id);
+      default: return t.workspaces.get(id);
+    }
+  }
   let firstList = HEADER;
   L.slots.forEach((s, pos) => {
     const kind = s.kind === "index" ? K_INDEX : s.kind === "string" ? K_STRING : s.kind === "list" ? K_LIST : 0;
-    const known = kind !== 0 && (kind !== K_INDEX && kind !== K_LIST || ["users", "principals", "modules", "workspaces"].includes(s.table));
-    if (!known || (kind === K_LIST) !== (pos >= firstList) && kind !== K_LIST) throw new Error(`crm-access: the wasm module's encoding (${s.key}: ${s.kind}) is not one this JS layer understands`);
+    const known = kind !== 0 && (kind === K_STRING || TIDS.includes(s.table));
+    if (!known) throw new Error(`crm-access: the wasm module's encoding (${s.key}: ${s.kind}) is not one this JS layer understands`);
     if (kind === K_LIST && firstList === HEADER) firstList = pos;
     if (kind !== K_LIST && pos > firstList) throw new Error("crm-access: the wasm module's encoding puts a list before a value");
-    KEYS.set(s.key, { kind, pos, table: s.table, required: s.required, nonEmpty: s.nonEmpty });
+    KEYS.set(s.key, { kind, pos, tid: TIDS.indexOf(s.table), required: s.required, nonEmpty: s.nonEmpty });
   });
-  for (const k of L.unencoded) KEYS.set(k, { kind: K_UNENCODED, pos: -1, table: null, required: false, nonEmpty: true });
+  for (const k of L.unencoded) KEYS.set(k, { kind: K_UNENCODED, pos: -1, tid: -1, required: false, nonEmpty: true });
   const LISTS = HEADER - firstList;
-  const REQUIRED = L.slots.filter((s) => s.required).map((s) => KEYS.get(s.key));
+  const EMPTY = Object.freeze([]);
+  // Descriptors of the most common keys, looked up by a switch on the hot path
+  // (undefined if the layout has no such key: then the map says the same).
+  const D_ID = KEYS.get("id"), D_MODULE = KEYS.get("module"), D_OWNER = KEYS.get("owner"), D_FIELDS = KEYS.get("fields");
+  const LIST_TIDS = L.slots.slice(firstList).map((s) => TIDS.indexOf(s.table));
+  const REQUIRED = L.slots.filter((s) => s.required).map((s) => KEYS.get(s.key).pos);
 
   // ---- limits and checks ---------------------------------------------------
   const SHORT_ID = 256; // ids up to this many UTF-16 units are copied by hand when ASCII
@@ -252,7 +267,10 @@ export function makeEngine(glue) {
     } else if (typeof v !== "object" || v === null || arrayish(v, root, code) !== wantArray) {
       throw error("invalid-input", root, `expected ${wantArray ? "an array" : "an object"} or JSON text, got ${describe(v)}`);
     }
-    const text = stringify(snapshot(data, root, code));
+    const snap = snapshot(data, root, code);
+    // JSON text goes on as it was given, once checked (so that Rust still
+    // refuses what JSON.parse forgives, such as a duplicate key).
+    const text = typeof v === "string" ? v : stringify(snap);
     budget(text.length, root);
     return text;
   }
@@ -265,8 +283,11 @@ export function makeEngine(glue) {
     #tables = null;
     #storedIds = null; // the stored ids, sorted; dropped whenever the store changes
     #codes = new Uint32Array(256);
-    #strings = [];
+    #strings = []; // the strings of the records being encoded: #nstrings of them
+    #nstrings = 0; // (a count, not `length = 0`, which is a slow runtime call)
     #pairs = []; // key, value, key, value... of the record being read
+    #npairs = 0; // entries of #pairs in use
+    #listLen = new Int32Array(LISTS); // the record's lists' lengths (copies in #lists)
     #lists = []; // the lists of the record being read, copied
     #snap = null; // the snapshot of the last record the fast path could not take
     #codesAt = 0; #codesCap = 0; #codesView = null; // the scratch area for codes: address, size in words, view
@@ -287,7 +308,7 @@ export function makeEngine(glue) {
           if (err.code !== "engine-lost" || attempt > 0) throw err;
         }
       }
-      for (let i = 0; i < LISTS; i++) this.#lists.push([]);
+      for (let i = 0; i < LISTS; i++) this.#lists.push(EMPTY);
     }
 
     // The raw engine, or an Error if it was freed or lost.
@@ -314,7 +335,7 @@ export function makeEngine(glue) {
       t.modules.forEach((name, i) => modules.set(name, i));
       const workspaces = new Map();
       t.workspaces.forEach((id, i) => workspaces.set(id, i));
-      return (this.#tables = { users, principals, modules, workspaces, userIds: t.users });
+      return (this.#tables = { users, principals, modules, workspaces });
     }
 
     #grow(need) {
@@ -325,88 +346,108 @@ export function makeEngine(glue) {
       }
     }
 
-    // Reads one record: every own enumerable property once into #pairs, every
-    // list once into #lists, `fields` into a snapshot. This is the only part of
-    // the fast path that runs caller code; returns false when the record has a
-    // `toJSON` (the strict path calls it, once).
-    #read(rec, root, code) {
-      const pairs = this.#pairs, lists = this.#lists;
-      pairs.length = 0;
-      for (let i = 0; i < LISTS; i++) lists[i].length = 0;
-      let key = "";
-      busyDepth++;
-      try {
-        if (typeof rec.toJSON === "function") return false;
-        for (key in rec) {
-          if (!Object.hasOwn(rec, key)) continue; // inherited: JSON.stringify leaves it out too
-          const v = rec[key];
-          pairs.push(key, v);
-          const d = KEYS.get(key);
-          if (d !== undefined && d.kind === K_LIST && isArray(v) && typeof v.toJSON !== "function") {
-            const into = lists[d.pos - firstList];
-            const n = v.length;
-            for (let i = 0; i < n; i++) into.push(v[i]);
-            pairs[pairs.length - 1] = into; // the copy stands for the list from now on
-          } else if (key === "fields" && d !== undefined && d.kind === K_UNENCODED && v !== undefined) {
-            // Decisions never read fields, but they must be ones JSON can hold.
-            pairs[pairs.length - 1] = new Reader(code).read(v, root, "fields");
-          }
-        }
-        return true;
-      } catch (e) {
-        if (isOurError(e)) throw e;
-        throw error(code, key === "" ? root : prefix(root, key), `reading it threw ${thrown(e)}`, e);
-      } finally {
-        busyDepth--;
-      }
-    }
-
-    // Encodes what #read took at codes[at..]; returns where the next record
-    // starts, or -1 when the strict path must take it. Runs no caller code.
-    #encodeRead(at, t) {
-      const pairs = this.#pairs, lists = this.#lists;
+    // Reads one record and encodes it at codes[at..], in one pass. Every own
+    // enumerable property is read once, into #pairs (key, value) and, when the
+    // fast path can take it, straight into the codes; every list is read once
+    // into a copy, `fields` into a snapshot. This is the only part of the fast path that
+    // runs caller code (getters, Proxy traps). Returns where the next record
+    // starts; -1 when the strict path must take the record (from #pairs, see
+    // #snapshotRead); -2 when it has a `toJSON` (the strict path calls it once).
+    #read(rec, root, code, at, t) {
+      // `root` is "record", or the index of a record in a batch (its path,
+      // records[i], is only written when there is an error to report).
+      // (Counts, not `length = 0`: setting an array's length is a slow runtime call.)
+      const pairs = this.#pairs, lists = this.#lists, listLen = this.#listLen;
+      let np = (this.#npairs = 0);
       this.#grow(at + HEADER);
       const c = this.#codes;
       for (let i = 0; i < firstList; i++) c[at + i] = NONE;
-      let n = 0;
-      for (let i = 0; i < LISTS; i++) n += (c[at + firstList + i] = lists[i].length);
-      for (let p = 0; p < pairs.length; p += 2) {
-        const key = pairs[p], v = pairs[p + 1];
-        if (v === undefined) continue; // JSON.stringify leaves it out
-        const d = KEYS.get(key);
-        if (d === undefined) return -1; // an unknown key: the strict path reports it
-        switch (d.kind) {
-          case K_INDEX: {
-            if (v === null && !d.required) break;
-            const ix = typeof v === "string" ? t[d.table].get(v) : undefined;
-            if (ix === undefined) return -1;
-            c[at + d.pos] = ix;
-            break;
-          }
-          case K_STRING:
-            if (v === null) break;
-            if (typeof v !== "string" || (v === "" && d.nonEmpty) || v.includes(TERMINATOR) || !wellFormed(v)) return -1;
-            c[at + d.pos] = this.#strings.push(v) - 1;
-            break;
-          case K_LIST:
-            if (!isArray(v) || v !== lists[d.pos - firstList]) return -1; // not an array (or one with toJSON)
-            break;
-          default: // id, fields
-            if (key === "id" && v !== null && (typeof v !== "string" || v === "" || !wellFormed(v))) return -1;
-            if (key === "fields" && (typeof v !== "object" || v === null || isArray(v))) return -1;
-        }
+      for (let i = 0; i < LISTS; i++) listLen[i] = 0;
+      let ok = true;
+      let key = ""; // the key being read, for the path of a caller's exception
+      busyDepth++;
+      try {
+      if (isArray(rec)) { // (throws for a revoked Proxy)
+        if (typeof root === "number") { busyDepth--; return -2; } // in a batch: the strict path reports it
+        throw error("invalid-input", root, "expected a record object or the id of a stored record (a string), got an array");
       }
-      for (const d of REQUIRED) if (c[at + d.pos] === NONE) return -1;
+      if (typeof rec.toJSON === "function") { busyDepth--; return -2; }
+      for (const k in rec) {
+        if (!Object.hasOwn(rec, k)) continue; // inherited: JSON.stringify leaves it out too
+        key = k;
+        let v = rec[k]; // (k, the loop's own constant: V8 reads it through the enum cache)
+        let d; // the key's descriptor: a switch for the usual names (pointer compares), the layout's map for any other
+        switch (key) {
+          case "id": d = D_ID; break;
+          case "module": d = D_MODULE; break;
+          case "owner": d = D_OWNER; break;
+          case "fields": d = D_FIELDS; break;
+          default: d = KEYS.get(key);
+        }
+        if (v === undefined) continue; // JSON.stringify leaves it out
+        if (d === undefined) ok = false; // an unknown key: the strict path reports it
+        else if (d.kind === K_INDEX) {
+          if (v !== null || d.required) {
+            const ix = typeof v === "string" ? lookUp(t, d.tid, v) : undefined;
+            if (ix === undefined) ok = false;
+            else c[at + d.pos] = ix;
+          }
+        } else if (d.kind === K_STRING) {
+          if (v !== null) {
+            if (typeof v !== "string" || (v === "" && d.nonEmpty) || v.includes(TERMINATOR) || !wellFormed(v)) ok = false;
+            else {
+              const ns = this.#nstrings++;
+              this.#strings[ns] = v;
+              c[at + d.pos] = ns;
+            }
+          }
+        } else if (d.kind === K_LIST) {
+          if (typeof v === "object" && v !== null && isArray(v) && typeof v.toJSON !== "function") {
+            const k = d.pos - firstList;
+            const n = v.length;
+            const into = n === 0 ? EMPTY : (lists[k] = new Array(n)); // a copy, read once
+            for (let i = 0; i < n; i++) into[i] = v[i];
+            listLen[k] = n;
+            v = into; // the copy stands for the list from now on
+          } else ok = false;
+        } else if (key === "fields") {
+          // Decisions never read fields, but they must be ones JSON can hold.
+          if (typeof v === "object" && v !== null && !isArray(v)) v = new Reader(code).read(v, typeof root === "number" ? `records[${root}]` : root, "fields");
+          else ok = false;
+        } else if (key === "id") {
+          if (v !== null && (typeof v !== "string" || v === "" || !wellFormed(v))) ok = false;
+        }
+        pairs[np] = key; pairs[np + 1] = v;
+        np += 2;
+      }
+      } catch (e) {
+        busyDepth--;
+        this.#npairs = 0;
+        if (isOurError(e)) throw e;
+        const path = typeof root === "number" ? `records[${root}]` : root;
+        throw error(code, key === "" ? path : prefix(path, key), `reading it threw ${thrown(e)}`, e);
+      }
+      busyDepth--;
+      this.#npairs = np;
+      if (!ok) return -1;
+      for (let i = 0; i < REQUIRED.length; i++) if (c[at + REQUIRED[i]] === NONE) return -1;
+      let n = 0;
+      for (let i = 0; i < LISTS; i++) n += listLen[i];
+      if (n === 0) {
+        for (let i = firstList; i < HEADER; i++) c[at + i] = 0;
+        return at + HEADER;
+      }
       this.#grow(at + HEADER + n);
-      const codes = this.#codes;
+      const codes = this.#codes; // (grown: `c` may be the old array)
       let pos = at + HEADER;
       for (let i = 0; i < LISTS; i++) {
-        const list = lists[i];
-        if (list.length === 0) continue;
-        const table = t[L.slots[firstList + i].table];
-        for (let j = 0; j < list.length; j++) {
+        const len = listLen[i];
+        codes[at + firstList + i] = len;
+        if (len === 0) continue;
+        const list = lists[i], tid = LIST_TIDS[i];
+        for (let j = 0; j < len; j++) {
           const x = list[j];
-          const ix = typeof x === "string" ? table.get(x) : undefined;
+          const ix = typeof x === "string" ? lookUp(t, tid, x) : undefined;
           if (ix === undefined) return -1;
           codes[pos++] = ix;
         }
@@ -419,7 +460,7 @@ export function makeEngine(glue) {
       const out = Object.create(null), pairs = this.#pairs;
       const r = new Reader(code);
       r.path.push({ raw: root });
-      for (let p = 0; p < pairs.length; p += 2) {
+      for (let p = 0; p < this.#npairs; p += 2) {
         const key = pairs[p], v = pairs[p + 1];
         if (v === undefined) continue;
         r.path.push(key);
@@ -433,14 +474,13 @@ export function makeEngine(glue) {
     // Reads and encodes one record argument (an object). Returns the end of
     // its codes, or -1 with this.#snap set to its JSON text for the strict path.
     #takeOne(record, t, code, root) {
-      this.#strings.length = 0;
-      if (typeof record !== "object" || record === null || arrayish(record, root, code)) {
+      this.#nstrings = 0;
+      if (typeof record !== "object" || record === null) {
         throw error("invalid-input", root, `expected a record object or the id of a stored record (a string), got ${describe(record)}`);
       }
-      const ok = this.#read(record, root, code);
-      this.#live(); // caller code may have freed this engine
-      const end = ok ? this.#encodeRead(0, t) : -1;
-      if (end < 0) this.#snap = ok ? this.#snapshotRead(root, code) : stringify(snapshot(record, root, code));
+      const end = this.#read(record, root, code, 0, t); // refuses arrays too
+      // (callers check that caller code did not free the engine: `raw = this.#live()`)
+      if (end < 0) this.#snap = end === -1 ? this.#snapshotRead(root, code) : stringify(snapshot(record, root, code));
       return end;
     }
 
@@ -481,7 +521,10 @@ export function makeEngine(glue) {
     // engine's scratch area; returns the number of string bytes written.
     #send(raw, end) {
       // terminated, so that a lone "" is still one string
-      const text = this.#strings.length > 0 ? this.#strings.join(TERMINATOR) + TERMINATOR : "";
+      const ns = this.#nstrings, strings = this.#strings;
+      let text = "";
+      for (let i = 0; i < ns; i++) text += strings[i] + TERMINATOR;
+      if (ns > 1024) this.#strings = []; // let a big batch's strings go
       this.#reserve(raw, end, 3 * text.length);
       const cv = this.#codeView();
       if (end <= 64) for (let i = 0; i < end; i++) cv[i] = this.#codes[i];
@@ -614,11 +657,11 @@ export function makeEngine(glue) {
       str(user, "user", "a user");
       const act = optAction(action);
       if (!arrayish(records, "records", "invalid-records")) throw error("invalid-input", "records", `expected an array of records, got ${describe(records)}`);
-      // The array's slots, read once: these are the objects judged and returned.
-      const items = copyArray(records, "records");
       const t = this.#ids();
       const ui = t.users.get(user), ai = ACTIONS.get(act === undefined ? "view" : act);
       if (ui === undefined || ai === undefined || busyDepth > 0) {
+        // The array's slots, read once: these are the objects judged and returned.
+        const items = copyArray(records, "records");
         busyDepth++;
         let text;
         try { text = stringify(snapshot(items, "records", "invalid-records")); } finally { busyDepth--; }
@@ -626,32 +669,39 @@ export function makeEngine(glue) {
         const keep = this.#call("filterJson", user, text, act);
         return items.filter((_, i) => keep[i] === 1);
       }
-      // Fast path: each record is read once, then encoded; the ones it cannot
-      // take are judged together on the strict path from their snapshots.
-      this.#strings.length = 0;
+      // Fast path: each slot of the array is read once (into items: these are
+      // the objects judged and returned), then the record read and encoded;
+      // the ones it cannot take are judged together on the strict path from
+      // their snapshots. Caller code may run throughout: busyDepth keeps any
+      // nested call off this engine's buffers.
+      this.#nstrings = 0;
       const strictAt = [], strictText = [];
-      const fastAt = [];
-      let at = 0;
-      for (let i = 0; i < items.length; i++) {
-        const rec = items[i];
-        let end = -1, snap;
-        if (typeof rec === "object" && rec !== null && !arrayish(rec, `records[${i}]`, "invalid-records")) {
-          const ok = this.#read(rec, `records[${i}]`, "invalid-records");
-          this.#live();
-          end = ok ? this.#encodeRead(at, t) : -1;
-          if (end < 0) snap = ok ? this.#snapshotRead(`records[${i}]`, "invalid-records") : stringify(snapshot(rec, `records[${i}]`, "invalid-records"));
-        } else {
-          snap = stringify(snapshot(rec, `records[${i}]`, "invalid-records"));
+      let at = 0, items, i = -1;
+      busyDepth++;
+      try {
+        const n = records.length;
+        items = new Array(n);
+        for (i = 0; i < n; i++) {
+          const rec = (items[i] = records[i]);
+          const end = typeof rec === "object" && rec !== null ? this.#read(rec, i, "invalid-records", at, t) : -2;
+          if (end >= 0) {
+            at = end;
+          } else {
+            strictAt.push(i);
+            strictText.push(end === -1 ? this.#snapshotRead(`records[${i}]`, "invalid-records") : stringify(snapshot(rec, `records[${i}]`, "invalid-records")));
+          }
         }
-        if (end >= 0) {
-          fastAt.push(i);
-          at = end;
-        } else {
-          strictAt.push(i);
-          strictText.push(snap);
-        }
+      } catch (e) {
+        if (isOurError(e)) throw e;
+        throw error("invalid-input", i < 0 ? "records" : `records[${i}]`, `reading it threw ${thrown(e)}`, e);
+      } finally {
+        busyDepth--;
       }
-      const keep = new Uint8Array(items.length);
+      let keep; // 1 per record of items: allowed
+      const raw = this.#live();
+      if (at > 0 || strictAt.length < items.length) {
+        try { keep = raw.filterScratch(ui, ai, at, this.#send(raw, at)); } catch (e) { throw fromWasm(e); }
+      }
       if (strictAt.length > 0) {
         const text = "[" + strictText.join(",") + "]";
         budget(text.length, "records");
@@ -664,13 +714,10 @@ export function makeEngine(glue) {
           if (isOurError(e)) e.message = e.message.replace(/records\[(\d+)\]/, (_, j) => `records[${strictAt[+j]}]`);
           throw e;
         }
-        for (let j = 0; j < strictAt.length; j++) keep[strictAt[j]] = some[j];
-      }
-      if (fastAt.length > 0) {
-        const raw = this.#live();
-        let mask;
-        try { mask = raw.filterScratch(ui, ai, at, this.#send(raw, at)); } catch (e) { throw fromWasm(e); }
-        for (let j = 0; j < fastAt.length; j++) keep[fastAt[j]] = mask[j];
+        // merge: the fast answers in order, the strict ones at their places
+        const all = new Uint8Array(items.length);
+        for (let i = 0, f = 0, k = 0; i < items.length; i++) all[i] = k < strictAt.length && strictAt[k] === i ? some[k++] : keep[f++];
+        keep = all;
       }
       const out = [];
       for (let i = 0; i < items.length; i++) if (keep[i] === 1) out.push(items[i]);

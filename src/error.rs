@@ -229,55 +229,134 @@ impl Path {
 const HINT_WORD: usize = 64;
 /// Longest candidate (in bytes) considered.
 const HINT_CANDIDATE: usize = 4 * HINT_WORD;
-/// Most work for one hint: candidate bytes read plus distance cells computed
-/// (about a tenth of a millisecond). Inputs are caller-chosen and a batch may
-/// hold thousands of unknown ids while the model holds thousands of
-/// candidates; past the budget, the best candidate so far (if any) is given.
-const HINT_BUDGET: usize = 100_000;
+/// Most work for one hint, in candidates looked at (a short one costs 2, one
+/// more per 8 bytes) plus distance cells computed (4 to a unit): enough to look at every
+/// one of 10,000 short ids (a few tenths of a millisecond), the most the
+/// resolver gives hints among. Inputs are caller-chosen and a batch may hold
+/// thousands of unknown ids; past the budget, the best candidate so far (if
+/// any) is given.
+const HINT_BUDGET: usize = 60_000;
 
 /// The closest of `candidates` to `word`, if it is close enough to be a typo:
 /// within a third of the longer one's length (at least 1), ignoring ASCII
 /// case; the first of the closest. Bounded work: see [`HINT_BUDGET`].
+///
+/// Most unknown ids are one edit from what was meant, so a first pass looks
+/// for distance 0 or 1 only, with cheap filters (length, the characters
+/// used) that discard nearly every candidate without computing a distance;
+/// only when that finds nothing does a second pass measure the candidates
+/// the filters kept against their full limit.
 pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // one copy of the search, whatever the callers' iterators (smaller wasm)
+    closest(word, &mut candidates.into_iter())
+}
+
+fn closest<'a>(word: &str, candidates: &mut dyn Iterator<Item = &'a str>) -> Option<&'a str> {
     if word.len() > HINT_WORD {
         return None;
     }
-    let w: Vec<char> = word.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let mut c_chars: Vec<char> = Vec::with_capacity(HINT_CANDIDATE);
-    let mut rows = Rows::default();
+    let mut s = Search {
+        w_sig: signature(word.chars()),
+        w: word.chars().map(|c| c.to_ascii_lowercase()).collect(),
+        c: Vec::with_capacity(HINT_CANDIDATE),
+        rows: Rows::default(),
+        budget: HINT_BUDGET,
+    };
     let mut best: Option<(usize, &str)> = None;
-    let mut budget = HINT_BUDGET;
+    let mut near: Vec<(usize, usize, &str)> = Vec::new();
     for c in candidates {
-        let spent = 1 + c.len().min(HINT_CANDIDATE);
-        if spent > budget {
+        let spent = 2 + c.len().min(HINT_CANDIDATE) / 8;
+        if spent > s.budget {
             break;
         }
-        budget -= spent;
-        if c.len() > HINT_CANDIDATE {
+        s.budget -= spent;
+        let limit = (c.len().max(word.len()) / 3).max(1);
+        // a candidate of n bytes has between n/4 and n characters
+        if c.len() > HINT_CANDIDATE || c.len() + limit < s.w.len() || c.len().div_ceil(4) > s.w.len() + limit {
             continue;
         }
-        let limit = (c.len().max(word.len()) / 3).max(1);
-        // only a strictly closer candidate replaces the best
+        let apart = s.apart(c);
+        if apart > limit {
+            continue;
+        }
         let bound = match best {
             Some((0, _)) => break,
-            Some((d, _)) => limit.min(d - 1),
-            None => limit,
+            Some(_) => 0,
+            None => 1,
         };
-        c_chars.clear();
-        c_chars.extend(c.chars().map(|c| c.to_ascii_lowercase()));
-        if w.len().abs_diff(c_chars.len()) > bound {
-            continue;
+        match (apart <= bound).then(|| s.distance(c, bound)).flatten() {
+            Some(d) => best = Some((d, c)),
+            None if best.is_none() => near.push((limit, apart, c)),
+            None => {}
         }
-        let cells = (2 * bound + 1) * w.len().max(1);
-        if cells > budget {
-            break;
-        }
-        budget -= cells;
-        if let Some(d) = rows.distance_within(&w, &c_chars, bound) {
-            best = Some((d, c));
+    }
+    if best.is_none() {
+        // nothing within 1: the first of the closest within each one's limit
+        for (limit, apart, c) in near {
+            let bound = match best {
+                Some((d, _)) if d <= 2 => break,
+                Some((d, _)) => limit.min(d - 1),
+                None => limit,
+            };
+            if apart > bound {
+                continue;
+            }
+            if let Some(d) = s.distance(c, bound) {
+                best = Some((d, c));
+            }
+            if s.budget == 0 {
+                break;
+            }
         }
     }
     best.map(|(_, c)| c)
+}
+
+/// The state of one [`did_you_mean`] search.
+struct Search {
+    /// The word, lowercased, and its [`signature`].
+    w: Vec<char>,
+    w_sig: u64,
+    /// The candidate being measured, lowercased.
+    c: Vec<char>,
+    rows: Rows,
+    budget: usize,
+}
+
+impl Search {
+    /// A lower bound of the distance from the word to `c`, from the
+    /// characters each uses.
+    fn apart(&self, c: &str) -> usize {
+        let c_sig = if c.is_ascii() { c.bytes().fold(0, |sig, b| sig | 1 << key(u32::from(b))) } else { signature(c.chars()) };
+        ((self.w_sig ^ c_sig).count_ones() as usize).div_ceil(2)
+    }
+
+    /// The distance from the word to `c` if at most `bound` (and the budget
+    /// allows computing it).
+    fn distance(&mut self, c: &str, bound: usize) -> Option<usize> {
+        self.c.clear();
+        self.c.extend(c.chars().map(|c| c.to_ascii_lowercase()));
+        if self.w.len().abs_diff(self.c.len()) > bound {
+            return None;
+        }
+        // a cell costs a fraction of looking at a candidate (a cache miss or so)
+        let cells = ((2 * bound + 1) * self.w.len()) / 4 + 1;
+        self.budget = self.budget.checked_sub(cells)?;
+        self.rows.distance_within(&self.w, &self.c, bound)
+    }
+}
+
+/// The set of characters in `s`, hashed to 64 bits. One edit adds at most one
+/// character and removes at most one, so it changes at most two bits: two
+/// words are at least half the bits in which their sets differ apart.
+fn signature(s: impl Iterator<Item = char>) -> u64 {
+    s.fold(0u64, |sig, c| sig | 1 << key(c as u32))
+}
+
+/// The bit of a character in a [`signature`]: bits 0 to 4 and 6 of its code,
+/// so that an ASCII letter and its capital (which differ in bit 5) share one.
+fn key(c: u32) -> u32 {
+    (c & 0x1f) | ((c >> 1) & 0x20)
 }
 
 /// Two rows of the edit-distance table, kept between candidates.

@@ -231,7 +231,9 @@ impl Resolver<'_> {
     pub(crate) fn batch(&self, records: &[CrmRecord], kind: Batch, mut f: impl FnMut(Rec)) -> Result<(), Vec<Problem>> {
         let stored = kind != Batch::Query;
         let mut problems = Vec::new();
-        let mut seen: HashMap<&str, usize> = HashMap::default();
+        // keyed by caller-chosen ids: a keyed hash, so colliding ids cannot make the check quadratic
+        let mut seen: std::collections::HashMap<&str, usize, crate::store::IdHashState> =
+            std::collections::HashMap::with_hasher(crate::store::IdHashState::new());
         for (i, r) in records.iter().enumerate() {
             let rec = self.record(r, &RecordPath::At(i), stored, &mut problems);
             if stored && (rec.is_some() || self.partial) {

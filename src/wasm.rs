@@ -1,15 +1,22 @@
-//! The JavaScript binding: a thin layer that turns JS values into the inputs of
-//! [`crate::Engine`] and its answers (and errors) back into JS values.
+//! The JavaScript binding: the wasm-bindgen class the package's JS layer
+//! (`js/engine.js`) calls, and the conversion of answers and errors to JS.
 //!
-//! Inputs cross the boundary as JSON text (`JSON.stringify` on the JS side of
-//! the call), which is both the fastest path for large objects and the safest:
-//! cycles, BigInts and functions are refused by `JSON.stringify` itself, and the
-//! Rust parser has a depth limit. Outputs with caller-chosen keys (field maps,
-//! masked records) come back through `JSON.parse`, so a key like `__proto__`
-//! stays an ordinary property.
+//! Inputs are plain data only: the JS layer reads and checks the caller's
+//! objects first (once, in JavaScript), then passes strings (ids, JSON text it
+//! wrote from its own snapshot, or the caller's JSON text once checked),
+//! numbers, or arrays of strings it built. So no caller code (getter, Proxy,
+//! `toJSON`) ever runs while Rust is on the stack, and a caller's exception
+//! can never leave an engine borrowed. The Rust parser still checks every
+//! input fully (and has a depth limit).
+//!
+//! Outputs: plain values (decisions, id lists, id tables, problems, the
+//! encoding layout) go through serde-wasm-bindgen; objects with caller-chosen
+//! keys (field maps, masked records) come back through `JSON.parse`, so a key
+//! like `__proto__` stays an ordinary property.
 //!
 //! Nothing here may panic or throw from inside Rust: every failure is returned
-//! as a JS `Error`, so an Engine stays usable after any bad call.
+//! as a JS `Error` with `code` and `problems`, so an Engine stays usable after
+//! any bad call.
 
 use crate::encoded::LAYOUT;
 use crate::{Engine, Error, ErrorKind, RecordRef};

@@ -7,6 +7,7 @@
 //!
 //!   cargo test --test hostile_v2 -- --nocapture
 
+#[allow(clippy::all, clippy::pedantic)]
 mod reference;
 
 use crm_access::{Access, Engine, RecordRef};

@@ -6,6 +6,7 @@
 //!
 //!   cargo test --test v2_readings -- --nocapture
 
+#[allow(clippy::all, clippy::pedantic)]
 mod reference;
 
 use crm_access::{Access, Engine, RecordRef};

@@ -343,6 +343,15 @@ test("15.8 errors say what is wrong, where, in the caller's terms", () => {
   healthy(e);
 });
 
+test("JSON text is checked like objects, then parsed by the engine as given (duplicate keys stay errors)", () => {
+  const e = new Engine(MODEL());
+  assert.throws(() => e.putRecords('[{"id":"dup","module":"deals","owner":"boss","owner":"rep"}]'), (err) => isPackageError(err, "invalid-records"));
+  assert.throws(() => new Engine('{"modules":[],"users":[{"id":"u","admin":false,"admin":true}]}'), (err) => isPackageError(err, "invalid-model"));
+  assert.throws(() => e.putRecords("[{"), (err) => isPackageError(err, "invalid-records") && /not valid JSON/.test(err.message));
+  assert.equal(e.recordCount(), 3);
+  healthy(e);
+});
+
 test("14.4 a freed engine throws engine-freed; Symbol.dispose frees (once)", () => {
   const e = new Engine(MODEL());
   e[Symbol.dispose]();
