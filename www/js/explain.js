@@ -205,7 +205,7 @@ export function sentence(ix, uid, rec, code) {
       return `you have limited deal access, and the deal belongs to ${ownerName(ix, deal?.owner)}`;
     }
     case "read-only-user": return "your account is read-only: you may look but not change anything";
-    case "record-type-hidden": return `records of type “${rec?.type}” are not available to you`;
+    case "record-type-hidden": return rec?.type != null ? `records of type “${rec.type}” are not available to you` : "records of this type are not available to you";
     case "profile-closed": return `none of your profiles lets you ${VERBS[detail] ?? detail} ${mod}`;
     case "no-grant": return "nothing opens it to you: it isn't yours or owned below you, and no workspace, sharing rule or public default covers it";
     case "external-outside-workspaces": return "you are an outside user and it is in none of your workspaces";
