@@ -516,6 +516,10 @@ describe("the crm-access demo page", () => {
     await page.click('#viewas-table tr[data-record-id="doc-rates"] th button');
     await page.waitForSelector("#detail:not([hidden]) #detail-headline");
     assert.match(await page.textContent('#detail li[data-action="view"]'), /It was shared by hand with the role “accounts”/);
+    // the panel answers canShare and recordFieldAccess for this person and record
+    assert.equal(await page.getAttribute("#detail-can-share", "data-can-share"), "false", "a read share does not let Hugo share it on");
+    assert.equal(await page.getAttribute('#detail tr[data-field="version"] td[data-record-access]', "data-record-access"), "readOnly");
+    assert.match(await page.textContent("#detail .facts"), /Shared by hand with\s*accounts \(read\)/);
     await page.keyboard.press("Escape");
     await viewAs(page, "lea");
     assert.equal(await page.$('#viewas-table tr[data-record-id="doc-rates"]'), null, "a creative does not get the rate card");
@@ -526,6 +530,11 @@ describe("the crm-access demo page", () => {
     assert.ok(event.length >= 3);
     for (const r of event) assert.equal(rows.get(r.id)?.verdict, "deletable", `${r.id} is fully open to the project auditor`);
     assert.match(rows.get("doc-event-plan").why, /you audit the project “orbis-launch-event”/i);
+    await page.click('#viewas-table tr[data-record-id="doc-event-plan"] th button');
+    await page.waitForSelector("#detail:not([hidden]) #detail-can-share");
+    assert.equal(await page.getAttribute("#detail-can-share", "data-can-share"), "true", "full access: the auditor may share it");
+    assert.equal(await page.getAttribute('#detail tr[data-field="budget"] td[data-record-access]', "data-record-access"), "editable");
+    await page.keyboard.press("Escape");
     assert.deepEqual(page.errors, []);
   });
 
