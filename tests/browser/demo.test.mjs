@@ -240,7 +240,16 @@ describe("the crm-access demo page", () => {
     rows = new Map((await visibleRows()).map((r) => [r.id, r]));
     assert.equal(rows.get("case-bosch-invoice").verdict, "editable");
     assert.match(rows.get("case-bosch-invoice").why, /rule “emea-accounts-to-service” shares its parent “Bosch Power Tools” with you/);
+    // contract v2: what is shared by hand with Victor reaches his manager; notes keep the hierarchy off
+    assert.equal(rows.get("o-startup")?.verdict, "read-only");
+    assert.match(rows.get("o-startup").why, /shared by hand with Victor, below you in the role hierarchy/);
     assert.ok(!rows.has("o-bosch"), "the rule shares contacts and cases, not opportunities");
+    await viewAs(page, "nina");
+    await page.check("#viewas-show-hidden");
+    rows = new Map((await visibleRows()).map((r) => [r.id, r]));
+    await page.uncheck("#viewas-show-hidden");
+    assert.equal(rows.get("note-stefan-coaching").verdict, "hidden");
+    assert.match(rows.get("note-stefan-coaching").why, /^Owned by Stefan, who reports to you, but the role hierarchy is switched off for notes/);
   });
 
   test("breaking the model JSON shows the problem with its path and keeps the last valid state", async () => {

@@ -63,6 +63,14 @@ test("each scenario exercises the features it is there to show", { skip: !Engine
   assert.equal(Math.max(...ent.roles.map((r) => depth(r.id))), 5, "enterprise: five role levels");
   assert.ok(ent.groups.some((g) => g.members.some((m) => m.group)), "enterprise: nested groups");
   assert.ok(ent.sharingRules.some((r) => Object.keys(r.related ?? {}).length), "enterprise: related-record sharing");
+  assert.ok(ent.modules.some((m) => m.hierarchy === false && ent.records.some((r) => r.module === m.name)), "enterprise: a module with the role hierarchy off");
+  const shared = ent.records.find((r) => (r.sharedWith ?? []).some((s) => s.user));
+  const entEngine = new Engine(ent);
+  try {
+    const to = ent.users.find((u) => u.id === shared.sharedWith.find((s) => s.user).user);
+    const boss = ent.users.find((u) => u.role === ent.roles.find((r) => r.id === to.role).parent);
+    assert.ok(entEngine.decide(boss.id, "view", shared.id).reasons.some((c) => c.startsWith("subordinate-shared:")), "enterprise: a share reaches the sharee's manager");
+  } finally { entEngine.free(); }
   const ext = by["extranet-groups"];
   assert.deepEqual(new Set(ext.workspaces.map((w) => w.invitePolicy ?? "ownerAndModerators")), new Set(["owner", "ownerAndModerators", "members"]), "extranet: every invite policy");
   // outsiders see only fellow members (owner, moderators, members, contacts of the counterparty company)

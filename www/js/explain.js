@@ -207,7 +207,14 @@ export function sentence(ix, uid, rec, code) {
     case "read-only-user": return "your account is read-only: you may look but not change anything";
     case "record-type-hidden": return rec?.type != null ? `records of type “${rec.type}” are not available to you` : "records of this type are not available to you";
     case "profile-closed": return `none of your profiles lets you ${VERBS[detail] ?? detail} ${mod}`;
-    case "no-grant": return "nothing opens it to you: it isn't yours or owned below you, and no workspace, sharing rule or public default covers it";
+    case "no-grant": {
+      const m = ix.modules.get(mod);
+      const owner = ix.users.get(rec?.owner);
+      if (m?.hierarchy === false && owner?.role && user.role && owner.role !== user.role && subRoleChain(ix, owner.role, user.role)) {
+        return `owned by ${displayName(rec.owner)}, who reports to you, but the role hierarchy is switched off for ${mod}, and nothing else opens it to you`;
+      }
+      return "nothing opens it to you: it isn't yours or owned below you, and no workspace, sharing rule or public default covers it";
+    }
     case "external-outside-workspaces": return "you are an outside user and it is in none of your workspaces";
     case "workspace-not-participant": return `you don't take part in ${ws(detail)}, where it would be filed`;
     case "profile-create": return `your profile lets you create ${mod}`;
