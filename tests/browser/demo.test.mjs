@@ -511,6 +511,7 @@ describe("the crm-access demo page", () => {
     assert.equal(rows.get("i-event-venue")?.verdict, "read-only", "the one meeting she was added to is open to her");
     assert.match(rows.get("i-event-venue").why, /added to this item of “orbis-launch-event”, a project you are not part of, as a participant/);
     assert.ok(!rows.has("doc-event-plan") && !rows.has("doc-event-photos"), "the rest of that project stays hidden");
+    assert.match(await page.textContent("#panel-viewas .user-card"), /Also opens\s*orbis-launch-event \(projects of records open to them\)/, "workspacesOf lists the project of that meeting");
     // David's own contact record is in no project: it follows his company, which is
     await viewAs(page, "david.orbis");
     rows = new Map((await visibleRows()).map((r) => [r.id, r]));

@@ -73,6 +73,9 @@ export function maskedFields(env, uid, rid) {
 export function recordFieldAccessOf(env, uid, rid) {
   return plain(safe(() => env.engine.recordFieldAccess(uid, rid), null));
 }
+export function workspacesOfUser(env, uid) {
+  return safe(() => env.engine.workspacesOf(uid), null);
+}
 export function canShareOf(env, uid, rid) {
   return safe(() => env.engine.canShare(uid, rid), null);
 }
