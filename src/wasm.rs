@@ -258,7 +258,7 @@ pub fn contract_version() -> u32 {
 /// enum): the demo's plain-words explanations are checked against it.
 #[wasm_bindgen(js_name = reasonCodes)]
 pub fn reason_codes() -> Vec<String> {
-    crate::REASON_CODES.iter().map(|c| c.to_string()).collect()
+    crate::REASON_CODES.iter().map(ToString::to_string).collect()
 }
 
 fn record_ref(record: &str, json: bool) -> RecordRef<'_> {
