@@ -30,6 +30,7 @@ import { makeEngine } from "./engine.js";
 await glue.default({ module_or_path: new URL("./crm_access_bg.wasm", import.meta.url) });
 export const Engine = makeEngine(glue);
 export const memoryBytes = glue.memoryBytes;
+export const reasonCodes = glue.reasonCodes;
 /** The version of the contract (SPEC.md) this engine implements. */
 export const contractVersion = glue.contractVersion();
 `);
@@ -41,6 +42,7 @@ const glue = require("../crm_access.node.cjs");
 const { makeEngine } = require("../engine.cjs");
 exports.Engine = makeEngine(glue);
 exports.memoryBytes = glue.memoryBytes;
+exports.reasonCodes = glue.reasonCodes;
 exports.contractVersion = glue.contractVersion();
 `);
 write("node/index.mjs", `// Node ES module entry of crm-access: the CommonJS entry underneath, so that
@@ -48,11 +50,12 @@ write("node/index.mjs", `// Node ES module entry of crm-access: the CommonJS ent
 import cjs from "./index.cjs";
 export const Engine = cjs.Engine;
 export const memoryBytes = cjs.memoryBytes;
+export const reasonCodes = cjs.reasonCodes;
 export const contractVersion = cjs.contractVersion;
 export default cjs;
 `);
 write("index.d.ts", `// Types of crm-access, generated from the Rust types (see crm_access.d.ts).
-export { Engine, memoryBytes } from "./crm_access.js";
+export { Engine, memoryBytes, reasonCodes } from "./crm_access.js";
 export type * from "./crm_access.js";
 /** The version of the contract (SPEC.md) this engine implements (1 or 2). */
 export declare const contractVersion: number;

@@ -254,6 +254,13 @@ pub fn contract_version() -> u32 {
     crate::CONTRACT_VERSION
 }
 
+/// Every reason code a decision can give (`REASON_CODES`, in the order of the
+/// enum): the demo's plain-words explanations are checked against it.
+#[wasm_bindgen(js_name = reasonCodes)]
+pub fn reason_codes() -> Vec<String> {
+    crate::REASON_CODES.iter().map(ToString::to_string).collect()
+}
+
 fn record_ref(record: &str, json: bool) -> RecordRef<'_> {
     if json {
         RecordRef::Json(record)

@@ -3,8 +3,10 @@
 // Needs pkg/ (bash scripts/build.sh) and /usr/bin/chromium. Screenshots go to test-results/browser/.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
-  chooseScenario, launch, openPage, preflight, scenarioModel, scenarios, shot, startServer, viewAs,
+  ROOT, chooseScenario, launch, openPage, preflight, scenarioModel, scenarios, shot, startServer, viewAs,
 } from "./helpers.mjs";
 
 let server, browser, page;
@@ -238,7 +240,16 @@ describe("the crm-access demo page", () => {
     rows = new Map((await visibleRows()).map((r) => [r.id, r]));
     assert.equal(rows.get("case-bosch-invoice").verdict, "editable");
     assert.match(rows.get("case-bosch-invoice").why, /rule “emea-accounts-to-service” shares its parent “Bosch Power Tools” with you/);
+    // contract v2: what is shared by hand with Victor reaches his manager; notes keep the hierarchy off
+    assert.equal(rows.get("o-startup")?.verdict, "read-only");
+    assert.match(rows.get("o-startup").why, /shared by hand with Victor, below you in the role hierarchy/);
     assert.ok(!rows.has("o-bosch"), "the rule shares contacts and cases, not opportunities");
+    await viewAs(page, "nina");
+    await page.check("#viewas-show-hidden");
+    rows = new Map((await visibleRows()).map((r) => [r.id, r]));
+    await page.uncheck("#viewas-show-hidden");
+    assert.equal(rows.get("note-stefan-coaching").verdict, "hidden");
+    assert.match(rows.get("note-stefan-coaching").why, /^Owned by Stefan, who reports to you, but the role hierarchy is switched off for notes/);
   });
 
   test("breaking the model JSON shows the problem with its path and keeps the last valid state", async () => {
@@ -444,9 +455,97 @@ describe("the crm-access demo page", () => {
     for (const kind of ["owner", "hierarchy", "group-owner", "account-manager", "workspace-read-only", "workspace-counterparty",
       "workspace-participant", "workspace-not-involved", "default-sharing", "sharing-rule", "related-sharing", "view-all",
       "no-record-security", "limited-crm-managed", "limited-crm-unmanaged", "limited-deals-own", "limited-deals-not-own",
-      "read-only-user", "record-type-hidden", "profile-closed", "no-grant", "external-outside-workspaces", "admin", "inactive"]) {
+      "read-only-user", "record-type-hidden", "profile-closed", "no-grant", "external-outside-workspaces", "admin", "inactive",
+      "shared", "audits-workspace", "controlled-by-parent", "participant"]) {
       assert.ok(result.seen.includes(kind), `the scenarios exercise “${kind}”`);
     }
+  });
+
+  test("every reason code the engine can give (reasonCodes()) has a real sentence, and is sorted as a grant or a limit", async () => {
+    // which codes carry an argument (`workspace-owner:ws1`), read from the enum in src/reason.rs
+    const rs = readFileSync(join(ROOT, "src/reason.rs"), "utf8");
+    const withArg = [...rs.matchAll(/^\s*[A-Z]\w*\([^)]*\) = "([a-z-]+)",$/gm)].map((m) => m[1]);
+    assert.ok(withArg.includes("workspace-owner") && withArg.includes("shared"));
+    const result = await page.evaluate(async (withArg) => {
+      const { reasonCodes } = await import("../pkg/index.js");
+      const { sentence, LIMIT_CODES, GRANT_CODES } = await import("./js/explain.js");
+      const { indexModel } = await import("./js/model.js");
+      const model = await (await fetch("scenarios/agency-extranet.json")).json();
+      const ix = indexModel(model);
+      const rec = (id) => ix.records.get(id);
+      // an argument, a record and a person for which each code reads naturally
+      const ARG = {
+        "profile-closed": "edit", "shared": "accounts", "subordinate-shared": "accounts", "controlled-by-parent": "c-orbis",
+        "parent-not-viewable": "c-orbis", "company-not-viewable": "c-orbis", "move-parent-not-viewable": "c-orbis",
+        "move-company-not-viewable": "c-orbis", "field-not-editable": "budget", "handover-needs-full": "owner",
+        "sharing-rule": "rates-to-accounts", "related-sharing": "rates-to-accounts", "subordinate-rule": "rates-to-accounts",
+        "subordinate-related": "rates-to-accounts",
+      };
+      const codes = reasonCodes();
+      const bad = [];
+      for (const code of codes) {
+        for (const full of [withArg.includes(code) ? `${code}:${ARG[code] ?? "orbis-launch-event"}` : code]) {
+          for (const [uid, rid] of [["hugo", "doc-rates"], ["carla.orbis", "i-event-venue"], ["david.orbis", "k-david"]]) {
+            const text = sentence(ix, uid, rec(rid), full);
+            if (typeof text !== "string" || text.length < 8 || text.startsWith("engine reason") || text === code || text === full || /undefined|null|\[object/.test(text)) bad.push(`${full} → ${text}`);
+          }
+        }
+      }
+      return { codes, bad, limits: LIMIT_CODES, grants: GRANT_CODES };
+    }, withArg);
+    assert.ok(result.codes.length >= 50, `${result.codes.length} codes`);
+    for (const c of ["shared", "subordinate-shared", "audits-workspace", "controlled-by-parent", "subordinate-rule", "update-allowed", "share-change-needs-can-share"]) {
+      assert.ok(result.codes.includes(c), `the engine lists ${c}`);
+    }
+    assert.deepEqual(result.bad, [], "codes without a real sentence");
+    assert.deepEqual([...result.limits, ...result.grants].sort(), [...result.codes].sort(), "explain.js sorts exactly the engine's codes into limits and grants");
+    assert.equal(new Set([...result.limits, ...result.grants]).size, result.codes.length, "no code is both");
+  });
+
+  test("v2 in the agency: a client added to one meeting, contacts that follow their company, a share, a project auditor", async () => {
+    await chooseScenario(page, "agency-extranet");
+    const model = scenarioModel("agency-extranet.json");
+    // Carla (Orbis) is not part of the launch event, but was added to its venue visit
+    await viewAs(page, "carla.orbis");
+    let rows = new Map((await visibleRows()).map((r) => [r.id, r]));
+    assert.equal(rows.get("i-event-venue")?.verdict, "read-only", "the one meeting she was added to is open to her");
+    assert.match(rows.get("i-event-venue").why, /added to this item of “orbis-launch-event”, a project you are not part of, as a participant/);
+    assert.ok(!rows.has("doc-event-plan") && !rows.has("doc-event-photos"), "the rest of that project stays hidden");
+    assert.match(await page.textContent("#panel-viewas .user-card"), /Also opens\s*orbis-launch-event \(projects of records open to them\)/, "workspacesOf lists the project of that meeting");
+    // David's own contact record is in no project: it follows his company, which is
+    await viewAs(page, "david.orbis");
+    rows = new Map((await visibleRows()).map((r) => [r.id, r]));
+    assert.equal(model.records.find((r) => r.id === "k-david").workspaces, undefined);
+    assert.equal(rows.get("k-david")?.verdict, "read-only");
+    assert.match(rows.get("k-david").why, /follows its parent “.*Orbis.*”/);
+    // the rate card is shared by hand with the account managers' role
+    await viewAs(page, "hugo");
+    rows = new Map((await visibleRows()).map((r) => [r.id, r]));
+    assert.equal(rows.get("doc-rates")?.verdict, "read-only");
+    assert.match(rows.get("doc-rates").why, /shared by hand with the role “accounts”, which includes you \(read\)/);
+    await page.click('#viewas-table tr[data-record-id="doc-rates"] th button');
+    await page.waitForSelector("#detail:not([hidden]) #detail-headline");
+    assert.match(await page.textContent('#detail li[data-action="view"]'), /It was shared by hand with the role “accounts”/);
+    // the panel answers canShare and recordFieldAccess for this person and record
+    assert.equal(await page.getAttribute("#detail-can-share", "data-can-share"), "false", "a read share does not let Hugo share it on");
+    assert.equal(await page.getAttribute('#detail tr[data-field="version"] td[data-record-access]', "data-record-access"), "readOnly");
+    assert.match(await page.textContent("#detail .facts"), /Shared by hand with\s*accounts \(read\)/);
+    await page.keyboard.press("Escape");
+    await viewAs(page, "lea");
+    assert.equal(await page.$('#viewas-table tr[data-record-id="doc-rates"]'), null, "a creative does not get the rate card");
+    // Marc (finance) audits the launch event: every record of it is his to delete
+    await viewAs(page, "marc");
+    rows = new Map((await visibleRows()).map((r) => [r.id, r]));
+    const event = model.records.filter((r) => (r.workspaces ?? []).includes("orbis-launch-event"));
+    assert.ok(event.length >= 3);
+    for (const r of event) assert.equal(rows.get(r.id)?.verdict, "deletable", `${r.id} is fully open to the project auditor`);
+    assert.match(rows.get("doc-event-plan").why, /you audit the project “orbis-launch-event”/i);
+    await page.click('#viewas-table tr[data-record-id="doc-event-plan"] th button');
+    await page.waitForSelector("#detail:not([hidden]) #detail-can-share");
+    assert.equal(await page.getAttribute("#detail-can-share", "data-can-share"), "true", "full access: the auditor may share it");
+    assert.equal(await page.getAttribute('#detail tr[data-field="budget"] td[data-record-access]', "data-record-access"), "editable");
+    await page.keyboard.press("Escape");
+    assert.deepEqual(page.errors, []);
   });
 
   test("every form control has an accessible name", async () => {

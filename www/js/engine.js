@@ -69,6 +69,17 @@ export function maskedFields(env, uid, rid) {
   return plain(m instanceof Map ? m.get("fields") : m?.fields);
 }
 
+// contract v2: the field map for one record, and whether the person may share it by hand.
+export function recordFieldAccessOf(env, uid, rid) {
+  return plain(safe(() => env.engine.recordFieldAccess(uid, rid), null));
+}
+export function workspacesOfUser(env, uid) {
+  return safe(() => env.engine.workspacesOf(uid), null);
+}
+export function canShareOf(env, uid, rid) {
+  return safe(() => env.engine.canShare(uid, rid), null);
+}
+
 export function safe(fn, fallback) {
   try { return fn(); } catch { return fallback; }
 }

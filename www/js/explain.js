@@ -8,14 +8,30 @@ const SHARING_WORDS = {
 };
 const VERBS = { view: "open", edit: "edit", delete: "delete", create: "create" };
 
-// Reasons that explain a refusal or a cap rather than a grant.
+// Every reason code the engine gives (its reasonCodes() export), sorted in two:
+// the ones that explain a refusal or a cap, and the ones that explain a grant.
+// A test holds the two lists, together, to the engine's list.
+export const LIMIT_CODES = [
+  "inactive", "read-only-user", "record-type-hidden", "profile-closed", "no-grant",
+  "external-outside-workspaces", "workspace-not-involved", "limited-crm-unmanaged",
+  "limited-deals-not-own", "workspace-read-only", "external-needs-workspace", "workspace-not-participant",
+  "parent-not-viewable", "company-not-viewable",
+  "update-needs-edit", "field-not-editable", "handover-needs-full", "move-parent-not-viewable",
+  "move-company-not-viewable", "share-change-needs-can-share",
+];
+export const GRANT_CODES = [
+  "admin", "profile-create", "no-record-security", "limited-crm-managed", "limited-deals-own",
+  "owner", "hierarchy", "group-owner", "account-manager", "auditor", "assignee", "participant",
+  "workspace-owner", "workspace-moderator", "workspace-member", "workspace-counterparty", "workspace-auditor",
+  "workspace-assignee", "workspace-creator", "workspace-participant",
+  "default-sharing", "sharing-rule", "related-sharing", "subordinate-rule", "subordinate-related",
+  "shared", "subordinate-shared", "audits-workspace", "controlled-by-parent",
+  "edit-all", "view-all", "update-allowed",
+];
+const LIMITS = new Set(LIMIT_CODES);
+
 export function isLimit(code) {
-  const [kind] = splitCode(code);
-  return [
-    "inactive", "read-only-user", "record-type-hidden", "profile-closed", "no-grant",
-    "external-outside-workspaces", "workspace-not-involved", "limited-crm-unmanaged",
-    "limited-deals-not-own", "workspace-read-only", "external-needs-workspace", "workspace-not-participant",
-  ].includes(kind);
+  return LIMITS.has(splitCode(code)[0]);
 }
 
 export function splitCode(code) {
@@ -34,6 +50,39 @@ function managerRank(rec, uid) {
   if (i < 0 || list.length < 2) return "";
   return ` (${ORDINALS[i] ?? `number ${i + 1}`} account manager)`;
 }
+
+// The share of rec that names `id` (a user, group or role), if any.
+function shareNaming(rec, id) {
+  return (rec?.sharedWith ?? []).find((e) => [e.user, e.group, e.role, e.roleAndSubordinates].includes(id));
+}
+
+function shareText(ix, rec, id) {
+  const e = shareNaming(rec, id);
+  if (!e) return ix.users.has(id) ? displayName(id) : `“${id}”`;
+  if (e.user != null) return displayName(e.user);
+  if (e.group != null) return `the group “${e.group}”`;
+  if (e.role != null) return `the role “${e.role}”`;
+  return `the role “${e.roleAndSubordinates}” and below`;
+}
+
+const shareLevel = (rec, id) => (shareNaming(rec, id)?.access === "readWrite" ? "read and edit" : "read");
+
+// For an outside user involved in a record: the workspaces of the record they are not part of.
+function outsideProjects(ix, uid, rec) {
+  const user = ix.users.get(uid);
+  const list = rec?.workspaces ?? [];
+  if (!user?.external || list.some((w) => participation(ix, uid, w))) return null;
+  return list;
+}
+
+function involvement(ix, uid, rec, role) {
+  const outside = outsideProjects(ix, uid, rec);
+  if (!outside) return null;
+  const where = outside.length ? ` of ${outside.map(ws).join(", ")}, a project you are not part of` : "";
+  return `you were added to this item${where}, as ${role}`;
+}
+
+const KEY_WORDS = { owner: "the owner", accountManagers: "the account managers", auditors: "the auditors", createdBy: "who created it" };
 
 // One reason → one sentence (second person: "you" is the user being viewed as).
 export function sentence(ix, uid, rec, code) {
@@ -58,9 +107,9 @@ export function sentence(ix, uid, rec, code) {
       const rank = managerRank(rec, uid);
       return rank ? `you manage this account${rank}` : "you are one of its account managers";
     }
-    case "auditor": return "you are one of its auditors";
-    case "assignee": return "it is assigned to you";
-    case "participant": return "you take part in it";
+    case "auditor": return involvement(ix, uid, rec, "an auditor") ?? "you are one of its auditors";
+    case "assignee": return involvement(ix, uid, rec, "an assignee") ?? "it is assigned to you";
+    case "participant": return involvement(ix, uid, rec, "a participant") ?? "you take part in it";
     case "workspace-owner": return `you own the workspace ${ws(detail)} it belongs to`;
     case "workspace-moderator": return `you moderate the workspace ${ws(detail)} it belongs to`;
     case "workspace-member": return `it belongs to ${ws(detail)}, where you are a member`;
@@ -94,6 +143,51 @@ export function sentence(ix, uid, rec, code) {
       if (!r) return `the related sharing of rule ${ws(detail)} covers ${parentText}`;
       return `the sharing rule ${ws(detail)} shares ${parentText} with you, and its ${mod} come along (${level === "read" ? "read" : "read and edit"})`;
     }
+    case "subordinate-rule": {
+      const r = ix.rules.get(detail);
+      if (!r) return `sharing rule ${ws(detail)} shares it with someone who reports to you, so you see it too`;
+      return `the sharing rule ${ws(detail)} shares ${r.module} owned by ${principalText(r.from)} with ${principalText(r.to)}, which includes someone who reports to you, so you get it too`;
+    }
+    case "subordinate-related": {
+      const parent = rec?.parent != null ? ix.records.get(rec.parent) : null;
+      const parentText = parent ? `its parent “${recordTitle(parent)}”` : "its parent record";
+      return `the sharing rule ${ws(detail)} shares ${parentText} with someone who reports to you, and its ${mod} come along to you too`;
+    }
+    case "shared": {
+      const whom = shareNaming(rec, detail);
+      const level = shareLevel(rec, detail);
+      if (detail === uid || whom?.user != null) return `it was shared with you by hand (${level})`;
+      return `it was shared by hand with ${shareText(ix, rec, detail)}, which includes you (${level})`;
+    }
+    case "subordinate-shared":
+      return `it was shared by hand with ${shareText(ix, rec, detail)}, below you in the role hierarchy, so you get it too (${shareLevel(rec, detail)})`;
+    case "audits-workspace": return `you audit the project ${ws(detail)} it belongs to, which opens every record of it to you`;
+    case "controlled-by-parent": {
+      const parent = ix.records.get(detail);
+      const name = parent ? `“${recordTitle(parent)}”` : `record ${detail}`;
+      return `it follows its parent ${name}: what you may do there, you may do here`;
+    }
+    case "parent-not-viewable": {
+      const parent = ix.records.get(detail);
+      return parent ? `you may not open “${recordTitle(parent)}”, so you cannot add a record under it` : `its parent record ${detail} does not exist (yet), so nothing can be added under it`;
+    }
+    case "company-not-viewable": {
+      const c = ix.records.get(detail);
+      return c ? `you may not open the company “${recordTitle(c)}”, so you cannot add a record to it` : `the company ${detail} does not exist (yet), so nothing can be added to it`;
+    }
+    case "update-allowed": return "you may save this change";
+    case "update-needs-edit": return "you may not edit it as it is now, so you cannot save a change";
+    case "field-not-editable": return `you may not change the field “${detail}”`;
+    case "handover-needs-full": return `changing ${KEY_WORDS[detail] ?? `“${detail}”`} hands the record over, and that needs full access to it`;
+    case "move-parent-not-viewable": {
+      const parent = ix.records.get(detail);
+      return `you may not open the new parent ${parent ? `“${recordTitle(parent)}”` : detail}, so you cannot move it there`;
+    }
+    case "move-company-not-viewable": {
+      const c = ix.records.get(detail);
+      return `you may not open the new company ${c ? `“${recordTitle(c)}”` : detail}, so you cannot move it there`;
+    }
+    case "share-change-needs-can-share": return "changing who it is shared with needs the right to share it (full access, and not an outside or read-only user)";
     case "view-all": return "one of your profiles may view every record";
     case "edit-all": return "one of your profiles may edit every record";
     case "no-record-security": return `${mod} has no record-level security, so your profile alone decides`;
@@ -111,9 +205,16 @@ export function sentence(ix, uid, rec, code) {
       return `you have limited deal access, and the deal belongs to ${ownerName(ix, deal?.owner)}`;
     }
     case "read-only-user": return "your account is read-only: you may look but not change anything";
-    case "record-type-hidden": return `records of type “${rec?.type}” are not available to you`;
+    case "record-type-hidden": return rec?.type != null ? `records of type “${rec.type}” are not available to you` : "records of this type are not available to you";
     case "profile-closed": return `none of your profiles lets you ${VERBS[detail] ?? detail} ${mod}`;
-    case "no-grant": return "nothing opens it to you: it isn't yours or owned below you, and no workspace, sharing rule or public default covers it";
+    case "no-grant": {
+      const m = ix.modules.get(mod);
+      const owner = ix.users.get(rec?.owner);
+      if (m?.hierarchy === false && owner?.role && user.role && owner.role !== user.role && subRoleChain(ix, owner.role, user.role)) {
+        return `owned by ${displayName(rec.owner)}, who reports to you, but the role hierarchy is switched off for ${mod}, and nothing else opens it to you`;
+      }
+      return "nothing opens it to you: it isn't yours or owned below you, and no workspace, sharing rule or public default covers it";
+    }
     case "external-outside-workspaces": return "you are an outside user and it is in none of your workspaces";
     case "workspace-not-participant": return `you don't take part in ${ws(detail)}, where it would be filed`;
     case "profile-create": return `your profile lets you create ${mod}`;

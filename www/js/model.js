@@ -69,6 +69,7 @@ export function participation(ix, uid, ws) {
   if (!w || !u) return null;
   if (w.owner === uid) return "owner";
   if ((w.moderators ?? []).includes(uid)) return "moderator";
+  if ((w.auditors ?? []).includes(uid)) return "auditor";
   const entry = (w.members ?? []).find((m) => m.user === uid);
   if (entry) return entry.readOnly ? "read-only member" : "member";
   if (u.external && u.company != null && u.company === w.counterparty) return "counterparty contact";

@@ -3,7 +3,7 @@ import { h, clear } from "../dom.js";
 import { recordTitle, displayName, ownerName } from "../model.js";
 import { headline, explainActions, VERDICTS } from "../explain.js";
 import { state, $ } from "../state.js";
-import { decisions, fieldAccessOf, maskedFields } from "../engine.js";
+import { canShareOf, decisions, fieldAccessOf, maskedFields, recordFieldAccessOf } from "../engine.js";
 import { fact, formatValue } from "../widgets.js";
 
 let detailReturnFocus = null;
@@ -47,6 +47,12 @@ export function renderDetail() {
   const actions = explainActions(ix, u.id, r, d);
   const fa = fieldAccessOf(env, u.id, r.module);
   const seen = maskedFields(env, u.id, r.id);
+  const rfa = recordFieldAccessOf(env, u.id, r.id) ?? {};
+  const share = canShareOf(env, u.id, r.id);
+  const shareText = share === true ? "yes: you may add people, groups or roles to its shares"
+    : share === false ? (u.external ? "no: outside users never share records by hand" : u.readOnly ? "no: your account is read-only"
+      : "no: sharing by hand needs full access to the record") : "—";
+  const sharedWith = (r.sharedWith ?? []).map((e) => `${e.user ?? e.group ?? e.role ?? `${e.roleAndSubordinates} and below`} (${e.access === "readWrite" ? "read and edit" : "read"})`);
   const facts = [
     fact("Module", r.module),
     fact("Owner", ownerName(ix, r.owner)),
@@ -58,6 +64,7 @@ export function renderDetail() {
     r.assignees?.length ? fact("Assignees", r.assignees.map(displayName).join(", ")) : null,
     r.participants?.length ? fact("Participants", r.participants.map(displayName).join(", ")) : null,
     r.auditors?.length ? fact("Auditors", r.auditors.map(displayName).join(", ")) : null,
+    sharedWith.length ? fact("Shared by hand with", sharedWith.join(", ")) : null,
   ];
   const ACTION_WORD = { view: "See it", edit: "Edit it", delete: "Delete it" };
   const recordEditable = d.edit.allowed;
@@ -67,9 +74,11 @@ export function renderDetail() {
     if (a === "editable") return recordEditable ? "editable" : why.verdict === "hidden" ? "editable (record hidden)" : "read-only, like the record";
     return a;
   };
-  const fieldRows = Object.keys(fa ?? {}).map((k) => h("tr", {},
+  const RECORD_WORD = { hidden: "hidden", readOnly: "read-only", editable: "editable" };
+  const fieldRows = Object.keys(fa ?? {}).map((k) => h("tr", { "data-field": k },
     h("th", { scope: "row" }, k),
     h("td", {}, fieldWord(fa[k])),
+    h("td", { "data-record-access": rfa[k] ?? "" }, RECORD_WORD[rfa[k]] ?? "—"),
     h("td", {}, k in seen ? formatValue(seen[k]) : h("span", { class: "muted" }, "—"))));
   clear(box,
     h("div", { class: "detail-head" },
@@ -85,8 +94,9 @@ export function renderDetail() {
         h("strong", {}, `${ACTION_WORD[a.action]}: ${a.allowed ? "yes" : "no"}`),
         a.sentences.length ? h("ul", { class: "because" }, a.sentences.map((s) => h("li", {}, s))) : null)))),
     fieldRows.length ? [h("h3", {}, "Fields"), h("table", { class: "mini" },
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Field"), h("th", { scope: "col" }, "Access"), h("th", { scope: "col" }, "Value seen"))),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Field"), h("th", { scope: "col" }, "Access"), h("th", { scope: "col" }, "On this record"), h("th", { scope: "col" }, "Value seen"))),
       h("tbody", {}, fieldRows))] : null,
+    h("p", { class: "can-share", id: "detail-can-share", "data-can-share": String(share) }, h("strong", {}, "Share it by hand: "), shareText),
     h("h3", {}, "About this record"),
     h("dl", { class: "facts" }, facts),
     h("details", { class: "codes" }, h("summary", {}, "Engine reason codes"),

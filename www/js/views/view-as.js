@@ -3,7 +3,7 @@ import { h, clear, option } from "../dom.js";
 import { displayName, recordTitle } from "../model.js";
 import { headline, verdictOf, VERDICTS, describeParticipation } from "../explain.js";
 import { state, $ } from "../state.js";
-import { decisions, fieldAccessOf, maskedFields } from "../engine.js";
+import { decisions, fieldAccessOf, maskedFields, workspacesOfUser } from "../engine.js";
 import { tagBadges, verdictBadge, capitalise, initials, fact, formatValue } from "../widgets.js";
 import { openDetail } from "./detail.js";
 
@@ -37,6 +37,8 @@ export function renderViewAs() {
   const parts = describeParticipation(ix, u.id);
   const profiles = [...(u.role ? ix.roles.get(u.role)?.profiles ?? [] : []), ...(u.profiles ?? [])];
   const company = u.company != null ? ix.records.get(u.company) : null;
+  // workspacesOf: also the projects of records open to them (a client added to one task of another project)
+  const opens = (workspacesOfUser(env, u.id) ?? []).filter((w) => !parts.some((p) => p.workspace === w));
 
   const card = h("section", { class: "user-card", "aria-label": `About ${displayName(u.id)}` },
     h("div", { class: "avatar", "aria-hidden": "true" }, initials(u.id)),
@@ -48,6 +50,7 @@ export function renderViewAs() {
         fact("Profiles", profiles.length ? [...new Set(profiles)].join(", ") : "none"),
         u.external ? fact("Company", company ? recordTitle(company) : u.company ?? "not set") : null,
         fact("Workspaces", parts.length ? parts.map((p) => `${p.workspace} (${p.part})`).join(", ") : "none"),
+        opens.length && !u.admin ? fact("Also opens", `${opens.join(", ")} (projects of records open to them)`) : null,
       ),
     ),
     h("ul", { class: "verdict-counts", "aria-label": "Records by verdict (click to filter)" },
