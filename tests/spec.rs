@@ -961,3 +961,33 @@ fn controlled_by_parent_says_when_the_parent_is_not_stored() {
     assert!(!x.allowed);
     assert_eq!(x.reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>(), ["no-grant", "parent-not-stored:t-gone"]);
 }
+
+#[test]
+fn filter_report_judges_each_record_and_reports_the_bad_ones() {
+    let e = sales();
+    let recs = json!([
+        {"module": "deals", "owner": "rep1"},
+        {"module": "deals", "owner": "former-employee"},
+        {"module": "deals", "owner": "boss", "assignees": ["nobody"]},
+        {"module": "nope"},
+        {"module": "news", "owner": "boss"},
+        {"module": "deals", "owner": "rep1", "bogus": 1}
+    ])
+    .to_string();
+    assert!(e.filter("op", &recs, None).is_err(), "filter stays all or nothing");
+    let out = e.filter_report("op", &recs, None).unwrap();
+    assert_eq!(out.len(), 6);
+    assert_eq!(out[0], Ok(true));
+    assert_eq!(out[4], Ok(true));
+    let paths = |i: usize| out[i].as_ref().unwrap_err().iter().map(|p| p.path.clone()).collect::<Vec<_>>();
+    assert_eq!(paths(1), ["records[1].owner"]);
+    assert_eq!(paths(2), ["records[2].assignees[0]"]);
+    assert_eq!(paths(3), ["records[3].module"]);
+    assert!(paths(5).iter().all(|p| p.starts_with("records[5]")), "{:?}", paths(5));
+    // same answers as filter where filter answers
+    let good = json!([{"module": "deals", "owner": "rep1"}, {"module": "deals", "owner": "vp1"}]).to_string();
+    let expect: Vec<_> = e.filter("op", &good, Some("edit")).unwrap().into_iter().map(Ok).collect();
+    assert_eq!(e.filter_report("op", &good, Some("edit")).unwrap(), expect);
+    assert!(e.filter_report("who", &good, None).is_err());
+    assert!(e.filter_report("op", "{}", None).is_err());
+}
