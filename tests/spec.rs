@@ -941,7 +941,7 @@ fn related_sharing_says_when_the_parent_is_not_stored() {
     assert!(has(&x, "no-grant") && has(&x, "parent-not-stored:d-missing"), "{:?}", x.reasons);
     // full access from the record itself: no stored parent could change anything
     let y = dj(&e, "op", "view", json!({"module": "quotes", "owner": "op", "parent": "d-missing"}));
-    assert_eq!(y.reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>(), ["owner"]);
+    assert_eq!(y.reasons.iter().map(ToString::to_string).collect::<Vec<_>>(), ["owner"]);
     // the fast answers agree
     assert!(!can(&e, "op", "view", "q-orphan"));
 }
@@ -959,7 +959,7 @@ fn controlled_by_parent_says_when_the_parent_is_not_stored() {
     assert!(ok.allowed && has(&ok, "controlled-by-parent:t1"), "{:?}", ok.reasons);
     let x = dj(&e, "u", "view", json!({"module": "comments", "owner": "v", "parent": "t-gone"}));
     assert!(!x.allowed);
-    assert_eq!(x.reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>(), ["no-grant", "parent-not-stored:t-gone"]);
+    assert_eq!(x.reasons.iter().map(ToString::to_string).collect::<Vec<_>>(), ["no-grant", "parent-not-stored:t-gone"]);
 }
 
 #[test]
