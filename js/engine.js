@@ -724,6 +724,51 @@ export function makeEngine(glue) {
       return out;
     }
 
+    // `filter` that reports instead of throwing for the whole list:
+    // { allowed: the very objects allowed, in input order,
+    //   rejected: [{ index, record, problems }] } for the records the engine
+    // cannot judge (an unknown user or module, a record that cannot be read).
+    // An unknown `user` or action still throws. Each slot of the array is read
+    // once (these are the objects returned), each record into a snapshot (the
+    // only thing wasm sees), as in `filter`.
+    filterReport(user, records, action) {
+      this.#live();
+      str(user, "user", "a user");
+      const act = optAction(action);
+      if (!arrayish(records, "records", "invalid-records")) throw error("invalid-input", "records", `expected an array of records, got ${describe(records)}`);
+      const items = copyArray(records, "records");
+      const rejected = [], sentAt = [], texts = [];
+      busyDepth++;
+      try {
+        for (let i = 0; i < items.length; i++) {
+          try {
+            texts.push(stringify(snapshot(items[i], `records[${i}]`, "invalid-records")));
+            sentAt.push(i);
+          } catch (e) {
+            if (!isOurError(e)) throw e;
+            rejected.push({ index: i, record: items[i], problems: e.problems });
+          }
+        }
+      } finally {
+        busyDepth--;
+      }
+      const text = "[" + texts.join(",") + "]";
+      budget(text.length, "records");
+      const answers = this.#call("filterReportJson", user, text, act);
+      const allowed = [];
+      for (let j = 0; j < answers.length; j++) {
+        const i = sentAt[j], a = answers[j];
+        if (a === true) allowed.push(items[i]);
+        else if (a !== false) {
+          // paths name the records in the caller's array
+          for (const p of a) p.path = p.path.replace(/^records\[\d+\]/, `records[${i}]`);
+          rejected.push({ index: i, record: items[i], problems: a });
+        }
+      }
+      rejected.sort((x, y) => x.index - y.index);
+      return { allowed, rejected };
+    }
+
     // A call to the raw engine with plain arguments.
     #call(method, ...args) {
       const raw = this.#live();
@@ -818,6 +863,10 @@ export function makeEngine(glue) {
       writable: true, configurable: true,
     });
   }
+
+  // `isCrmAccessError(e)` (exported by every entry): an error this package
+  // threw? Exact, and no code of `e`'s runs (a WeakSet of our errors).
+  Object.defineProperty(Engine, "isCrmAccessError", { value: isOurError });
 
   function prefix(root, path) {
     return path === "" ? root : path.startsWith("[") ? root + path : `${root}.${path}`;

@@ -29,6 +29,7 @@ import * as glue from "./crm_access.js";
 import { makeEngine } from "./engine.js";
 await glue.default({ module_or_path: new URL("./crm_access_bg.wasm", import.meta.url) });
 export const Engine = makeEngine(glue);
+export const isCrmAccessError = Engine.isCrmAccessError;
 export const memoryBytes = glue.memoryBytes;
 export const reasonCodes = glue.reasonCodes;
 /** The version of the contract (SPEC.md) this engine implements. */
@@ -41,6 +42,7 @@ write("node/index.cjs", `"use strict";
 const glue = require("../crm_access.node.cjs");
 const { makeEngine } = require("../engine.cjs");
 exports.Engine = makeEngine(glue);
+exports.isCrmAccessError = exports.Engine.isCrmAccessError;
 exports.memoryBytes = glue.memoryBytes;
 exports.reasonCodes = glue.reasonCodes;
 exports.contractVersion = glue.contractVersion();
@@ -49,16 +51,47 @@ write("node/index.mjs", `// Node ES module entry of crm-access: the CommonJS ent
 // require() and import share one WebAssembly instance and one Engine class.
 import cjs from "./index.cjs";
 export const Engine = cjs.Engine;
+export const isCrmAccessError = cjs.isCrmAccessError;
 export const memoryBytes = cjs.memoryBytes;
 export const reasonCodes = cjs.reasonCodes;
 export const contractVersion = cjs.contractVersion;
 export default cjs;
 `);
+// index.d.ts re-exports the generated declarations by name (so the glue's
+// init types, which use `any`, stay out of the public API), and references
+// dispose.d.ts, which declares `Symbol.dispose` for a lib without
+// esnext.disposable (the generated class has `[Symbol.dispose]()`). The
+// declaration is the one TypeScript's own lib has, so the two merge.
+const generated = fs.readFileSync(path.join(pkg, "crm_access.d.ts"), "utf8");
+const INTERNAL = new Set(["InitInput", "InitOutput", "SyncInitInput", "Engine"]); // Engine: exported as a value above
+const typeNames = [...generated.matchAll(/^export (?:type|interface) (\w+)/gm)].map((m) => m[1]).filter((n) => !INTERNAL.has(n));
+const names = [...new Set(typeNames)].sort();
+if (!names.includes("CrmAccessError") || !names.includes("Model")) throw new Error("crm_access.d.ts lacks the expected types");
+write("dispose.d.ts", `// Symbol.dispose for TypeScript configurations without lib esnext.disposable
+// (the generated Engine class declares [Symbol.dispose]()). The same
+// declaration as TypeScript's lib.esnext.disposable.d.ts, so the two merge.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+export {};
+`);
 write("index.d.ts", `// Types of crm-access, generated from the Rust types (see crm_access.d.ts).
+/// <reference path="./dispose.d.ts" />
+import type { CrmAccessError } from "./crm_access.js";
 export { Engine, memoryBytes, reasonCodes } from "./crm_access.js";
-export type * from "./crm_access.js";
+export type {
+${names.map((n) => `  ${n},`).join("\n")}
+} from "./crm_access.js";
 /** The version of the contract (SPEC.md) this engine implements (1 or 2). */
 export declare const contractVersion: number;
+/**
+ * Was \`e\` thrown by this package (an Error with \`code\` and \`problems\`)?
+ * Exact: it recognises the errors the package made, runs no code of \`e\`'s,
+ * and never mistakes a caller's exception for one.
+ */
+export declare function isCrmAccessError(e: unknown): e is CrmAccessError;
 `);
 fs.rmSync(path.join(pkg, ".gitignore"), { force: true });
 
@@ -82,7 +115,7 @@ const manifest = {
     "./package.json": "./package.json",
   },
   files: [
-    "index.js", "index.d.ts", "crm_access.js", "crm_access.d.ts", "crm_access_bg.wasm", "crm_access_bg.wasm.d.ts",
+    "index.js", "index.d.ts", "dispose.d.ts", "crm_access.js", "crm_access.d.ts", "crm_access_bg.wasm", "crm_access_bg.wasm.d.ts",
     "crm_access.node.cjs", "engine.js", "engine.cjs",
     "node/package.json", "node/index.mjs", "node/index.cjs", "README.md",
   ],

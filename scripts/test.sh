@@ -2,7 +2,7 @@
 # Runs every test of crm-access, installing what is missing first:
 #   1. native Rust tests (cargo test: unit, spec, differential, invariants, doc)
 #   2. the wasm package in Node (API across the boundary, hostile input, memory, npm pack)
-#   3. the TypeScript declarations (tsc --noEmit)
+#   3. the TypeScript declarations (tsc --noEmit), also in a browser project without skipLibCheck
 #   4. the examples, the benchmark harness in smoke mode
 #   5. the demo in headless Chromium (playwright-core)
 #   6. every snippet of README.md, against the packed package (tests/readme/)
@@ -28,6 +28,7 @@ node examples/run-all.mjs > /dev/null && echo "examples ran"
 
 step "TypeScript declarations"
 tsc -p tests/types && echo "types check"
+tsc -p tests/types/browser && echo "types check in a browser project (lib DOM + ES2022, no skipLibCheck)"
 
 step "bench harness dependencies"
 if [ ! -d bench/node_modules/@cedar-policy ] || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then

@@ -53,6 +53,47 @@ pub(crate) struct Acc {
 struct Explain {
     reasons: Vec<Reason>,
     notes: Vec<Reason>,
+    /// Parents and companies a row would have read but that are not stored.
+    unstored: Vec<Reason>,
+}
+
+/// Where a row reports a parent or company it would have read but that is
+/// not stored (`parent-not-stored`, `company-not-stored`). Only when
+/// explaining: the fast path neither looks the id up again nor allocates.
+pub(crate) trait Unstored {
+    fn explaining(&self) -> bool;
+    fn unstored(&mut self, why: impl FnOnce() -> Reason);
+}
+
+impl Unstored for Acc {
+    #[inline]
+    fn explaining(&self) -> bool {
+        self.explain.is_some()
+    }
+    fn unstored(&mut self, why: impl FnOnce() -> Reason) {
+        if let Some(x) = &mut self.explain {
+            let r = why();
+            if !x.unstored.contains(&r) {
+                x.unstored.push(r);
+            }
+        }
+    }
+}
+
+/// The creation procedure's reasons (`None`: the fast answer).
+impl Unstored for Option<&mut Vec<Reason>> {
+    #[inline]
+    fn explaining(&self) -> bool {
+        self.is_some()
+    }
+    fn unstored(&mut self, why: impl FnOnce() -> Reason) {
+        if let Some(v) = self {
+            let r = why();
+            if !v.contains(&r) {
+                v.push(r);
+            }
+        }
+    }
 }
 
 impl Acc {
@@ -107,15 +148,23 @@ impl Acc {
             }
         }
     }
+    /// The reasons; unstored parents and companies are listed whenever the
+    /// level is below full (a stored one could have raised it).
     fn into_reasons(self) -> Vec<Reason> {
         let x = self.explain.map(|b| *b).unwrap_or_default();
-        if self.best == Access::None {
+        let mut out = if self.best == Access::None {
             if x.notes.is_empty() {
-                return vec![Reason::NoGrant];
+                vec![Reason::NoGrant]
+            } else {
+                x.notes
             }
-            return x.notes;
+        } else {
+            x.reasons
+        };
+        if self.best < Access::Full {
+            out.extend(x.unstored);
         }
-        x.reasons
+        out
     }
 }
 
@@ -231,7 +280,7 @@ impl Compiled {
 
     /// Limited CRM access: is the record managed by user `ui`?
     /// `created_by` stands in for the record's own when it has none (creation).
-    fn managed(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, created_by: Option<Ix>) -> bool {
+    fn managed(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, created_by: Option<Ix>, n: &mut impl Unstored) -> bool {
         let Some(l) = &self.limited else { return false };
         // C(X): X itself, its `company`, or C(P(X)), followed with a loop
         let mut at = *rec;
@@ -243,12 +292,14 @@ impl Compiled {
                 break;
             }
             if let Some(c) = at.company {
-                if store.get(c).is_some_and(|co| co.module == l.company_module && co.view().account_managers.contains(&ui)) {
-                    return true;
+                match store.get(c) {
+                    Some(co) if co.module == l.company_module && co.view().account_managers.contains(&ui) => return true,
+                    None => n.unstored(|| Reason::CompanyNotStored(Arc::from(c))),
+                    Some(_) => {}
                 }
                 break;
             }
-            match self.parent_of(store, &at) {
+            match self.parent_of_noted(store, &at, n) {
                 Some(p) => at = p.view(),
                 None => break,
             }
@@ -262,6 +313,19 @@ impl Compiled {
     pub(crate) fn parent_of<'s>(&self, store: &'s Store, rec: &RecRef<'_>) -> Option<&'s Rec> {
         let pm = self.modules[rec.module as usize].parent?;
         store.get(rec.parent?).filter(|p| p.module == pm)
+    }
+
+    /// [`parent_of`](Self::parent_of), reporting a parent that is not stored.
+    fn parent_of_noted<'s>(&self, store: &'s Store, rec: &RecRef<'_>, n: &mut impl Unstored) -> Option<&'s Rec> {
+        let p = self.parent_of(store, rec);
+        if p.is_none() && n.explaining() {
+            if let (Some(_), Some(id)) = (self.modules[rec.module as usize].parent, rec.parent) {
+                if store.get(id).is_none() {
+                    n.unstored(|| Reason::ParentNotStored(Arc::from(id)));
+                }
+            }
+        }
+        p
     }
 
     /// Does X's level also count the user's access to P(X) (§3.8)? When the
@@ -329,7 +393,7 @@ impl Compiled {
 
     /// §3.8: a record controlled by its parent gets the user's access to P(X).
     pub(crate) fn parent_row(&self, store: &Store, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
-        let Some(p) = self.parent_of(store, rec) else { return ControlFlow::Continue(()) };
+        let Some(p) = self.parent_of_noted(store, rec, acc) else { return ControlFlow::Continue(()) };
         let level = self.parent_access(store, ui, u, p);
         if level > Access::None {
             return acc.grant(level, || Reason::ControlledByParent(Arc::from(rec.parent.unwrap_or_default())));
@@ -340,12 +404,19 @@ impl Compiled {
     /// Limited deal access: does user `ui` own the deal (the record, or the
     /// record's parent in deal module `dm`)? `owner_if_absent` counts a
     /// record without owner as the user's (creation).
-    fn owns_deal(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, dm: Ix, owner_if_absent: bool) -> bool {
+    fn owns_deal(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, dm: Ix, owner_if_absent: bool, n: &mut impl Unstored) -> bool {
         let me = Some(Pr::User(ui));
         if rec.module == dm {
             rec.owner == me || (owner_if_absent && rec.owner.is_none())
         } else {
-            rec.parent.and_then(|p| store.get(p)).is_some_and(|d| d.module == dm && d.view().owner == me)
+            let Some(p) = rec.parent else { return false };
+            match store.get(p) {
+                Some(d) => d.module == dm && d.view().owner == me,
+                None => {
+                    n.unstored(|| Reason::ParentNotStored(Arc::from(p)));
+                    false
+                }
+            }
         }
     }
 
@@ -375,14 +446,14 @@ impl Compiled {
             return self.module_rows(u, m, acc);
         }
         if self.limited_crm_covers(u, m) {
-            if self.managed(store, ui, rec, None) {
+            if self.managed(store, ui, rec, None, acc) {
                 return acc.grant(Access::Full, || Reason::LimitedCrmManaged);
             }
             acc.note(|| Reason::LimitedCrmUnmanaged);
             return ControlFlow::Continue(());
         }
         if let Some(dm) = self.limited_deals_covers(u, m) {
-            if self.owns_deal(store, ui, rec, dm, false) {
+            if self.owns_deal(store, ui, rec, dm, false, acc) {
                 return acc.grant(Access::Full, || Reason::LimitedDealsOwn);
             }
             acc.note(|| Reason::LimitedDealsNotOwn);
@@ -586,7 +657,7 @@ impl Compiled {
         if related.is_empty() && below.peek().is_none() {
             return ControlFlow::Continue(());
         }
-        let Some(parent) = self.parent_of(store, rec) else { return ControlFlow::Continue(()) };
+        let Some(parent) = self.parent_of_noted(store, rec, acc) else { return ControlFlow::Continue(()) };
         let Some(po) = parent.view().owner else { return ControlFlow::Continue(()) };
         let entries = related.iter().map(|&(_, ri)| (ri, false)).chain(below.filter(|&ri| !related.contains(&(m, ri))).map(|ri| (ri, true)));
         for (ri, through_sub) in entries {
@@ -648,6 +719,16 @@ impl Compiled {
     fn may_create(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, mut why: Option<&mut Vec<Reason>>) -> bool {
         let u = &self.users[ui as usize];
         let perms = self.combos[u.combo as usize].perms[rec.module as usize];
+        // parents and companies read but not stored, listed after the denials
+        let mut unstored = Vec::new();
+        let mut n = why.is_some().then_some(&mut unstored);
+        let unmanaged = self.limited_crm_covers(u, rec.module) && !self.managed(store, ui, rec, Some(ui), &mut n);
+        let not_own = self.limited_deals_covers(u, rec.module).is_some_and(|dm| !self.owns_deal(store, ui, rec, dm, true, &mut n));
+        for (id, parent) in [(rec.parent, true), (rec.company, false)] {
+            if let Some(id) = id.filter(|id| n.explaining() && store.get(id).is_none()) {
+                n.unstored(|| if parent { Reason::ParentNotStored(Arc::from(id)) } else { Reason::CompanyNotStored(Arc::from(id)) });
+            }
+        }
         let mut ok = true;
         let mut deny = |code: Reason| {
             ok = false;
@@ -676,10 +757,10 @@ impl Compiled {
                 }
             }
         }
-        if self.limited_crm_covers(u, rec.module) && !self.managed(store, ui, rec, Some(ui)) {
+        if unmanaged {
             deny(Reason::LimitedCrmUnmanaged);
         }
-        if self.limited_deals_covers(u, rec.module).is_some_and(|dm| !self.owns_deal(store, ui, rec, dm, true)) {
+        if not_own {
             deny(Reason::LimitedDealsNotOwn);
         }
         // adding data to an account needs at least read access to it
@@ -689,6 +770,13 @@ impl Compiled {
         }
         if let Some(c) = rec.company.filter(|c| !viewable(c)) {
             deny(Reason::CompanyNotViewable(Arc::from(c)));
+        }
+        if let Some(w) = why {
+            for r in unstored {
+                if !w.contains(&r) {
+                    w.push(r);
+                }
+            }
         }
         ok
     }

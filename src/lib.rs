@@ -120,6 +120,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, schema_ty: &check::Ty,
 static MODEL_TY: check::Ty = check::Ty::Obj(&check::MODEL);
 static RECORD_TY: check::Ty = check::Ty::Obj(&check::RECORD);
 static RECORDS_TY: check::Ty = check::Ty::List(&RECORD_TY);
+static ANY_LIST_TY: check::Ty = check::Ty::List(&check::Ty::Any);
 
 impl Engine {
     /// Builds an engine from the model as JSON text.
@@ -260,6 +261,39 @@ impl Engine {
             .resolver()
             .batch(records, Batch::Query, |rec| out.push(self.c.fast_allowed(&self.store, &mut ctx, &rec.view())))
             .map_err(|p| Error::from_problems(ErrorKind::InvalidRecords, p))?;
+        Ok(out)
+    }
+
+    /// `filter`, reporting instead of failing for the whole list: for each
+    /// record of the JSON array, whether it is allowed, or the problems that
+    /// make it unusable (an unknown user or module, a bad key; paths
+    /// `records[i]...`). An unknown `user` or action is still an error.
+    pub fn filter_report(&self, user: &str, records_json: &str, action: Option<&str>) -> Result<Vec<Result<bool, Vec<Problem>>>, Error> {
+        let u = self.user(user)?;
+        let a = Self::action(action.unwrap_or("view"))?;
+        // the whole array at once; when some record is malformed, each on its own
+        let mut out: Vec<Result<bool, Vec<Problem>>> = Vec::new();
+        let mut typed: Vec<(usize, CrmRecord)> = Vec::new();
+        match strict::from_str::<Vec<CrmRecord>>(records_json) {
+            Ok(all) => {
+                out.resize_with(all.len(), || Ok(false));
+                typed = all.into_iter().enumerate().collect();
+            }
+            Err(_) => {
+                let items: Vec<serde_json::Value> = parse_json(records_json, &ANY_LIST_TY, "records", ErrorKind::InvalidRecords)?;
+                out.resize_with(items.len(), || Ok(false));
+                for (i, v) in items.iter().enumerate() {
+                    match parse_json::<CrmRecord>(&v.to_string(), &RECORD_TY, &format!("records[{i}]"), ErrorKind::InvalidRecords) {
+                        Ok(r) => typed.push((i, r)),
+                        Err(e) => out[i] = Err(e.problems),
+                    }
+                }
+            }
+        }
+        let mut ctx = self.c.fast_ctx(u, a);
+        self.c.resolver().each(typed.iter().map(|(i, r)| (*i, r)), Batch::Query, |i, r| {
+            out[i] = r.map(|rec| self.c.fast_allowed(&self.store, &mut ctx, &rec.view()));
+        });
         Ok(out)
     }
 

@@ -125,6 +125,12 @@ reasons! {
     ParentNotViewable(Arc<str>) = "parent-not-viewable",
     /// Creation names a company record (by id) that is not stored or that the user may not view.
     CompanyNotViewable(Arc<str>) = "company-not-viewable",
+    /// The answer would have read the record's parent (by id), which is not
+    /// stored: it counts as absent (related sharing, §3.8, limited access, creation).
+    ParentNotStored(Arc<str>) = "parent-not-stored",
+    /// The answer would have read the record's company (by id), which is not
+    /// stored: it counts as absent (limited CRM access, creation).
+    CompanyNotStored(Arc<str>) = "company-not-stored",
     /// A profile with editAll.
     EditAll = "edit-all",
     /// A profile with viewAll.
@@ -174,6 +180,8 @@ impl Reason {
             | ControlledByParent(s)
             | ParentNotViewable(s)
             | CompanyNotViewable(s)
+            | ParentNotStored(s)
+            | CompanyNotStored(s)
             | FieldNotEditable(s)
             | HandoverNeedsFull(s)
             | MoveParentNotViewable(s)
@@ -235,7 +243,7 @@ impl PartialEq<String> for Reason {
 #[cfg(any(test, feature = "wasm"))]
 #[allow(dead_code)] // read through the wasm binding's custom section, which the lint does not see
 pub(crate) const REASON_TS: &str = r#"/** Every code a decision's reason can have. */
-export type ReasonCode = "inactive" | "admin" | "profile-closed" | "profile-create" | "record-type-hidden" | "read-only-user" | "no-grant" | "no-record-security" | "limited-crm-managed" | "limited-crm-unmanaged" | "limited-deals-own" | "limited-deals-not-own" | "owner" | "hierarchy" | "group-owner" | "account-manager" | "auditor" | "assignee" | "participant" | "workspace-owner" | "workspace-moderator" | "workspace-member" | "workspace-read-only" | "workspace-counterparty" | "workspace-auditor" | "workspace-assignee" | "workspace-creator" | "workspace-participant" | "workspace-not-involved" | "workspace-not-participant" | "external-outside-workspaces" | "external-needs-workspace" | "default-sharing" | "sharing-rule" | "related-sharing" | "subordinate-rule" | "subordinate-related" | "shared" | "subordinate-shared" | "audits-workspace" | "controlled-by-parent" | "parent-not-viewable" | "company-not-viewable" | "edit-all" | "view-all" | "update-allowed" | "update-needs-edit" | "field-not-editable" | "handover-needs-full" | "move-parent-not-viewable" | "move-company-not-viewable" | "share-change-needs-can-share";
+export type ReasonCode = "inactive" | "admin" | "profile-closed" | "profile-create" | "record-type-hidden" | "read-only-user" | "no-grant" | "no-record-security" | "limited-crm-managed" | "limited-crm-unmanaged" | "limited-deals-own" | "limited-deals-not-own" | "owner" | "hierarchy" | "group-owner" | "account-manager" | "auditor" | "assignee" | "participant" | "workspace-owner" | "workspace-moderator" | "workspace-member" | "workspace-read-only" | "workspace-counterparty" | "workspace-auditor" | "workspace-assignee" | "workspace-creator" | "workspace-participant" | "workspace-not-involved" | "workspace-not-participant" | "external-outside-workspaces" | "external-needs-workspace" | "default-sharing" | "sharing-rule" | "related-sharing" | "subordinate-rule" | "subordinate-related" | "shared" | "subordinate-shared" | "audits-workspace" | "controlled-by-parent" | "parent-not-viewable" | "company-not-viewable" | "parent-not-stored" | "company-not-stored" | "edit-all" | "view-all" | "update-allowed" | "update-needs-edit" | "field-not-editable" | "handover-needs-full" | "move-parent-not-viewable" | "move-company-not-viewable" | "share-change-needs-can-share";
 /** A reason: its code, with its argument after a colon when it has one. */
 export type Reason = ReasonCode | `${ReasonCode}:${string}`;
 "#;

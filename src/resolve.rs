@@ -229,12 +229,28 @@ impl Resolver<'_> {
     /// record to `f` in input order, and returns every problem of the batch
     /// (when there is one, what `f` was given must be discarded).
     pub(crate) fn batch(&self, records: &[CrmRecord], kind: Batch, mut f: impl FnMut(Rec)) -> Result<(), Vec<Problem>> {
-        let stored = kind != Batch::Query;
         let mut problems = Vec::new();
+        self.each(records.iter().enumerate(), kind, |_, r| match r {
+            Ok(rec) => f(rec),
+            Err(mut p) => problems.append(&mut p),
+        });
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The one check of a batch: resolves each `(index, record)` in order
+    /// and hands `f` the record, or that record's problems (paths
+    /// `records[index]...`; an id seen earlier in the batch is one of them).
+    pub(crate) fn each<'r>(&self, records: impl IntoIterator<Item = (usize, &'r CrmRecord)>, kind: Batch, mut f: impl FnMut(usize, Result<Rec, Vec<Problem>>)) {
+        let stored = kind != Batch::Query;
         // keyed by caller-chosen ids: a keyed hash, so colliding ids cannot make the check quadratic
         let mut seen: std::collections::HashMap<&str, usize, crate::store::IdHashState> =
             std::collections::HashMap::with_hasher(crate::store::IdHashState::new());
-        for (i, r) in records.iter().enumerate() {
+        for (i, r) in records {
+            let mut problems = Vec::new();
             let rec = self.record(r, &RecordPath::At(i), stored, &mut problems);
             if stored && (rec.is_some() || self.partial) {
                 if let Some(id) = &r.id {
@@ -245,14 +261,10 @@ impl Resolver<'_> {
                     }
                 }
             }
-            if let Some(rec) = rec {
-                f(rec);
+            match rec {
+                Some(rec) if problems.is_empty() => f(i, Ok(rec)),
+                _ => f(i, Err(problems)),
             }
-        }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
         }
     }
 }

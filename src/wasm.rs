@@ -37,6 +37,10 @@ export type FieldAccessMap = { [field: string]: FieldLevel };
  * instance failed and was replaced: make a new Engine), `out-of-memory`.
  */
 export interface CrmAccessError extends Error { code: ErrorKind | "engine-freed" | "engine-lost" | "out-of-memory"; problems: Problem[] }
+/** A record `filterReport` could not judge: its position, the object given, its problems. */
+export interface RejectedRecord<R = CrmRecord> { index: number; record: R; problems: Problem[] }
+/** What `filterReport` returns. */
+export interface FilterReport<R = CrmRecord> { allowed: R[]; rejected: RejectedRecord<R>[] }
 /**
  * A list of stored records prepared for many questions: rows are addressed by
  * their position in the ids given to `Engine.prepare`. Answers are always the
@@ -60,6 +64,13 @@ export interface Engine {
   can(user: string, action: Action, record: RecordArg): boolean;
   /** The records the user may act on (`view` by default): the very objects given, in their order. */
   filter(user: string, records: CrmRecord[], action?: Action): CrmRecord[];
+  /**
+   * `filter` that reports instead of throwing for the whole list: the records
+   * it cannot judge (one naming an unknown user, say) are listed in `rejected`
+   * with their problems; `allowed` holds the very objects given, in their order.
+   * An unknown `user` or action still throws.
+   */
+  filterReport<R extends CrmRecord>(user: string, records: R[], action?: Action): FilterReport<R>;
   /** Ids of the stored records the user may act on (`view` by default), sorted. */
   filterStored(user: string, action?: Action): string[];
   /** A copy of the record whose `fields` keep only what the user may see. */
@@ -171,6 +182,21 @@ impl JsEngine {
     pub fn filter_json(&self, user: &str, records: &str, action: Option<String>) -> Result<Vec<u8>, JsValue> {
         let keep = self.inner.filter(user, records, action.as_deref()).map_err(to_js_error)?;
         Ok(keep.into_iter().map(u8::from).collect())
+    }
+
+    /// `filterReport`: for records as a JSON array, one entry per record:
+    /// `true`/`false` (allowed), or the record's problems.
+    #[wasm_bindgen(js_name = filterReportJson, skip_typescript)]
+    pub fn filter_report_json(&self, user: &str, records: &str, action: Option<String>) -> Result<JsValue, JsValue> {
+        #[derive(serde::Serialize)]
+        #[serde(untagged)]
+        enum Item {
+            Judged(bool),
+            Rejected(Vec<crate::Problem>),
+        }
+        let out = self.inner.filter_report(user, records, action.as_deref()).map_err(to_js_error)?;
+        let items: Vec<Item> = out.into_iter().map(|r| r.map_or_else(Item::Rejected, Item::Judged)).collect();
+        to_js(&items)
     }
 
     /// Ids of the stored records the user may act on (`view` by default), sorted.

@@ -900,3 +900,94 @@ fn errors_carry_a_kind() {
     assert_eq!(engine.field_access("u", "tickets").unwrap_err().kind, ErrorKind::UnknownModule);
     assert_eq!(engine.can_invite("u", "w").unwrap_err().kind, ErrorKind::UnknownWorkspace);
 }
+
+// ---------------------------------------------------------------- issue 14: parents and companies not stored
+
+fn has(x: &crm_access::Decision, code: &str) -> bool {
+    x.reasons.iter().any(|r| r == code)
+}
+
+#[test]
+fn limited_crm_says_when_the_company_it_would_read_is_not_stored() {
+    let e = limited();
+    let x = dj(&e, "lim", "view", json!({"module": "contacts", "company": "c-gone"}));
+    assert!(!x.allowed);
+    assert!(has(&x, "limited-crm-unmanaged") && has(&x, "company-not-stored:c-gone"), "{:?}", x.reasons);
+    // a stored company: nothing about storage
+    let y = dj(&e, "lim", "view", json!({"module": "contacts", "company": "c-other"}));
+    assert!(!y.reasons.iter().any(|r| r.code().ends_with("-not-stored")), "{:?}", y.reasons);
+    // creation reads the company too
+    let z = dj(&e, "lim", "create", json!({"module": "contacts", "company": "c-gone"}));
+    assert!(!z.allowed);
+    assert!(has(&z, "company-not-viewable:c-gone") && has(&z, "company-not-stored:c-gone"), "{:?}", z.reasons);
+}
+
+#[test]
+fn limited_deals_say_when_the_parent_deal_is_not_stored() {
+    let e = limited();
+    let x = dj(&e, "ld", "view", json!({"module": "quotes", "parent": "deal-gone"}));
+    assert!(!x.allowed);
+    assert!(has(&x, "limited-deals-not-own") && has(&x, "parent-not-stored:deal-gone"), "{:?}", x.reasons);
+    let c = dj(&e, "ld", "create", json!({"module": "quotes", "parent": "deal-gone"}));
+    assert!(!c.allowed);
+    assert!(has(&c, "parent-not-viewable:deal-gone") && has(&c, "parent-not-stored:deal-gone"), "{:?}", c.reasons);
+}
+
+#[test]
+fn related_sharing_says_when_the_parent_is_not_stored() {
+    let e = sales();
+    let x = d(&e, "op", "view", "q-orphan");
+    assert!(!x.allowed);
+    assert!(has(&x, "no-grant") && has(&x, "parent-not-stored:d-missing"), "{:?}", x.reasons);
+    // full access from the record itself: no stored parent could change anything
+    let y = dj(&e, "op", "view", json!({"module": "quotes", "owner": "op", "parent": "d-missing"}));
+    assert_eq!(y.reasons.iter().map(ToString::to_string).collect::<Vec<_>>(), ["owner"]);
+    // the fast answers agree
+    assert!(!can(&e, "op", "view", "q-orphan"));
+}
+
+#[test]
+fn controlled_by_parent_says_when_the_parent_is_not_stored() {
+    let e = engine(json!({
+        "modules": [{"name": "tasks"}, {"name": "comments", "parent": "tasks", "controlledByParent": true}],
+        "profiles": [all_of("all", &["tasks", "comments"])],
+        "users": [{"id": "u", "profiles": ["all"]}, {"id": "v", "profiles": ["all"]}],
+        "records": [{"id": "t1", "module": "tasks", "owner": "u"}]
+    }));
+    assert!(d(&e, "u", "view", "t1").allowed);
+    let ok = dj(&e, "u", "view", json!({"module": "comments", "owner": "v", "parent": "t1"}));
+    assert!(ok.allowed && has(&ok, "controlled-by-parent:t1"), "{:?}", ok.reasons);
+    let x = dj(&e, "u", "view", json!({"module": "comments", "owner": "v", "parent": "t-gone"}));
+    assert!(!x.allowed);
+    assert_eq!(x.reasons.iter().map(ToString::to_string).collect::<Vec<_>>(), ["no-grant", "parent-not-stored:t-gone"]);
+}
+
+#[test]
+fn filter_report_judges_each_record_and_reports_the_bad_ones() {
+    let e = sales();
+    let recs = json!([
+        {"module": "deals", "owner": "rep1"},
+        {"module": "deals", "owner": "former-employee"},
+        {"module": "deals", "owner": "boss", "assignees": ["nobody"]},
+        {"module": "nope"},
+        {"module": "news", "owner": "boss"},
+        {"module": "deals", "owner": "rep1", "bogus": 1}
+    ])
+    .to_string();
+    assert!(e.filter("op", &recs, None).is_err(), "filter stays all or nothing");
+    let out = e.filter_report("op", &recs, None).unwrap();
+    assert_eq!(out.len(), 6);
+    assert_eq!(out[0], Ok(true));
+    assert_eq!(out[4], Ok(true));
+    let paths = |i: usize| out[i].as_ref().unwrap_err().iter().map(|p| p.path.clone()).collect::<Vec<_>>();
+    assert_eq!(paths(1), ["records[1].owner"]);
+    assert_eq!(paths(2), ["records[2].assignees[0]"]);
+    assert_eq!(paths(3), ["records[3].module"]);
+    assert!(paths(5).iter().all(|p| p.starts_with("records[5]")), "{:?}", paths(5));
+    // same answers as filter where filter answers
+    let good = json!([{"module": "deals", "owner": "rep1"}, {"module": "deals", "owner": "vp1"}]).to_string();
+    let expect: Vec<_> = e.filter("op", &good, Some("edit")).unwrap().into_iter().map(Ok).collect();
+    assert_eq!(e.filter_report("op", &good, Some("edit")).unwrap(), expect);
+    assert!(e.filter_report("who", &good, None).is_err());
+    assert!(e.filter_report("op", "{}", None).is_err());
+}

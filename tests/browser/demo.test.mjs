@@ -480,6 +480,7 @@ describe("the crm-access demo page", () => {
         "move-company-not-viewable": "c-orbis", "field-not-editable": "budget", "handover-needs-full": "owner",
         "sharing-rule": "rates-to-accounts", "related-sharing": "rates-to-accounts", "subordinate-rule": "rates-to-accounts",
         "subordinate-related": "rates-to-accounts",
+        "parent-not-stored": "d-gone", "company-not-stored": "c-gone",
       };
       const codes = reasonCodes();
       const bad = [];

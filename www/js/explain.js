@@ -15,7 +15,7 @@ export const LIMIT_CODES = [
   "inactive", "read-only-user", "record-type-hidden", "profile-closed", "no-grant",
   "external-outside-workspaces", "workspace-not-involved", "limited-crm-unmanaged",
   "limited-deals-not-own", "workspace-read-only", "external-needs-workspace", "workspace-not-participant",
-  "parent-not-viewable", "company-not-viewable",
+  "parent-not-viewable", "company-not-viewable", "parent-not-stored", "company-not-stored",
   "update-needs-edit", "field-not-editable", "handover-needs-full", "move-parent-not-viewable",
   "move-company-not-viewable", "share-change-needs-can-share",
 ];
@@ -175,6 +175,8 @@ export function sentence(ix, uid, rec, code) {
       const c = ix.records.get(detail);
       return c ? `you may not open the company “${recordTitle(c)}”, so you cannot add a record to it` : `the company ${detail} does not exist (yet), so nothing can be added to it`;
     }
+    case "parent-not-stored": return `its parent record ${detail} is not stored in the engine, so nothing it could give counts here`;
+    case "company-not-stored": return `its company ${detail} is not stored in the engine, so nothing it could give counts here`;
     case "update-allowed": return "you may save this change";
     case "update-needs-edit": return "you may not edit it as it is now, so you cannot save a change";
     case "field-not-editable": return `you may not change the field “${detail}”`;
