@@ -373,23 +373,14 @@ impl Planner<'_> {
                 froms.push(rule.from);
             }
         }
-        let hier_role = u.role.filter(|_| module.hierarchy);
-        let mut owners = Vec::new();
-        for (o, v) in c.users.iter().enumerate() {
-            let o = o as Ix;
-            let hit = o == ui
-                || hier_role.is_some_and(|mine| v.role.is_some_and(|theirs| theirs != mine && c.role_within(theirs, mine)))
-                || froms.iter().any(|&f| c.rule_from_matches(f, Pr::User(o)));
-            if hit {
-                owners.push(v.id.clone());
+        let below = match u.role.filter(|_| module.hierarchy) {
+            Some(mine) => {
+                let r = &c.roles[mine as usize];
+                Some((r.pre + 1, r.end))
             }
-        }
-        for (g, grp) in c.groups.iter().enumerate() {
-            let g = g as Ix;
-            if c.user_in_group(ui, g) || froms.iter().any(|&f| c.rule_from_matches(f, Pr::Group(g))) {
-                owners.push(grp.id.clone());
-            }
-        }
+            None => None,
+        };
+        let owners = self.owners(&froms, below, true);
         let ws: Vec<String> = u
             .workspaces
             .iter()
@@ -415,6 +406,68 @@ impl Planner<'_> {
         ])
     }
 
+    /// The ids of the owners (users and groups) that `froms` match (§2), with
+    /// the users whose role's pre-order number is in `span` (subordinates) and,
+    /// with `mine`, U and U's groups. One pass over users and groups: the role
+    /// principals and the groups' role spans become marks on pre-order numbers.
+    fn owners(&self, froms: &[PrincipalC], span: Option<(u32, u32)>, mine: bool) -> Vec<String> {
+        let c = self.c;
+        let n = c.roles.len() + 2;
+        let mut diff = vec![0i32; n + 1];
+        let mut mark = |lo: u32, hi: u32| {
+            if lo <= hi {
+                diff[(lo as usize).min(n)] += 1;
+                diff[(hi as usize + 1).min(n)] -= 1;
+            }
+        };
+        let mut from_group = vec![false; c.groups.len()];
+        for &f in froms {
+            match f {
+                PrincipalC::Role(r) => mark(c.roles[r as usize].pre, c.roles[r as usize].pre),
+                PrincipalC::RoleSub(r) => mark(c.roles[r as usize].pre, c.roles[r as usize].end),
+                PrincipalC::Group(g) => {
+                    from_group[g as usize] = true;
+                    for &(lo, hi) in &c.groups[g as usize].role_spans {
+                        mark(lo, hi);
+                    }
+                }
+            }
+        }
+        if let Some((lo, hi)) = span {
+            mark(lo, hi);
+        }
+        let mut marked = vec![false; n];
+        let mut run = 0;
+        for (i, m) in marked.iter_mut().enumerate() {
+            run += diff[i];
+            *m = run > 0;
+        }
+        let any_group = from_group.iter().any(|&b| b);
+        let mut out = Vec::new();
+        for (o, v) in c.users.iter().enumerate() {
+            let hit = (mine && o as Ix == self.ui)
+                || v.role.is_some_and(|r| marked[c.roles[r as usize].pre as usize])
+                || (any_group && v.class.groups.iter().any(|&g| from_group[g as usize]));
+            if hit {
+                out.push(v.id.clone());
+            }
+        }
+        for (h, grp) in c.groups.iter().enumerate() {
+            let h = h as Ix;
+            let hit = (mine && c.user_in_group(self.ui, h))
+                || (any_group
+                    && (from_group[h as usize]
+                        || match &c.group_up {
+                            Some(up) => up[h as usize].iter().any(|&g| from_group[g as usize]),
+                            None => froms.iter().any(|&f| c.rule_from_matches(f, Pr::Group(h))),
+                        }));
+            if hit {
+                out.push(grp.id.clone());
+            }
+        }
+        out
+    }
+
     /// Related sharing: rules on the parent module whose `from` matches the
     /// parent's owner, with a related entry for this module.
     fn related(&self, m: Ix) -> Condition {
@@ -435,17 +488,7 @@ impl Planner<'_> {
         if froms.is_empty() {
             return Condition::Never;
         }
-        let mut owners = Vec::new();
-        for (o, v) in c.users.iter().enumerate() {
-            if froms.iter().any(|&f| c.rule_from_matches(f, Pr::User(o as Ix))) {
-                owners.push(v.id.clone());
-            }
-        }
-        for (g, grp) in c.groups.iter().enumerate() {
-            if froms.iter().any(|&f| c.rule_from_matches(f, Pr::Group(g as Ix))) {
-                owners.push(grp.id.clone());
-            }
-        }
+        let owners = self.owners(&froms, None, false);
         reference(RefAttr::Parent, self.module_name(pm), is_in(ScalarAttr::Owner, owners))
     }
 
