@@ -369,7 +369,7 @@ impl Planner<'_> {
         let direct = range(&u.class.rules, m);
         for ri in direct.iter().map(|&(_, ri)| ri).chain(c.below(u, m, false)) {
             let rule = &c.rules[ri as usize];
-            if rule.level >= need && !froms.contains(&rule.from) {
+            if rule.level >= need {
                 froms.push(rule.from);
             }
         }
@@ -481,7 +481,7 @@ impl Planner<'_> {
                 continue;
             }
             let ok = rule.related.iter().find(|&&(cm, _)| cm == m).is_some_and(|&(_, level)| level >= self.need);
-            if ok && !froms.contains(&rule.from) {
+            if ok {
                 froms.push(rule.from);
             }
         }
