@@ -210,7 +210,7 @@ fn plan() {
             let t = Instant::now();
             let p = e.plan(&format!("u{i}"), action, "leads").unwrap();
             times.push(t.elapsed());
-            size += serde_json::to_string(&p.condition).unwrap().len();
+            size += serde_json::to_string(&p).unwrap().len();
         }
     }
     times.sort();

@@ -8,18 +8,26 @@
 //! action)` returns it (the property test `tests/plan.rs` holds the two equal).
 //!
 //! Semantics of each operator (NULL-safe, as SQL must implement them):
-//! - `always` / `never`: true / false.
-//! - `and` / `or` over `of` (an empty `and` is true, an empty `or` false).
+//! The format is the lead's `PLAN_FORMAT.md`: a plan is `always`, `never` or
+//! `conditional` with a condition (no `always`/`never` inside, `and`/`or`
+//! non-empty), plus two additions the planner needs:
+//! - `none {attr, values}` (external users: "the record lists no workspace U
+//!   takes part in"),
+//! - `ref` without `condition`: the referenced record exists in `module`
+//!   (a parent whose module is open to U at every record).
+//!
+//! - `and` / `or` over `of`.
 //! - `in {attr, values}`: the scalar column is not null and one of `values`.
 //! - `isNull {attr}`: the scalar column is null (absent).
 //! - `overlaps {attr, values}`: the list column holds at least one of `values`.
 //! - `none {attr, values}`: the list column holds none of `values` (an empty
 //!   or absent list holds none).
-//! - `shared {with, access}`: some `sharedWith` entry names one of the
-//!   principals of `with` (same kind and id) and, when `access` is
-//!   `readWrite`, has access `readWrite`.
-//! - `ref {attr, module, where}`: the column `attr` (`parent` or `company`)
-//!   names a stored record of module `module`, and `where` holds on it.
+//! - `shared {principals, access}`: some `sharedWith` entry's key
+//!   (`user:ID`, `group:ID`, `role:ID`, `roleAndSubordinates:ID`) is one of
+//!   `principals` and, when `access` is `readWrite`, has access `readWrite`.
+//! - `ref {attr, module, condition?}`: the column `attr` (`parent` or
+//!   `company`) names a stored record of module `module`, and `condition`
+//!   (when present) holds on it.
 
 use crate::compiled::{Compiled, Ix, PrincipalC, Pr, Target, UserC};
 use crate::decide::profile_denies;
@@ -30,25 +38,29 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "wasm")]
 use tsify::Tsify;
 
-/// A user's access to one module: the records of `module` where `where` holds.
+/// A user's access to one module (the module is implied: the records of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(Tsify))]
-#[serde(rename_all = "camelCase")]
-pub struct Plan {
-    pub user: String,
-    pub action: PlanAction,
-    pub module: String,
-    #[serde(rename = "where")]
-    pub condition: Condition,
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Plan {
+    /// Every record of the module.
+    Always,
+    /// None.
+    Never,
+    /// The records where `condition` holds.
+    Conditional { condition: Condition },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(Tsify))]
-#[serde(rename_all = "camelCase")]
-pub enum PlanAction {
-    View,
-    Edit,
-    Delete,
+impl Plan {
+    /// Does the plan hold on a record of its module? See [`matches`].
+    #[doc(hidden)]
+    pub fn matches(&self, rec: &serde_json::Value, lookup: &dyn Fn(&str) -> Option<serde_json::Value>) -> bool {
+        match self {
+            Plan::Always => true,
+            Plan::Never => false,
+            Plan::Conditional { condition } => matches(condition, rec, lookup),
+        }
+    }
 }
 
 /// A record column holding one value or null.
@@ -56,6 +68,7 @@ pub enum PlanAction {
 #[cfg_attr(feature = "wasm", derive(Tsify))]
 #[serde(rename_all = "camelCase")]
 pub enum ScalarAttr {
+    Id,
     Owner,
     CreatedBy,
     Type,
@@ -84,17 +97,6 @@ pub enum RefAttr {
     Company,
 }
 
-/// A principal a share names, as in a record's `sharedWith`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(Tsify))]
-#[serde(rename_all = "camelCase")]
-pub enum SharePrincipal {
-    User(String),
-    Group(String),
-    Role(String),
-    RoleAndSubordinates(String),
-}
-
 /// The access a share must give: `read` (any share) or `readWrite`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(Tsify))]
@@ -109,7 +111,11 @@ pub enum ShareAccess {
 #[cfg_attr(feature = "wasm", derive(Tsify))]
 #[serde(tag = "op", rename_all = "camelCase")]
 pub enum Condition {
+    /// Only inside the planner: never in a plan's condition.
+    #[serde(skip)]
     Always,
+    /// Only inside the planner: never in a plan's condition.
+    #[serde(skip)]
     Never,
     And { of: Vec<Condition> },
     Or { of: Vec<Condition> },
@@ -117,8 +123,14 @@ pub enum Condition {
     IsNull { attr: ScalarAttr },
     Overlaps { attr: ListAttr, values: Vec<String> },
     None { attr: ListAttr, values: Vec<String> },
-    Shared { with: Vec<SharePrincipal>, access: ShareAccess },
-    Ref { attr: RefAttr, module: String, #[serde(rename = "where")] condition: Box<Condition> },
+    Shared { principals: Vec<String>, access: ShareAccess },
+    /// `condition` absent: the referenced record exists (in `module`).
+    Ref {
+        attr: RefAttr,
+        module: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        condition: Option<Box<Condition>>,
+    },
 }
 
 fn or(items: Vec<Condition>) -> Condition {
@@ -183,7 +195,8 @@ fn reference(attr: RefAttr, module: &str, c: Condition) -> Condition {
     if c == Condition::Never {
         return Condition::Never;
     }
-    Condition::Ref { attr, module: module.to_owned(), condition: Box::new(c) }
+    let condition = if c == Condition::Always { None } else { Some(Box::new(c)) };
+    Condition::Ref { attr, module: module.to_owned(), condition }
 }
 
 /// The sorted `(module, rule)` entries with this module.
@@ -202,7 +215,15 @@ struct Planner<'a> {
 
 impl Compiled {
     /// The plan of `(user ui, action, module m)`; `action` is view, edit or delete.
-    pub(crate) fn plan(&self, ui: Ix, action: Action, m: Ix) -> Condition {
+    pub(crate) fn plan(&self, ui: Ix, action: Action, m: Ix) -> Plan {
+        match self.plan_condition(ui, action, m) {
+            Condition::Always => Plan::Always,
+            Condition::Never => Plan::Never,
+            condition => Plan::Conditional { condition },
+        }
+    }
+
+    fn plan_condition(&self, ui: Ix, action: Action, m: Ix) -> Condition {
         let u = &self.users[ui as usize];
         match u.settled() {
             Some(false) => return Condition::Never,
@@ -508,25 +529,25 @@ impl Planner<'_> {
         for (v, user) in c.users.iter().enumerate() {
             let v = v as Ix;
             if v == ui || reaches(Target::User(v)) {
-                with.push(SharePrincipal::User(user.id.clone()));
+                with.push(format!("user:{}", user.id));
             }
         }
         for (g, grp) in c.groups.iter().enumerate() {
             let g = g as Ix;
             if c.user_in_group(ui, g) || reaches(Target::Group(g)) {
-                with.push(SharePrincipal::Group(grp.id.clone()));
+                with.push(format!("group:{}", grp.id));
             }
         }
         for (r, name) in c.role_names.iter().enumerate() {
             let r = r as Ix;
             if u.role == Some(r) || reaches(Target::Role(r)) {
-                with.push(SharePrincipal::Role(name.clone()));
+                with.push(format!("role:{name}"));
             }
             if u.role.is_some_and(|mine| c.role_within(mine, r)) || reaches(Target::RoleSub(r)) {
-                with.push(SharePrincipal::RoleAndSubordinates(name.clone()));
+                with.push(format!("roleAndSubordinates:{name}"));
             }
         }
-        Condition::Shared { with, access }
+        Condition::Shared { principals: with, access }
     }
 }
 
@@ -538,6 +559,7 @@ pub fn matches(c: &Condition, rec: &serde_json::Value, lookup: &dyn Fn(&str) -> 
     use serde_json::Value;
     let scalar = |a: ScalarAttr| -> Option<&str> {
         let k = match a {
+            ScalarAttr::Id => "id",
             ScalarAttr::Owner => "owner",
             ScalarAttr::CreatedBy => "createdBy",
             ScalarAttr::Type => "type",
@@ -565,19 +587,13 @@ pub fn matches(c: &Condition, rec: &serde_json::Value, lookup: &dyn Fn(&str) -> 
         Condition::IsNull { attr } => scalar(*attr).is_none(),
         Condition::Overlaps { attr, values } => list(*attr).iter().any(|v| values.iter().any(|x| x == v)),
         Condition::None { attr, values } => !list(*attr).iter().any(|v| values.iter().any(|x| x == v)),
-        Condition::Shared { with, access } => rec.get("sharedWith").and_then(Value::as_array).is_some_and(|shares| {
+        Condition::Shared { principals, access } => rec.get("sharedWith").and_then(Value::as_array).is_some_and(|shares| {
             shares.iter().any(|s| {
                 let level_ok = *access == ShareAccess::Read || s.get("access").and_then(Value::as_str) == Some("readWrite");
-                level_ok
-                    && with.iter().any(|p| {
-                        let (k, id) = match p {
-                            SharePrincipal::User(i) => ("user", i),
-                            SharePrincipal::Group(i) => ("group", i),
-                            SharePrincipal::Role(i) => ("role", i),
-                            SharePrincipal::RoleAndSubordinates(i) => ("roleAndSubordinates", i),
-                        };
-                        s.get(k).and_then(Value::as_str) == Some(id.as_str())
-                    })
+                let key = ["user", "group", "role", "roleAndSubordinates"]
+                    .iter()
+                    .find_map(|k| s.get(*k).and_then(Value::as_str).map(|id| format!("{k}:{id}")));
+                level_ok && key.is_some_and(|k| principals.contains(&k))
             })
         }),
         Condition::Ref { attr, module, condition } => {
@@ -585,7 +601,7 @@ pub fn matches(c: &Condition, rec: &serde_json::Value, lookup: &dyn Fn(&str) -> 
                 RefAttr::Parent => ScalarAttr::Parent,
                 RefAttr::Company => ScalarAttr::Company,
             });
-            id.and_then(lookup).is_some_and(|r| r.get("module").and_then(Value::as_str) == Some(module.as_str()) && matches(condition, &r, lookup))
+            id.and_then(lookup).is_some_and(|r| r.get("module").and_then(Value::as_str) == Some(module.as_str()) && condition.as_ref().is_none_or(|c| matches(c, &r, lookup)))
         }
     }
 }

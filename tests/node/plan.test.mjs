@@ -35,11 +35,10 @@ const model = () => ({
   ],
 });
 
+const planHolds = (p, rec, byId) => p.kind === "always" || (p.kind === "conditional" && holds(p.condition, rec, byId));
 function holds(c, rec, byId) {
   const list = (a) => rec[a] ?? [];
   switch (c.op) {
-    case "always": return true;
-    case "never": return false;
     case "and": return c.of.every((x) => holds(x, rec, byId));
     case "or": return c.of.some((x) => holds(x, rec, byId));
     case "in": return rec[c.attr] != null && c.values.includes(rec[c.attr]);
@@ -47,10 +46,10 @@ function holds(c, rec, byId) {
     case "overlaps": return list(c.attr).some((v) => c.values.includes(v));
     case "none": return !list(c.attr).some((v) => c.values.includes(v));
     case "shared": return list("sharedWith").some((s) => (c.access === "read" || s.access === "readWrite")
-      && c.with.some((p) => Object.entries(p).every(([k, v]) => s[k] === v)));
+      && ["user", "group", "role", "roleAndSubordinates"].some((k) => typeof s[k] === "string" && c.principals.includes(`${k}:${s[k]}`)));
     case "ref": {
       const other = rec[c.attr] == null ? undefined : byId.get(rec[c.attr]);
-      return other !== undefined && other.module === c.module && holds(c.where, other, byId);
+      return other !== undefined && other.module === c.module && (c.condition === undefined || holds(c.condition, other, byId));
     }
     default: throw new Error(`unknown op ${c.op}`);
   }
@@ -66,20 +65,21 @@ test("plan selects what filterStored returns, module by module", () => {
       const want = new Set(e.filterStored(u.id, action));
       for (const { name } of m.modules) {
         const plan = e.plan(u.id, action, name);
-        assert.equal(plan.user, u.id);
-        assert.equal(plan.action, action);
-        assert.equal(plan.module, name);
+        assert.ok(["always", "never", "conditional"].includes(plan.kind));
         assert.deepEqual(JSON.parse(JSON.stringify(plan)), plan);
         for (const r of m.records.filter((r) => r.module === name)) {
-          assert.equal(holds(plan.where, r, byId), want.has(r.id), `${u.id} ${action} ${r.id}: ${JSON.stringify(plan.where)}`);
+          assert.equal(planHolds(plan, r, byId), want.has(r.id), `${u.id} ${action} ${r.id}: ${JSON.stringify(plan)}`);
           compared++;
         }
       }
     }
   }
   assert.ok(compared > 0);
-  assert.deepEqual(e.plan("off", "view", "companies").where, { op: "never" });
-  assert.deepEqual(e.plan("ro", "edit", "companies").where, { op: "never" });
+  assert.deepEqual(e.plan("off", "view", "companies"), { kind: "never" });
+  assert.deepEqual(e.plan("ro", "edit", "companies"), { kind: "never" });
+  assert.deepEqual(e.plan("boss", "view", "faq"), { kind: "always" });
+  const rep = e.plan("rep" + q, "view", "companies");
+  assert.equal(rep.kind, "conditional");
 });
 
 test("plan checks its arguments", () => {

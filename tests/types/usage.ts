@@ -65,9 +65,12 @@ engine.decideUpdate("ann", "c1", "c1");
 // @ts-expect-error: workspacesOf takes a user id
 engine.workspacesOf(["ann"]);
 const plan: Plan = engine.plan("ann", "view", "deals");
-const where: Condition = plan.where;
-if (where.op === "ref") { const inner: Condition = where.where; void inner; }
-if (where.op === "in") { const attr: "owner" | "createdBy" | "type" | "parent" | "company" = where.attr; void attr; }
+if (plan.kind === "conditional") {
+  const where: Condition = plan.condition;
+  if (where.op === "ref") { const inner: Condition | undefined = where.condition; void inner; }
+  if (where.op === "in") { const attr: "id" | "owner" | "createdBy" | "type" | "parent" | "company" = where.attr; void attr; }
+  if (where.op === "shared") { const keys: string[] = where.principals; void keys; }
+}
 // @ts-expect-error: plan takes a module name
 engine.plan("ann", "view", 3);
 // @ts-expect-error: a condition has an op
