@@ -258,22 +258,36 @@ impl Planner<'_> {
         }
     }
 
-    /// The record level reaches `need`, before the user's and the type caps.
+    /// The record level reaches `need`, before the user's and the type caps:
+    /// the module's own rows, or (§3.8, a module controlled by its parent)
+    /// `decide(U, "view", P(X)).access >= need`, up the chain of modules. Built
+    /// iteratively from the top of the chain: no recursion on its depth.
     fn level(&self, m: Ix) -> Condition {
-        let own = self.uncapped(m);
-        let parent = match self.c.modules[m as usize].parent {
-            Some(pm) if self.c.follows_parent(self.u, m) => reference(RefAttr::Parent, self.module_name(pm), self.capped(pm)),
-            _ => Condition::Never,
-        };
-        or(vec![own, parent])
-    }
-
-    /// `decide(U, "view", P).access >= need` for a record P of module m.
-    fn capped(&self, m: Ix) -> Condition {
-        if self.c.profile_cap(self.u, m) < self.need || self.u.cap() < self.need {
-            return Condition::Never;
+        let c = self.c;
+        let mut chain = vec![m];
+        while let Some(&last) = chain.last() {
+            match c.modules[last as usize].parent {
+                Some(pm) if c.follows_parent(self.u, last) && chain.len() <= c.modules.len() => {
+                    // the parent's level is capped by its module's profile and the user's cap
+                    if c.profile_cap(self.u, pm) < self.need || self.u.cap() < self.need {
+                        break;
+                    }
+                    chain.push(pm);
+                }
+                _ => break,
+            }
         }
-        and(vec![self.type_ok(), self.level(m)])
+        let mut above = Condition::Never;
+        for (i, &mi) in chain.iter().enumerate().rev() {
+            let parent = if i + 1 < chain.len() {
+                let capped = and(vec![self.type_ok(), std::mem::replace(&mut above, Condition::Never)]);
+                reference(RefAttr::Parent, self.module_name(chain[i + 1]), capped)
+            } else {
+                Condition::Never
+            };
+            above = or(vec![self.uncapped(mi), parent]);
+        }
+        above
     }
 
     fn uncapped(&self, m: Ix) -> Condition {
@@ -304,22 +318,37 @@ impl Planner<'_> {
                 is_in(ScalarAttr::CreatedBy, self.me()),
             ])
         });
-        or(vec![self.managed_chain(m, l.company_module, 0), fallback])
+        or(vec![self.managed_chain(m, l.company_module), fallback])
     }
 
-    fn managed_chain(&self, m: Ix, cm: Ix, depth: usize) -> Condition {
-        let am = overlaps(ListAttr::AccountManagers, self.me());
-        if m == cm {
-            return am;
-        }
-        let company = reference(RefAttr::Company, self.module_name(cm), am);
-        let up = match self.c.modules[m as usize].parent {
-            Some(pm) if depth <= self.c.modules.len() => {
-                and(vec![Condition::IsNull { attr: ScalarAttr::Company }, reference(RefAttr::Parent, self.module_name(pm), self.managed_chain(pm, cm, depth + 1))])
+    /// C(X) is a company U manages: X itself in the company module, else X's
+    /// `company` when set, else C(P(X)); built from the top of the module
+    /// chain down, iteratively.
+    fn managed_chain(&self, m: Ix, cm: Ix) -> Condition {
+        let c = self.c;
+        let mut chain = vec![m];
+        while let Some(&last) = chain.last() {
+            match c.modules[last as usize].parent {
+                Some(pm) if last != cm && chain.len() <= c.modules.len() => chain.push(pm),
+                _ => break,
             }
-            _ => Condition::Never,
-        };
-        or(vec![company, up])
+        }
+        let am = || overlaps(ListAttr::AccountManagers, self.me());
+        let mut above = Condition::Never;
+        for (i, &mi) in chain.iter().enumerate().rev() {
+            above = if mi == cm {
+                am()
+            } else {
+                let up = if i + 1 < chain.len() {
+                    let inner = std::mem::replace(&mut above, Condition::Never);
+                    and(vec![Condition::IsNull { attr: ScalarAttr::Company }, reference(RefAttr::Parent, self.module_name(chain[i + 1]), inner)])
+                } else {
+                    Condition::Never
+                };
+                or(vec![reference(RefAttr::Company, self.module_name(cm), am()), up])
+            };
+        }
+        above
     }
 
     /// Involvement of U on the record at level `need`: auditor full, assignee
@@ -375,7 +404,7 @@ impl Planner<'_> {
     /// §3.5: the grants that reach internal users.
     fn grants(&self, m: Ix) -> Condition {
         let c = self.c;
-        let (ui, u, need) = (self.ui, self.u, self.need);
+        let (u, need) = (self.u, self.need);
         let module = &c.modules[m as usize];
         if module.default_access >= need {
             return Condition::Always;
