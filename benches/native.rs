@@ -205,12 +205,25 @@ fn plan() {
     let e = Engine::new(&model.to_string()).unwrap();
     let mut times = vec![];
     let mut size = 0;
+    let mut slow = vec![];
     for i in (0..nu).step_by(10) {
         for action in ["view", "edit"] {
-            let t = Instant::now();
-            let p = e.plan(&format!("u{i}"), action, "leads").unwrap();
-            times.push(t.elapsed());
-            size += serde_json::to_string(&p).unwrap().len();
+            // the best of three runs: the machine is shared, this keeps preemption out
+            let user = format!("u{i}");
+            let mut took = std::time::Duration::MAX;
+            let mut p = None;
+            for _ in 0..3 {
+                let t = Instant::now();
+                p = Some(e.plan(&user, action, "leads").unwrap());
+                took = took.min(t.elapsed());
+            }
+            let p = p.unwrap();
+            let bytes = serde_json::to_string(&p).unwrap().len();
+            times.push(took);
+            size += bytes;
+            if took > std::time::Duration::from_millis(1) {
+                slow.push((took, bytes));
+            }
         }
     }
     times.sort();
@@ -224,4 +237,6 @@ fn plan() {
         times[times.len() - 1],
         size / times.len()
     );
+    slow.sort();
+    println!("plans over 1 ms: {} (time, JSON bytes): {:?}", slow.len(), slow.iter().rev().take(8).collect::<Vec<_>>());
 }
