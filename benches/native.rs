@@ -168,11 +168,25 @@ fn plan() {
     let (nu, nr, ng, nrules): (usize, usize, usize, usize) = (10_000, 2_000, 500, 1_000);
     let roles: Vec<_> = (0..nr)
         .map(|i| {
-            let parent = if i == 0 { None } else { let p = (i - 1) / 4; Some(format!("role{}", p.saturating_sub(rnd(4)))) };
+            let parent = if i == 0 {
+                None
+            } else {
+                let p = (i - 1) / 4;
+                Some(format!("role{}", p.saturating_sub(rnd(4))))
+            };
             json!({"id": format!("role{i}"), "parent": parent, "profiles": ["p"]})
         })
         .collect();
-    let users: Vec<_> = (0..nu).map(|i| if rnd(100) == 0 { json!({"id": format!("u{i}"), "profiles": ["p"]}) } else { json!({"id": format!("u{i}"), "role": format!("role{}", rnd(nr))}) }).collect();
+    let users: Vec<_> =
+        (0..nu)
+            .map(|i| {
+                if rnd(100) == 0 {
+                    json!({"id": format!("u{i}"), "profiles": ["p"]})
+                } else {
+                    json!({"id": format!("u{i}"), "role": format!("role{}", rnd(nr))})
+                }
+            })
+            .collect();
     let groups: Vec<_> = (0..ng)
         .map(|g| {
             let level = g * 4 / ng;
@@ -189,7 +203,7 @@ fn plan() {
             json!({"id": format!("g{g}"), "members": members})
         })
         .collect();
-    let mut principal = |rnd: &mut dyn FnMut(usize) -> usize| match rnd(3) {
+    let principal = |rnd: &mut dyn FnMut(usize) -> usize| match rnd(3) {
         0 => json!({"role": format!("role{}", rnd(nr))}),
         1 => json!({"roleAndSubordinates": format!("role{}", nr / 2 + rnd(nr / 2))}),
         _ => json!({"group": format!("g{}", rnd(ng))}),

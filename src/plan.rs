@@ -29,7 +29,7 @@
 //!   `company`) names a stored record of module `module`, and `condition`
 //!   (when present) holds on it.
 
-use crate::compiled::{Compiled, Ix, PrincipalC, Pr, Target, UserC};
+use crate::compiled::{Compiled, Ix, Pr, PrincipalC, Target, UserC};
 use crate::decide::profile_denies;
 use crate::level::{Access, Action};
 use crate::model::ExternalVisibility;
@@ -117,13 +117,31 @@ pub enum Condition {
     /// Only inside the planner: never in a plan's condition.
     #[serde(skip)]
     Never,
-    And { of: Vec<Condition> },
-    Or { of: Vec<Condition> },
-    In { attr: ScalarAttr, values: Vec<String> },
-    IsNull { attr: ScalarAttr },
-    Overlaps { attr: ListAttr, values: Vec<String> },
-    None { attr: ListAttr, values: Vec<String> },
-    Shared { principals: Vec<String>, access: ShareAccess },
+    And {
+        of: Vec<Condition>,
+    },
+    Or {
+        of: Vec<Condition>,
+    },
+    In {
+        attr: ScalarAttr,
+        values: Vec<String>,
+    },
+    IsNull {
+        attr: ScalarAttr,
+    },
+    Overlaps {
+        attr: ListAttr,
+        values: Vec<String>,
+    },
+    None {
+        attr: ListAttr,
+        values: Vec<String>,
+    },
+    Shared {
+        principals: Vec<String>,
+        access: ShareAccess,
+    },
     /// `condition` absent: the referenced record exists (in `module`).
     Ref {
         attr: RefAttr,
@@ -312,11 +330,7 @@ impl Planner<'_> {
     fn managed(&self, m: Ix) -> Condition {
         let Some(l) = &self.c.limited else { return Condition::Never };
         let fallback = when(l.contact_module == Some(m), || {
-            and(vec![
-                Condition::IsNull { attr: ScalarAttr::Company },
-                Condition::IsNull { attr: ScalarAttr::Parent },
-                is_in(ScalarAttr::CreatedBy, self.me()),
-            ])
+            and(vec![Condition::IsNull { attr: ScalarAttr::Company }, Condition::IsNull { attr: ScalarAttr::Parent }, is_in(ScalarAttr::CreatedBy, self.me())])
         });
         or(vec![self.managed_chain(m, l.company_module), fallback])
     }
@@ -383,7 +397,11 @@ impl Planner<'_> {
                     ExternalVisibility::All if p.read_only() => Access::Read,
                     ExternalVisibility::All => Access::Write,
                     ExternalVisibility::Participating => {
-                        if p.read_only() { part_ro.push(id) } else { part.push(id) }
+                        if p.read_only() {
+                            part_ro.push(id);
+                        } else {
+                            part.push(id);
+                        }
                         continue;
                     }
                 }
@@ -619,9 +637,7 @@ pub fn matches(c: &Condition, rec: &serde_json::Value, lookup: &dyn Fn(&str) -> 
         Condition::Shared { principals, access } => rec.get("sharedWith").and_then(Value::as_array).is_some_and(|shares| {
             shares.iter().any(|s| {
                 let level_ok = *access == ShareAccess::Read || s.get("access").and_then(Value::as_str) == Some("readWrite");
-                let key = ["user", "group", "role", "roleAndSubordinates"]
-                    .iter()
-                    .find_map(|k| s.get(*k).and_then(Value::as_str).map(|id| format!("{k}:{id}")));
+                let key = ["user", "group", "role", "roleAndSubordinates"].iter().find_map(|k| s.get(*k).and_then(Value::as_str).map(|id| format!("{k}:{id}")));
                 level_ok && key.is_some_and(|k| principals.contains(&k))
             })
         }),
@@ -630,7 +646,8 @@ pub fn matches(c: &Condition, rec: &serde_json::Value, lookup: &dyn Fn(&str) -> 
                 RefAttr::Parent => ScalarAttr::Parent,
                 RefAttr::Company => ScalarAttr::Company,
             });
-            id.and_then(lookup).is_some_and(|r| r.get("module").and_then(Value::as_str) == Some(module.as_str()) && condition.as_ref().is_none_or(|c| matches(c, &r, lookup)))
+            id.and_then(lookup)
+                .is_some_and(|r| r.get("module").and_then(Value::as_str) == Some(module.as_str()) && condition.as_ref().is_none_or(|c| matches(c, &r, lookup)))
         }
     }
 }
