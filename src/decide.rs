@@ -201,7 +201,7 @@ impl Compiled {
     }
 
     /// Does a rule's `from` match the owner of a record?
-    fn rule_from_matches(&self, from: PrincipalC, owner: Pr) -> bool {
+    pub(crate) fn rule_from_matches(&self, from: PrincipalC, owner: Pr) -> bool {
         match (from, owner) {
             (PrincipalC::Role(r), Pr::User(o)) => self.users[o as usize].role == Some(r),
             (PrincipalC::RoleSub(r), Pr::User(o)) => self.users[o as usize].role.is_some_and(|or| self.role_within(or, r)),
@@ -545,7 +545,7 @@ impl Compiled {
     /// for a module with `hierarchy: true` (with `related`: the rules with a
     /// related entry for module `m`): the list of the user's role, or the
     /// module's rules filtered by range queries when there are no lists.
-    fn below<'a>(&'a self, u: &UserC, m: Ix, related: bool) -> impl Iterator<Item = Ix> + 'a {
+    pub(crate) fn below<'a>(&'a self, u: &UserC, m: Ix, related: bool) -> impl Iterator<Item = Ix> + 'a {
         let role = u.role.filter(|_| self.modules[m as usize].hierarchy);
         let (listed, scanned) = match (role, &self.sub_scan) {
             (None, _) => (None, None),

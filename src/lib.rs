@@ -34,6 +34,7 @@ mod indexed;
 mod level;
 pub mod model;
 mod people;
+mod plan;
 mod reason;
 mod resolve;
 mod store;
@@ -48,6 +49,7 @@ pub use decide::Decision;
 pub use error::{Error, ErrorKind, Problem};
 pub use level::{Access, Action};
 pub use model::FieldLevel;
+pub use plan::{matches as plan_matches, Condition, ListAttr, Plan, PlanAction, RefAttr, ScalarAttr, ShareAccess, SharePrincipal};
 pub use reason::{Reason, REASON_CODES};
 pub use update::UpdateDecision;
 
@@ -268,6 +270,23 @@ impl Engine {
         let u = self.user(user)?;
         let a = Self::action(action.unwrap_or("view"))?;
         Ok(self.indexed().filter_stored_at(u, a)?.into_iter().map(str::to_owned).collect())
+    }
+
+    /// The user's access to one module as data (issue 11): the stored records
+    /// of `module` where the plan's condition holds are exactly the ones
+    /// `filter_stored(user, action)` returns for that module. `action` is
+    /// view, edit or delete.
+    pub fn plan(&self, user: &str, action: &str, module: &str) -> Result<Plan, Error> {
+        let u = self.user(user)?;
+        let a = Self::action(action)?;
+        let pa = match a {
+            Action::View => PlanAction::View,
+            Action::Edit => PlanAction::Edit,
+            Action::Delete => PlanAction::Delete,
+            Action::Create => return Err(Error::single(ErrorKind::UnknownAction, "action", "plan covers \"view\", \"edit\" and \"delete\", not \"create\"".to_owned())),
+        };
+        let m = self.module(module)?;
+        Ok(Plan { user: user.to_owned(), action: pa, module: module.to_owned(), condition: self.c.plan(u, a, m) })
     }
 
     /// What the user may do with each field of the module, in the module's order.

@@ -1,0 +1,548 @@
+//! `plan(user, action, module)`: a user's access to one module as data.
+//!
+//! The planner folds roles, groups, rules, inheritance, defaults and limits
+//! into one [`Condition`] over a record's own columns (and, through `ref`,
+//! the columns of its parent or company record), built from the same facts
+//! the ladder of `decide.rs` uses, row by row in the same order. A stored
+//! record of the module satisfies the plan exactly when `filterStored(user,
+//! action)` returns it (the property test `tests/plan.rs` holds the two equal).
+//!
+//! Semantics of each operator (NULL-safe, as SQL must implement them):
+//! - `always` / `never`: true / false.
+//! - `and` / `or` over `of` (an empty `and` is true, an empty `or` false).
+//! - `in {attr, values}`: the scalar column is not null and one of `values`.
+//! - `isNull {attr}`: the scalar column is null (absent).
+//! - `overlaps {attr, values}`: the list column holds at least one of `values`.
+//! - `none {attr, values}`: the list column holds none of `values` (an empty
+//!   or absent list holds none).
+//! - `shared {with, access}`: some `sharedWith` entry names one of the
+//!   principals of `with` (same kind and id) and, when `access` is
+//!   `readWrite`, has access `readWrite`.
+//! - `ref {attr, module, where}`: the column `attr` (`parent` or `company`)
+//!   names a stored record of module `module`, and `where` holds on it.
+
+use crate::compiled::{Compiled, Ix, PrincipalC, Pr, Target, UserC};
+use crate::decide::profile_denies;
+use crate::level::{Access, Action};
+use crate::model::ExternalVisibility;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "wasm")]
+use tsify::Tsify;
+
+/// A user's access to one module: the records of `module` where `where` holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub user: String,
+    pub action: PlanAction,
+    pub module: String,
+    #[serde(rename = "where")]
+    pub condition: Condition,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum PlanAction {
+    View,
+    Edit,
+    Delete,
+}
+
+/// A record column holding one value or null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum ScalarAttr {
+    Owner,
+    CreatedBy,
+    Type,
+    Parent,
+    Company,
+}
+
+/// A record column holding a list of ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum ListAttr {
+    AccountManagers,
+    Auditors,
+    Assignees,
+    Participants,
+    Workspaces,
+}
+
+/// A column naming another record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum RefAttr {
+    Parent,
+    Company,
+}
+
+/// A principal a share names, as in a record's `sharedWith`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum SharePrincipal {
+    User(String),
+    Group(String),
+    Role(String),
+    RoleAndSubordinates(String),
+}
+
+/// The access a share must give: `read` (any share) or `readWrite`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum ShareAccess {
+    Read,
+    ReadWrite,
+}
+
+/// A condition on a record; see the module docs for each operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub enum Condition {
+    Always,
+    Never,
+    And { of: Vec<Condition> },
+    Or { of: Vec<Condition> },
+    In { attr: ScalarAttr, values: Vec<String> },
+    IsNull { attr: ScalarAttr },
+    Overlaps { attr: ListAttr, values: Vec<String> },
+    None { attr: ListAttr, values: Vec<String> },
+    Shared { with: Vec<SharePrincipal>, access: ShareAccess },
+    Ref { attr: RefAttr, module: String, #[serde(rename = "where")] condition: Box<Condition> },
+}
+
+fn or(items: Vec<Condition>) -> Condition {
+    let mut of = Vec::new();
+    for c in items {
+        match c {
+            Condition::Always => return Condition::Always,
+            Condition::Never => {}
+            Condition::Or { of: inner } => of.extend(inner),
+            c => of.push(c),
+        }
+    }
+    match of.len() {
+        0 => Condition::Never,
+        1 => of.pop().unwrap(),
+        _ => Condition::Or { of },
+    }
+}
+
+fn and(items: Vec<Condition>) -> Condition {
+    let mut of = Vec::new();
+    for c in items {
+        match c {
+            Condition::Never => return Condition::Never,
+            Condition::Always => {}
+            Condition::And { of: inner } => of.extend(inner),
+            c => of.push(c),
+        }
+    }
+    match of.len() {
+        0 => Condition::Always,
+        1 => of.pop().unwrap(),
+        _ => Condition::And { of },
+    }
+}
+
+fn when(ok: bool, c: impl FnOnce() -> Condition) -> Condition {
+    if ok {
+        c()
+    } else {
+        Condition::Never
+    }
+}
+
+fn overlaps(attr: ListAttr, values: Vec<String>) -> Condition {
+    if values.is_empty() {
+        Condition::Never
+    } else {
+        Condition::Overlaps { attr, values }
+    }
+}
+
+fn is_in(attr: ScalarAttr, values: Vec<String>) -> Condition {
+    if values.is_empty() {
+        Condition::Never
+    } else {
+        Condition::In { attr, values }
+    }
+}
+
+fn reference(attr: RefAttr, module: &str, c: Condition) -> Condition {
+    if c == Condition::Never {
+        return Condition::Never;
+    }
+    Condition::Ref { attr, module: module.to_owned(), condition: Box::new(c) }
+}
+
+/// The sorted `(module, rule)` entries with this module.
+fn range(list: &[(Ix, Ix)], key: Ix) -> &[(Ix, Ix)] {
+    let lo = list.partition_point(|&(k, _)| k < key);
+    let hi = lo + list[lo..].partition_point(|&(k, _)| k == key);
+    &list[lo..hi]
+}
+
+struct Planner<'a> {
+    c: &'a Compiled,
+    ui: Ix,
+    u: &'a UserC,
+    need: Access,
+}
+
+impl Compiled {
+    /// The plan of `(user ui, action, module m)`; `action` is view, edit or delete.
+    pub(crate) fn plan(&self, ui: Ix, action: Action, m: Ix) -> Condition {
+        let u = &self.users[ui as usize];
+        match u.settled() {
+            Some(false) => return Condition::Never,
+            Some(true) => return Condition::Always,
+            None => {}
+        }
+        if profile_denies(self.combos[u.combo as usize].perms[m as usize], action).is_some() {
+            return Condition::Never;
+        }
+        let p = Planner { c: self, ui, u, need: action.needs() };
+        if u.cap() < p.need {
+            return Condition::Never;
+        }
+        and(vec![p.type_ok(), p.level(m)])
+    }
+}
+
+impl Planner<'_> {
+    fn me(&self) -> Vec<String> {
+        vec![self.u.id.clone()]
+    }
+
+    fn module_name(&self, m: Ix) -> &str {
+        &self.c.modules[m as usize].name
+    }
+
+    /// The record's `type` passes the user's `recordTypes`.
+    fn type_ok(&self) -> Condition {
+        match &self.u.record_types {
+            None => Condition::Always,
+            Some(types) => or(vec![Condition::IsNull { attr: ScalarAttr::Type }, is_in(ScalarAttr::Type, types.clone())]),
+        }
+    }
+
+    /// The record level reaches `need`, before the user's and the type caps.
+    fn level(&self, m: Ix) -> Condition {
+        let own = self.uncapped(m);
+        let parent = match self.c.modules[m as usize].parent {
+            Some(pm) if self.c.follows_parent(self.u, m) => reference(RefAttr::Parent, self.module_name(pm), self.capped(pm)),
+            _ => Condition::Never,
+        };
+        or(vec![own, parent])
+    }
+
+    /// `decide(U, "view", P).access >= need` for a record P of module m.
+    fn capped(&self, m: Ix) -> Condition {
+        if self.c.profile_cap(self.u, m) < self.need || self.u.cap() < self.need {
+            return Condition::Never;
+        }
+        and(vec![self.type_ok(), self.level(m)])
+    }
+
+    fn uncapped(&self, m: Ix) -> Condition {
+        let c = self.c;
+        if self.u.external {
+            return self.external(m);
+        }
+        if !c.modules[m as usize].record_security {
+            return Condition::Always;
+        }
+        if c.limited_crm_covers(self.u, m) {
+            return self.managed(m);
+        }
+        if let Some(dm) = c.limited_deals_covers(self.u, m) {
+            let mine = is_in(ScalarAttr::Owner, self.me());
+            return if m == dm { mine } else { reference(RefAttr::Parent, self.module_name(dm), mine) };
+        }
+        self.grants(m)
+    }
+
+    /// Limited CRM: C(X) is managed by U, or a contact of U's linked to nothing.
+    fn managed(&self, m: Ix) -> Condition {
+        let Some(l) = &self.c.limited else { return Condition::Never };
+        let fallback = when(l.contact_module == Some(m), || {
+            and(vec![
+                Condition::IsNull { attr: ScalarAttr::Company },
+                Condition::IsNull { attr: ScalarAttr::Parent },
+                is_in(ScalarAttr::CreatedBy, self.me()),
+            ])
+        });
+        or(vec![self.managed_chain(m, l.company_module, 0), fallback])
+    }
+
+    fn managed_chain(&self, m: Ix, cm: Ix, depth: usize) -> Condition {
+        let am = overlaps(ListAttr::AccountManagers, self.me());
+        if m == cm {
+            return am;
+        }
+        let company = reference(RefAttr::Company, self.module_name(cm), am);
+        let up = match self.c.modules[m as usize].parent {
+            Some(pm) if depth <= self.c.modules.len() => {
+                and(vec![Condition::IsNull { attr: ScalarAttr::Company }, reference(RefAttr::Parent, self.module_name(pm), self.managed_chain(pm, cm, depth + 1))])
+            }
+            _ => Condition::Never,
+        };
+        or(vec![company, up])
+    }
+
+    /// Involvement of U on the record at level `need`: auditor full, assignee
+    /// write (and, in participating workspaces, creator), participant read.
+    fn involvement(&self, creator: bool, cap: Access) -> Condition {
+        let need = self.need;
+        let me = || self.me();
+        let at = |l: Access| l.min(cap) >= need;
+        or(vec![
+            when(at(Access::Full), || overlaps(ListAttr::Auditors, me())),
+            when(at(Access::Write), || overlaps(ListAttr::Assignees, me())),
+            when(at(Access::Write) && creator, || is_in(ScalarAttr::CreatedBy, me())),
+            when(at(Access::Read), || overlaps(ListAttr::Participants, me())),
+        ])
+    }
+
+    /// §3.6 (external users).
+    fn external(&self, _m: Ix) -> Condition {
+        let c = self.c;
+        let mine: Vec<String> = self.u.workspaces.iter().map(|&(w, _)| c.workspaces[w as usize].id.to_string()).collect();
+        let outside = and(vec![
+            if mine.is_empty() { Condition::Always } else { Condition::None { attr: ListAttr::Workspaces, values: mine } },
+            self.involvement(false, Access::Full),
+        ]);
+        let (mut fixed, mut part, mut part_ro) = (Vec::new(), Vec::new(), Vec::new());
+        for &(w, p) in &self.u.workspaces {
+            let id = c.workspaces[w as usize].id.to_string();
+            let level = if p.owner || p.moderator || p.auditor {
+                Access::Full
+            } else {
+                match c.workspaces[w as usize].visibility {
+                    ExternalVisibility::All if p.read_only() => Access::Read,
+                    ExternalVisibility::All => Access::Write,
+                    ExternalVisibility::Participating => {
+                        if p.read_only() { part_ro.push(id) } else { part.push(id) }
+                        continue;
+                    }
+                }
+            };
+            if level >= self.need {
+                fixed.push(id);
+            }
+        }
+        or(vec![
+            is_in(ScalarAttr::Owner, self.me()),
+            outside,
+            overlaps(ListAttr::Workspaces, fixed),
+            when(!part.is_empty(), || and(vec![overlaps(ListAttr::Workspaces, part), self.involvement(true, Access::Full)])),
+            when(!part_ro.is_empty(), || and(vec![overlaps(ListAttr::Workspaces, part_ro), self.involvement(true, Access::Read)])),
+        ])
+    }
+
+    /// §3.5: the grants that reach internal users.
+    fn grants(&self, m: Ix) -> Condition {
+        let c = self.c;
+        let (ui, u, need) = (self.ui, self.u, self.need);
+        let module = &c.modules[m as usize];
+        if module.default_access >= need {
+            return Condition::Always;
+        }
+        let combo = &c.combos[u.combo as usize];
+        if (combo.edit_all && Access::Write >= need) || (combo.view_all && Access::Read >= need) {
+            return Condition::Always;
+        }
+        // the owners that give access: U, U's subordinates (hierarchy), U's
+        // groups, and what the `from` of the rules reaching U matches
+        let mut froms: Vec<PrincipalC> = Vec::new();
+        let direct = range(&u.class.rules, m);
+        for ri in direct.iter().map(|&(_, ri)| ri).chain(c.below(u, m, false)) {
+            let rule = &c.rules[ri as usize];
+            if rule.level >= need && !froms.contains(&rule.from) {
+                froms.push(rule.from);
+            }
+        }
+        let hier_role = u.role.filter(|_| module.hierarchy);
+        let mut owners = Vec::new();
+        for (o, v) in c.users.iter().enumerate() {
+            let o = o as Ix;
+            let hit = o == ui
+                || hier_role.is_some_and(|mine| v.role.is_some_and(|theirs| theirs != mine && c.role_within(theirs, mine)))
+                || froms.iter().any(|&f| c.rule_from_matches(f, Pr::User(o)));
+            if hit {
+                owners.push(v.id.clone());
+            }
+        }
+        for (g, grp) in c.groups.iter().enumerate() {
+            let g = g as Ix;
+            if c.user_in_group(ui, g) || froms.iter().any(|&f| c.rule_from_matches(f, Pr::Group(g))) {
+                owners.push(grp.id.clone());
+            }
+        }
+        let ws: Vec<String> = u
+            .workspaces
+            .iter()
+            .filter(|&&(_, p)| {
+                let level = if p.owner || p.moderator || p.auditor {
+                    Access::Full
+                } else if p.member || p.counterparty {
+                    Access::Write
+                } else {
+                    Access::Read
+                };
+                level >= need
+            })
+            .map(|&(w, _)| c.workspaces[w as usize].id.to_string())
+            .collect();
+        or(vec![
+            is_in(ScalarAttr::Owner, owners),
+            overlaps(ListAttr::AccountManagers, self.me()),
+            self.involvement(false, Access::Full),
+            overlaps(ListAttr::Workspaces, ws),
+            self.related(m),
+            self.shares(m),
+        ])
+    }
+
+    /// Related sharing: rules on the parent module whose `from` matches the
+    /// parent's owner, with a related entry for this module.
+    fn related(&self, m: Ix) -> Condition {
+        let c = self.c;
+        let Some(pm) = c.modules[m as usize].parent else { return Condition::Never };
+        let mut froms: Vec<PrincipalC> = Vec::new();
+        let direct = range(&self.u.class.related, m);
+        for ri in direct.iter().map(|&(_, ri)| ri).chain(c.below(self.u, m, true)) {
+            let rule = &c.rules[ri as usize];
+            if rule.module != pm {
+                continue;
+            }
+            let ok = rule.related.iter().find(|&&(cm, _)| cm == m).is_some_and(|&(_, level)| level >= self.need);
+            if ok && !froms.contains(&rule.from) {
+                froms.push(rule.from);
+            }
+        }
+        if froms.is_empty() {
+            return Condition::Never;
+        }
+        let mut owners = Vec::new();
+        for (o, v) in c.users.iter().enumerate() {
+            if froms.iter().any(|&f| c.rule_from_matches(f, Pr::User(o as Ix))) {
+                owners.push(v.id.clone());
+            }
+        }
+        for (g, grp) in c.groups.iter().enumerate() {
+            if froms.iter().any(|&f| c.rule_from_matches(f, Pr::Group(g as Ix))) {
+                owners.push(grp.id.clone());
+            }
+        }
+        reference(RefAttr::Parent, self.module_name(pm), is_in(ScalarAttr::Owner, owners))
+    }
+
+    /// The shares that reach U (directly, or through a subordinate on a
+    /// hierarchy module) at `need`.
+    fn shares(&self, m: Ix) -> Condition {
+        let c = self.c;
+        let access = match self.need {
+            Access::None | Access::Read => ShareAccess::Read,
+            Access::Write => ShareAccess::ReadWrite,
+            Access::Full => return Condition::Never,
+        };
+        let (ui, u) = (self.ui, self.u);
+        let below = u.role.filter(|_| c.modules[m as usize].hierarchy);
+        let reaches = |t: Target| below.is_some_and(|r| c.matches_below(r, t));
+        let mut with = Vec::new();
+        for (v, user) in c.users.iter().enumerate() {
+            let v = v as Ix;
+            if v == ui || reaches(Target::User(v)) {
+                with.push(SharePrincipal::User(user.id.clone()));
+            }
+        }
+        for (g, grp) in c.groups.iter().enumerate() {
+            let g = g as Ix;
+            if c.user_in_group(ui, g) || reaches(Target::Group(g)) {
+                with.push(SharePrincipal::Group(grp.id.clone()));
+            }
+        }
+        for (r, name) in c.role_names.iter().enumerate() {
+            let r = r as Ix;
+            if u.role == Some(r) || reaches(Target::Role(r)) {
+                with.push(SharePrincipal::Role(name.clone()));
+            }
+            if u.role.is_some_and(|mine| c.role_within(mine, r)) || reaches(Target::RoleSub(r)) {
+                with.push(SharePrincipal::RoleAndSubordinates(name.clone()));
+            }
+        }
+        Condition::Shared { with, access }
+    }
+}
+
+/// A native evaluator of a condition over records as JSON (the contract's
+/// record shape), with `lookup` finding a stored record by id. For tests and
+/// for checking a database's answer; not the engine's own path.
+#[doc(hidden)]
+pub fn matches(c: &Condition, rec: &serde_json::Value, lookup: &dyn Fn(&str) -> Option<serde_json::Value>) -> bool {
+    use serde_json::Value;
+    let scalar = |a: ScalarAttr| -> Option<&str> {
+        let k = match a {
+            ScalarAttr::Owner => "owner",
+            ScalarAttr::CreatedBy => "createdBy",
+            ScalarAttr::Type => "type",
+            ScalarAttr::Parent => "parent",
+            ScalarAttr::Company => "company",
+        };
+        rec.get(k).and_then(Value::as_str)
+    };
+    let list = |a: ListAttr| -> Vec<&str> {
+        let k = match a {
+            ListAttr::AccountManagers => "accountManagers",
+            ListAttr::Auditors => "auditors",
+            ListAttr::Assignees => "assignees",
+            ListAttr::Participants => "participants",
+            ListAttr::Workspaces => "workspaces",
+        };
+        rec.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
+    };
+    match c {
+        Condition::Always => true,
+        Condition::Never => false,
+        Condition::And { of } => of.iter().all(|c| matches(c, rec, lookup)),
+        Condition::Or { of } => of.iter().any(|c| matches(c, rec, lookup)),
+        Condition::In { attr, values } => scalar(*attr).is_some_and(|v| values.iter().any(|x| x == v)),
+        Condition::IsNull { attr } => scalar(*attr).is_none(),
+        Condition::Overlaps { attr, values } => list(*attr).iter().any(|v| values.iter().any(|x| x == v)),
+        Condition::None { attr, values } => !list(*attr).iter().any(|v| values.iter().any(|x| x == v)),
+        Condition::Shared { with, access } => rec.get("sharedWith").and_then(Value::as_array).is_some_and(|shares| {
+            shares.iter().any(|s| {
+                let level_ok = *access == ShareAccess::Read || s.get("access").and_then(Value::as_str) == Some("readWrite");
+                level_ok
+                    && with.iter().any(|p| {
+                        let (k, id) = match p {
+                            SharePrincipal::User(i) => ("user", i),
+                            SharePrincipal::Group(i) => ("group", i),
+                            SharePrincipal::Role(i) => ("role", i),
+                            SharePrincipal::RoleAndSubordinates(i) => ("roleAndSubordinates", i),
+                        };
+                        s.get(k).and_then(Value::as_str) == Some(id.as_str())
+                    })
+            })
+        }),
+        Condition::Ref { attr, module, condition } => {
+            let id = scalar(match attr {
+                RefAttr::Parent => ScalarAttr::Parent,
+                RefAttr::Company => ScalarAttr::Company,
+            });
+            id.and_then(lookup).is_some_and(|r| r.get("module").and_then(Value::as_str) == Some(module.as_str()) && matches(condition, &r, lookup))
+        }
+    }
+}
