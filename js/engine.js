@@ -790,6 +790,7 @@ export function makeEngine(glue) {
       return this.#call("decideUpdateRecords", user, b[0], b[1], a[0]);
     }
     workspacesOf(user) { this.#live(); return this.#call("workspacesOf", str(user, "user", "a user")); }
+    plan(user, action, module) { this.#live(); return this.#call("plan", str(user, "user", "a user"), str(action, "action", "an action"), str(module, "module", "a module name")); }
     visibleUsers(user) { this.#live(); return this.#call("visibleUsers", str(user, "user", "a user")); }
     canInvite(user, workspace) { this.#live(); return this.#call("canInvite", str(user, "user", "a user"), str(workspace, "workspace", "a workspace")); }
     canCreateWorkspace(user) { this.#live(); return this.#call("canCreateWorkspace", str(user, "user", "a user")); }

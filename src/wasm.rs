@@ -215,6 +215,15 @@ impl JsEngine {
         to_js(&ids)
     }
 
+    /// The user's access to one module as data: a `Plan` whose condition
+    /// selects exactly the records `filterStored(user, action)` returns for
+    /// the module (action: view, edit or delete).
+    #[wasm_bindgen(unchecked_return_type = "Plan")]
+    pub fn plan(&self, user: &str, action: &str, module: &str) -> Result<JsValue, JsValue> {
+        let plan = self.inner.plan(user, action, module).map_err(to_js_error)?;
+        to_js(&plan)
+    }
+
     /// Ids of the active users this user may see in a people picker, sorted.
     #[wasm_bindgen(js_name = visibleUsers, unchecked_return_type = "string[]")]
     pub fn visible_users(&self, user: &str) -> Result<JsValue, JsValue> {
