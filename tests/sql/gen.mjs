@@ -51,25 +51,31 @@ export function generate(seed) {
   const records = [];
   const nCompanies = 1 + r.below(3);
   for (let i = 0; i < nCompanies; i++) companyIds.push(id("c", i));
+  const limited = r.chance(0.7);
+  const plainProfiles = profiles.filter((p) => !p.viewAll && !p.editAll).map((p) => p.id);
   for (let i = 0; i < nUsers; i++) {
     const external = r.chance(0.2);
+    const admin = !external && r.chance(0.05);
+    const teamLead = !external && r.chance(0.15);
+    const lim = limited && !external && !admin && !teamLead ? r.pick(["none", "none", "none", "crm", "deals"]) : "none";
     users.push({
       id: id("u", i),
       role: !external && r.chance(0.8) ? r.pick(roles).id : null,
-      profiles: r.some(profiles.map((p) => p.id), 0.5),
-      admin: r.chance(0.05),
+      profiles: external ? r.some(plainProfiles, 0.5) : r.some(profiles.map((p) => p.id), 0.5),
+      admin,
       active: r.chance(0.9),
-      teamLead: r.chance(0.15),
-      limitedCrm: !external && r.chance(0.15),
-      limitedDeals: !external && r.chance(0.15),
+      teamLead,
+      limitedCrm: lim === "crm",
+      limitedDeals: lim === "deals",
       external,
       company: external && r.chance(0.8) ? r.pick(companyIds) : null,
       readOnly: r.chance(0.15),
       recordTypes: r.chance(0.2) ? r.some(["meeting", "call", "x'y"], 0.5) : null,
-      canGrantAccess: r.chance(0.2),
+      canGrantAccess: !external && r.chance(0.2),
     });
   }
   const uids = users.map((u) => u.id);
+  const internal = users.filter((u) => !u.external).map((u) => u.id);
   const groups = [];
   for (let i = 0; i < r.below(3); i++) {
     const members = [];
@@ -79,18 +85,19 @@ export function generate(seed) {
     if (i > 0 && r.chance(0.3)) members.push({ group: groups[r.below(i)].id });
     groups.push({ id: id("g", i), members });
   }
-  const principal = () => {
-    const k = r.below(groups.length ? 4 : 3);
+  const principal = (users = true) => {
+    const k = users ? r.below(groups.length ? 4 : 3) : r.pick(groups.length ? [0, 1, 3] : [0, 1]);
     if (k === 0) return { role: r.pick(roles).id };
     if (k === 1) return { roleAndSubordinates: r.pick(roles).id };
-    if (k === 2) return { user: r.pick(uids) };
+    if (k === 2 && internal.length) return { user: r.pick(internal) };
+    if (k === 2) return { role: r.pick(roles).id };
     return { group: r.pick(groups).id };
   };
   const sharingRules = [];
   for (let i = 0; i < r.below(3); i++) {
     const module = r.pick(["companies", "deals", "contacts", "tasks"]);
     const from = r.chance(0.5) || !groups.length ? { role: r.pick(roles).id } : { group: r.pick(groups).id };
-    const rule = { id: id("s", i), module, from, to: principal(), access: r.pick(["read", "readWrite"]) };
+    const rule = { id: id("s", i), module, from, to: principal(false), access: r.pick(["read", "readWrite"]) };
     if (module === "companies" && r.chance(0.5)) rule.related = { deals: r.pick(["read", "readWrite"]) };
     sharingRules.push(rule);
   }
@@ -107,12 +114,12 @@ export function generate(seed) {
     });
   }
   const wids = workspaces.map((w) => w.id);
-  const someone = () => (r.chance(0.15) ? null : r.chance(0.1) ? "ghost" : r.pick(uids));
+  const someone = () => (r.chance(0.15) ? null : r.chance(0.1) && groups.length ? r.pick(groups).id : r.pick(uids));
   const shares = () =>
     r.chance(0.3) ? Array.from({ length: 1 + r.below(2) }, () => ({ ...principal(), access: r.pick(["read", "readWrite"]) })) : [];
   const common = () => ({
     owner: someone(),
-    createdBy: r.chance(0.5) ? someone() : null,
+    createdBy: r.chance(0.5) && r.chance(0.9) ? r.pick(uids) : null,
     accountManagers: r.some(uids, 0.15),
     auditors: r.some(uids, 0.1),
     assignees: r.some(uids, 0.15),
@@ -149,7 +156,7 @@ export function generate(seed) {
     users,
     workspaces,
     sharingRules,
-    limitedAccess: r.chance(0.7) ? { companyModule: "companies", modules: ["contacts", "deals"], dealModule: "deals", contactModule: "contacts" } : null,
+    limitedAccess: limited ? { companyModule: "companies", modules: ["contacts", "deals"], dealModule: "deals", contactModule: "contacts" } : null,
     records,
   };
   return model;
