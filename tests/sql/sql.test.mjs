@@ -249,3 +249,37 @@ for (const db of dbs) {
     console.log(`# ${db.name}: ${models} models (${rejected} rejected), ${comparisons} comparisons, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 }
+
+// ---------- 4. examples/sql-server.mjs on PGlite --------------------------
+
+test("examples/sql-server.mjs: pages of the plan's rows, masked fields, refused edits", async () => {
+  const { createApp, loadRecords, demoModel, PAGE } = await import("../../examples/sql-server.mjs");
+  const db = dbs[0];
+  await db.query("TRUNCATE crm_records");
+  const model = demoModel();
+  await loadRecords(db.query, model.records);
+  const engine = new Engine(model);
+  const server = createApp({ engine, query: db.query }).listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  try {
+    for (const user of ["raj", "maya"]) {
+      const seen = [];
+      let after = "";
+      for (;;) {
+        const page = await (await fetch(`${base}/deals?user=${user}&after=${encodeURIComponent(after)}`)).json();
+        assert.ok(page.deals.length <= PAGE);
+        seen.push(...page.deals);
+        if (page.next === null) break;
+        after = page.next;
+      }
+      assert.deepEqual(seen.map((d) => d.id), sorted(engine.filterStored(user, "view")));
+      for (const d of seen) assert.equal("margin" in d.fields, user === "maya", `${user} sees the margin of ${d.id}: ${user === "maya"}`);
+    }
+    assert.equal((await fetch(`${base}/deals/d000/edit?user=raj`, { method: "POST" })).status, 200);
+    assert.equal((await fetch(`${base}/deals/d001/edit?user=raj`, { method: "POST" })).status, 403);
+    assert.equal((await fetch(`${base}/deals/d001/edit?user=maya`, { method: "POST" })).status, 200);
+  } finally {
+    server.close();
+  }
+});
