@@ -9,6 +9,9 @@ fn main() {
     if std::env::var("BENCH").as_deref() == Ok("flood") {
         return flood();
     }
+    if std::env::var("BENCH").as_deref() == Ok("plan") {
+        return plan();
+    }
     let (n, r) = (2000, 100_000);
     let roles: Vec<_> =
         (0..50).map(|i| json!({"id": format!("r{i}"), "parent": if i == 0 { None } else { Some(format!("r{}", (i - 1) / 3)) }, "profiles": ["p"]})).collect();
@@ -150,4 +153,104 @@ fn flood() {
         let lookup = t.elapsed() / (rounds * r as u32);
         println!("{name}: put_records {r} (batches of {batch}): {put:?}; can(stored id): {can:?}/call ({yes}); slots_of: {lookup:?}/id");
     }
+}
+
+/// Plan generation (issue 11) on a model shaped like the benchmark's (d)
+/// (`bench/lib/model.mjs`): 10,000 users, 2,000 roles in one tree (about four
+/// children each), 500 groups nested up to four deep, 1,000 sharing rules, one
+/// private `leads` module. Run: BENCH=plan cargo bench --bench native
+fn plan() {
+    let mut seed = 1u64;
+    let mut rnd = move |n: usize| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) as usize) % n
+    };
+    let (nu, nr, ng, nrules): (usize, usize, usize, usize) = (10_000, 2_000, 500, 1_000);
+    let roles: Vec<_> = (0..nr)
+        .map(|i| {
+            let parent = if i == 0 {
+                None
+            } else {
+                let p = (i - 1) / 4;
+                Some(format!("role{}", p.saturating_sub(rnd(4))))
+            };
+            json!({"id": format!("role{i}"), "parent": parent, "profiles": ["p"]})
+        })
+        .collect();
+    let users: Vec<_> =
+        (0..nu)
+            .map(|i| {
+                if rnd(100) == 0 {
+                    json!({"id": format!("u{i}"), "profiles": ["p"]})
+                } else {
+                    json!({"id": format!("u{i}"), "role": format!("role{}", rnd(nr))})
+                }
+            })
+            .collect();
+    let groups: Vec<_> = (0..ng)
+        .map(|g| {
+            let level = g * 4 / ng;
+            let mut members = vec![];
+            for _ in 0..3 {
+                members.push(match rnd(4) {
+                    0 => json!({"user": format!("u{}", rnd(nu))}),
+                    1 => json!({"role": format!("role{}", rnd(nr))}),
+                    2 => json!({"roleAndSubordinates": format!("role{}", nr / 2 + rnd(nr / 2))}),
+                    _ if level < 3 => json!({"group": format!("g{}", (level + 1) * ng / 4 + rnd(ng / 4))}),
+                    _ => json!({"user": format!("u{}", rnd(nu))}),
+                });
+            }
+            json!({"id": format!("g{g}"), "members": members})
+        })
+        .collect();
+    let principal = |rnd: &mut dyn FnMut(usize) -> usize| match rnd(3) {
+        0 => json!({"role": format!("role{}", rnd(nr))}),
+        1 => json!({"roleAndSubordinates": format!("role{}", nr / 2 + rnd(nr / 2))}),
+        _ => json!({"group": format!("g{}", rnd(ng))}),
+    };
+    let rules: Vec<_> = (0..nrules)
+        .map(|i| {
+            let (from, to) = (principal(&mut rnd), principal(&mut rnd));
+            json!({"id": format!("rule{i}"), "module": "leads", "from": from, "to": to, "access": if i % 2 == 0 { "read" } else { "readWrite" }})
+        })
+        .collect();
+    let model = json!({"modules": [{"name": "leads"}], "roles": roles, "groups": groups, "users": users, "sharingRules": rules,
+        "profiles": [{"id": "p", "modules": {"leads": {"view": true, "edit": true, "delete": true}}}]});
+    let e = Engine::new(&model.to_string()).unwrap();
+    let mut times = vec![];
+    let mut size = 0;
+    let mut slow = vec![];
+    for i in (0..nu).step_by(10) {
+        for action in ["view", "edit"] {
+            // the best of three runs: the machine is shared, this keeps preemption out
+            let user = format!("u{i}");
+            let mut took = std::time::Duration::MAX;
+            let mut p = None;
+            for _ in 0..3 {
+                let t = Instant::now();
+                p = Some(e.plan(&user, action, "leads").unwrap());
+                took = took.min(t.elapsed());
+            }
+            let p = p.unwrap();
+            let bytes = serde_json::to_string(&p).unwrap().len();
+            times.push(took);
+            size += bytes;
+            if took > std::time::Duration::from_millis(1) {
+                slow.push((took, bytes));
+            }
+        }
+    }
+    times.sort();
+    let mean = times.iter().sum::<std::time::Duration>() / times.len() as u32;
+    println!(
+        "plan (10,000 users, 2,000 roles, 500 groups, 1,000 rules): {} plans, mean {:?}, median {:?}, p99 {:?}, max {:?}, mean JSON {} bytes",
+        times.len(),
+        mean,
+        times[times.len() / 2],
+        times[times.len() * 99 / 100],
+        times[times.len() - 1],
+        size / times.len()
+    );
+    slow.sort();
+    println!("plans over 1 ms: {} (time, JSON bytes): {:?}", slow.len(), slow.iter().rev().take(8).collect::<Vec<_>>());
 }

@@ -26,7 +26,7 @@ export function createApp({ engine, query }) {
       if (req.method === "GET" && url.pathname === "/deals") {
         // keyset pagination on id; the caller's own param is $1, the plan's follow
         const after = url.searchParams.get("after") ?? "";
-        const { where, params, from } = toSql(engine.plan(user, "view", "deals"), undefined, { startParam: 2 });
+        const { where, params, from } = toSql(engine.plan(user, "view", "deals"), undefined, { module: "deals", startParam: 2 });
         const rows = await query(`SELECT x.id, x.module, x.owner, x.fields FROM ${from} WHERE x.id > $1 AND ${where} ORDER BY x.id LIMIT ${PAGE}`, [after, ...params]);
         const access = engine.fieldAccess(user, "deals"); // { field: "hidden" | "readOnly" | "editable" }
         const deals = rows.map((row) => {
@@ -41,7 +41,7 @@ export function createApp({ engine, query }) {
       if (req.method === "POST" && edit) {
         const id = decodeURIComponent(edit[1]);
         // the same answer from the database (the plan) and the engine (the stored record)
-        const { where, params, from } = toSql(engine.plan(user, "edit", "deals"), undefined, { startParam: 2 });
+        const { where, params, from } = toSql(engine.plan(user, "edit", "deals"), undefined, { module: "deals", startParam: 2 });
         const rows = await query(`SELECT x.id FROM ${from} WHERE x.id = $1 AND ${where}`, [id, ...params]);
         const allowed = engine.can(user, "edit", id);
         if (allowed !== (rows.length === 1)) return json(res, 500, { error: "the plan and the engine disagree" });

@@ -17,7 +17,7 @@ export type PlanCondition =
   | { op: "never" }
   | { op: "shared"; principals: string[]; access: "read" | "readWrite" }
   | { op: "shared"; with: ({ user: string } | { group: string } | { role: string } | { roleAndSubordinates: string })[]; access: "read" | "readWrite" }
-  | { op: "ref"; attr: "parent" | "company"; module: string; condition: PlanCondition }
+  | { op: "ref"; attr: "parent" | "company"; module: string; condition?: PlanCondition }
   | { op: "ref"; attr: "parent" | "company"; module: string; where: PlanCondition };
 
 /** Which records of a module a user may view, edit or delete (`engine.plan`): the engine's

@@ -214,6 +214,10 @@ function toSql(plan, layout, options) {
             const ia = quoteIdent(inner);
             out.push(`EXISTS (SELECT 1 FROM ${quoteIdent(target.table)} ${ia} WHERE ${ia}.${quoteIdent(columnOf(target, cond.module, "id"))} = ${a}.${quoteIdent(col)}`);
             if (target.moduleColumn !== undefined) out.push(` AND ${ia}.${quoteIdent(target.moduleColumn)} = ${param(cond.module, "::text")}`);
+            if (sub === undefined) {
+              out.push(")"); // a `ref` without a condition: the record exists
+              break;
+            }
             out.push(" AND ");
             stack.push(")");
             stack.push({ cond: sub, module: cond.module, t: target, alias: inner, depth: depth + 1 });

@@ -49,7 +49,7 @@ pub use decide::Decision;
 pub use error::{Error, ErrorKind, Problem};
 pub use level::{Access, Action};
 pub use model::FieldLevel;
-pub use plan::{matches as plan_matches, Condition, ListAttr, Plan, PlanAction, RefAttr, ScalarAttr, ShareAccess, SharePrincipal};
+pub use plan::{matches as plan_matches, Condition, ListAttr, Plan, RefAttr, ScalarAttr, ShareAccess};
 pub use reason::{Reason, REASON_CODES};
 pub use update::UpdateDecision;
 
@@ -279,14 +279,11 @@ impl Engine {
     pub fn plan(&self, user: &str, action: &str, module: &str) -> Result<Plan, Error> {
         let u = self.user(user)?;
         let a = Self::action(action)?;
-        let pa = match a {
-            Action::View => PlanAction::View,
-            Action::Edit => PlanAction::Edit,
-            Action::Delete => PlanAction::Delete,
-            Action::Create => return Err(Error::single(ErrorKind::UnknownAction, "action", "plan covers \"view\", \"edit\" and \"delete\", not \"create\"".to_owned())),
-        };
+        if a == Action::Create {
+            return Err(Error::single(ErrorKind::UnknownAction, "action", "plan covers \"view\", \"edit\" and \"delete\", not \"create\"".to_owned()));
+        }
         let m = self.module(module)?;
-        Ok(Plan { user: user.to_owned(), action: pa, module: module.to_owned(), condition: self.c.plan(u, a, m) })
+        Ok(self.c.plan(u, a, m))
     }
 
     /// What the user may do with each field of the module, in the module's order.

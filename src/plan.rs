@@ -8,20 +8,28 @@
 //! action)` returns it (the property test `tests/plan.rs` holds the two equal).
 //!
 //! Semantics of each operator (NULL-safe, as SQL must implement them):
-//! - `always` / `never`: true / false.
-//! - `and` / `or` over `of` (an empty `and` is true, an empty `or` false).
+//! The format is the lead's `PLAN_FORMAT.md`: a plan is `always`, `never` or
+//! `conditional` with a condition (no `always`/`never` inside, `and`/`or`
+//! non-empty), plus two additions the planner needs:
+//! - `none {attr, values}` (external users: "the record lists no workspace U
+//!   takes part in"),
+//! - `ref` without `condition`: the referenced record exists in `module`
+//!   (a parent whose module is open to U at every record).
+//!
+//! - `and` / `or` over `of`.
 //! - `in {attr, values}`: the scalar column is not null and one of `values`.
 //! - `isNull {attr}`: the scalar column is null (absent).
 //! - `overlaps {attr, values}`: the list column holds at least one of `values`.
 //! - `none {attr, values}`: the list column holds none of `values` (an empty
 //!   or absent list holds none).
-//! - `shared {with, access}`: some `sharedWith` entry names one of the
-//!   principals of `with` (same kind and id) and, when `access` is
-//!   `readWrite`, has access `readWrite`.
-//! - `ref {attr, module, where}`: the column `attr` (`parent` or `company`)
-//!   names a stored record of module `module`, and `where` holds on it.
+//! - `shared {principals, access}`: some `sharedWith` entry's key
+//!   (`user:ID`, `group:ID`, `role:ID`, `roleAndSubordinates:ID`) is one of
+//!   `principals` and, when `access` is `readWrite`, has access `readWrite`.
+//! - `ref {attr, module, condition?}`: the column `attr` (`parent` or
+//!   `company`) names a stored record of module `module`, and `condition`
+//!   (when present) holds on it.
 
-use crate::compiled::{Compiled, Ix, PrincipalC, Pr, Target, UserC};
+use crate::compiled::{Compiled, Ix, Pr, PrincipalC, Target, UserC};
 use crate::decide::profile_denies;
 use crate::level::{Access, Action};
 use crate::model::ExternalVisibility;
@@ -30,25 +38,29 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "wasm")]
 use tsify::Tsify;
 
-/// A user's access to one module: the records of `module` where `where` holds.
+/// A user's access to one module (the module is implied: the records of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(Tsify))]
-#[serde(rename_all = "camelCase")]
-pub struct Plan {
-    pub user: String,
-    pub action: PlanAction,
-    pub module: String,
-    #[serde(rename = "where")]
-    pub condition: Condition,
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Plan {
+    /// Every record of the module.
+    Always,
+    /// None.
+    Never,
+    /// The records where `condition` holds.
+    Conditional { condition: Condition },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(Tsify))]
-#[serde(rename_all = "camelCase")]
-pub enum PlanAction {
-    View,
-    Edit,
-    Delete,
+impl Plan {
+    /// Does the plan hold on a record of its module? See [`matches`].
+    #[doc(hidden)]
+    pub fn matches(&self, rec: &serde_json::Value, lookup: &dyn Fn(&str) -> Option<serde_json::Value>) -> bool {
+        match self {
+            Plan::Always => true,
+            Plan::Never => false,
+            Plan::Conditional { condition } => matches(condition, rec, lookup),
+        }
+    }
 }
 
 /// A record column holding one value or null.
@@ -56,6 +68,7 @@ pub enum PlanAction {
 #[cfg_attr(feature = "wasm", derive(Tsify))]
 #[serde(rename_all = "camelCase")]
 pub enum ScalarAttr {
+    Id,
     Owner,
     CreatedBy,
     Type,
@@ -84,17 +97,6 @@ pub enum RefAttr {
     Company,
 }
 
-/// A principal a share names, as in a record's `sharedWith`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "wasm", derive(Tsify))]
-#[serde(rename_all = "camelCase")]
-pub enum SharePrincipal {
-    User(String),
-    Group(String),
-    Role(String),
-    RoleAndSubordinates(String),
-}
-
 /// The access a share must give: `read` (any share) or `readWrite`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(Tsify))]
@@ -109,16 +111,44 @@ pub enum ShareAccess {
 #[cfg_attr(feature = "wasm", derive(Tsify))]
 #[serde(tag = "op", rename_all = "camelCase")]
 pub enum Condition {
+    /// Only inside the planner: never in a plan's condition.
+    #[serde(skip)]
     Always,
+    /// Only inside the planner: never in a plan's condition.
+    #[serde(skip)]
     Never,
-    And { of: Vec<Condition> },
-    Or { of: Vec<Condition> },
-    In { attr: ScalarAttr, values: Vec<String> },
-    IsNull { attr: ScalarAttr },
-    Overlaps { attr: ListAttr, values: Vec<String> },
-    None { attr: ListAttr, values: Vec<String> },
-    Shared { with: Vec<SharePrincipal>, access: ShareAccess },
-    Ref { attr: RefAttr, module: String, #[serde(rename = "where")] condition: Box<Condition> },
+    And {
+        of: Vec<Condition>,
+    },
+    Or {
+        of: Vec<Condition>,
+    },
+    In {
+        attr: ScalarAttr,
+        values: Vec<String>,
+    },
+    IsNull {
+        attr: ScalarAttr,
+    },
+    Overlaps {
+        attr: ListAttr,
+        values: Vec<String>,
+    },
+    None {
+        attr: ListAttr,
+        values: Vec<String>,
+    },
+    Shared {
+        principals: Vec<String>,
+        access: ShareAccess,
+    },
+    /// `condition` absent: the referenced record exists (in `module`).
+    Ref {
+        attr: RefAttr,
+        module: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        condition: Option<Box<Condition>>,
+    },
 }
 
 fn or(items: Vec<Condition>) -> Condition {
@@ -183,7 +213,8 @@ fn reference(attr: RefAttr, module: &str, c: Condition) -> Condition {
     if c == Condition::Never {
         return Condition::Never;
     }
-    Condition::Ref { attr, module: module.to_owned(), condition: Box::new(c) }
+    let condition = if c == Condition::Always { None } else { Some(Box::new(c)) };
+    Condition::Ref { attr, module: module.to_owned(), condition }
 }
 
 /// The sorted `(module, rule)` entries with this module.
@@ -202,7 +233,15 @@ struct Planner<'a> {
 
 impl Compiled {
     /// The plan of `(user ui, action, module m)`; `action` is view, edit or delete.
-    pub(crate) fn plan(&self, ui: Ix, action: Action, m: Ix) -> Condition {
+    pub(crate) fn plan(&self, ui: Ix, action: Action, m: Ix) -> Plan {
+        match self.plan_condition(ui, action, m) {
+            Condition::Always => Plan::Always,
+            Condition::Never => Plan::Never,
+            condition => Plan::Conditional { condition },
+        }
+    }
+
+    fn plan_condition(&self, ui: Ix, action: Action, m: Ix) -> Condition {
         let u = &self.users[ui as usize];
         match u.settled() {
             Some(false) => return Condition::Never,
@@ -237,22 +276,36 @@ impl Planner<'_> {
         }
     }
 
-    /// The record level reaches `need`, before the user's and the type caps.
+    /// The record level reaches `need`, before the user's and the type caps:
+    /// the module's own rows, or (§3.8, a module controlled by its parent)
+    /// `decide(U, "view", P(X)).access >= need`, up the chain of modules. Built
+    /// iteratively from the top of the chain: no recursion on its depth.
     fn level(&self, m: Ix) -> Condition {
-        let own = self.uncapped(m);
-        let parent = match self.c.modules[m as usize].parent {
-            Some(pm) if self.c.follows_parent(self.u, m) => reference(RefAttr::Parent, self.module_name(pm), self.capped(pm)),
-            _ => Condition::Never,
-        };
-        or(vec![own, parent])
-    }
-
-    /// `decide(U, "view", P).access >= need` for a record P of module m.
-    fn capped(&self, m: Ix) -> Condition {
-        if self.c.profile_cap(self.u, m) < self.need || self.u.cap() < self.need {
-            return Condition::Never;
+        let c = self.c;
+        let mut chain = vec![m];
+        while let Some(&last) = chain.last() {
+            match c.modules[last as usize].parent {
+                Some(pm) if c.follows_parent(self.u, last) && chain.len() <= c.modules.len() => {
+                    // the parent's level is capped by its module's profile and the user's cap
+                    if c.profile_cap(self.u, pm) < self.need || self.u.cap() < self.need {
+                        break;
+                    }
+                    chain.push(pm);
+                }
+                _ => break,
+            }
         }
-        and(vec![self.type_ok(), self.level(m)])
+        let mut above = Condition::Never;
+        for (i, &mi) in chain.iter().enumerate().rev() {
+            let parent = if i + 1 < chain.len() {
+                let capped = and(vec![self.type_ok(), std::mem::replace(&mut above, Condition::Never)]);
+                reference(RefAttr::Parent, self.module_name(chain[i + 1]), capped)
+            } else {
+                Condition::Never
+            };
+            above = or(vec![self.uncapped(mi), parent]);
+        }
+        above
     }
 
     fn uncapped(&self, m: Ix) -> Condition {
@@ -277,28 +330,39 @@ impl Planner<'_> {
     fn managed(&self, m: Ix) -> Condition {
         let Some(l) = &self.c.limited else { return Condition::Never };
         let fallback = when(l.contact_module == Some(m), || {
-            and(vec![
-                Condition::IsNull { attr: ScalarAttr::Company },
-                Condition::IsNull { attr: ScalarAttr::Parent },
-                is_in(ScalarAttr::CreatedBy, self.me()),
-            ])
+            and(vec![Condition::IsNull { attr: ScalarAttr::Company }, Condition::IsNull { attr: ScalarAttr::Parent }, is_in(ScalarAttr::CreatedBy, self.me())])
         });
-        or(vec![self.managed_chain(m, l.company_module, 0), fallback])
+        or(vec![self.managed_chain(m, l.company_module), fallback])
     }
 
-    fn managed_chain(&self, m: Ix, cm: Ix, depth: usize) -> Condition {
-        let am = overlaps(ListAttr::AccountManagers, self.me());
-        if m == cm {
-            return am;
-        }
-        let company = reference(RefAttr::Company, self.module_name(cm), am);
-        let up = match self.c.modules[m as usize].parent {
-            Some(pm) if depth <= self.c.modules.len() => {
-                and(vec![Condition::IsNull { attr: ScalarAttr::Company }, reference(RefAttr::Parent, self.module_name(pm), self.managed_chain(pm, cm, depth + 1))])
+    /// C(X) is a company U manages: X itself in the company module, else X's
+    /// `company` when set, else C(P(X)); built from the top of the module
+    /// chain down, iteratively.
+    fn managed_chain(&self, m: Ix, cm: Ix) -> Condition {
+        let c = self.c;
+        let mut chain = vec![m];
+        while let Some(&last) = chain.last() {
+            match c.modules[last as usize].parent {
+                Some(pm) if last != cm && chain.len() <= c.modules.len() => chain.push(pm),
+                _ => break,
             }
-            _ => Condition::Never,
-        };
-        or(vec![company, up])
+        }
+        let am = || overlaps(ListAttr::AccountManagers, self.me());
+        let mut above = Condition::Never;
+        for (i, &mi) in chain.iter().enumerate().rev() {
+            above = if mi == cm {
+                am()
+            } else {
+                let up = if i + 1 < chain.len() {
+                    let inner = std::mem::replace(&mut above, Condition::Never);
+                    and(vec![Condition::IsNull { attr: ScalarAttr::Company }, reference(RefAttr::Parent, self.module_name(chain[i + 1]), inner)])
+                } else {
+                    Condition::Never
+                };
+                or(vec![reference(RefAttr::Company, self.module_name(cm), am()), up])
+            };
+        }
+        above
     }
 
     /// Involvement of U on the record at level `need`: auditor full, assignee
@@ -333,7 +397,11 @@ impl Planner<'_> {
                     ExternalVisibility::All if p.read_only() => Access::Read,
                     ExternalVisibility::All => Access::Write,
                     ExternalVisibility::Participating => {
-                        if p.read_only() { part_ro.push(id) } else { part.push(id) }
+                        if p.read_only() {
+                            part_ro.push(id);
+                        } else {
+                            part.push(id);
+                        }
                         continue;
                     }
                 }
@@ -354,7 +422,7 @@ impl Planner<'_> {
     /// §3.5: the grants that reach internal users.
     fn grants(&self, m: Ix) -> Condition {
         let c = self.c;
-        let (ui, u, need) = (self.ui, self.u, self.need);
+        let (u, need) = (self.u, self.need);
         let module = &c.modules[m as usize];
         if module.default_access >= need {
             return Condition::Always;
@@ -369,27 +437,18 @@ impl Planner<'_> {
         let direct = range(&u.class.rules, m);
         for ri in direct.iter().map(|&(_, ri)| ri).chain(c.below(u, m, false)) {
             let rule = &c.rules[ri as usize];
-            if rule.level >= need && !froms.contains(&rule.from) {
+            if rule.level >= need {
                 froms.push(rule.from);
             }
         }
-        let hier_role = u.role.filter(|_| module.hierarchy);
-        let mut owners = Vec::new();
-        for (o, v) in c.users.iter().enumerate() {
-            let o = o as Ix;
-            let hit = o == ui
-                || hier_role.is_some_and(|mine| v.role.is_some_and(|theirs| theirs != mine && c.role_within(theirs, mine)))
-                || froms.iter().any(|&f| c.rule_from_matches(f, Pr::User(o)));
-            if hit {
-                owners.push(v.id.clone());
+        let below = match u.role.filter(|_| module.hierarchy) {
+            Some(mine) => {
+                let r = &c.roles[mine as usize];
+                Some((r.pre + 1, r.end))
             }
-        }
-        for (g, grp) in c.groups.iter().enumerate() {
-            let g = g as Ix;
-            if c.user_in_group(ui, g) || froms.iter().any(|&f| c.rule_from_matches(f, Pr::Group(g))) {
-                owners.push(grp.id.clone());
-            }
-        }
+            None => None,
+        };
+        let owners = self.owners(&froms, below, true);
         let ws: Vec<String> = u
             .workspaces
             .iter()
@@ -415,6 +474,68 @@ impl Planner<'_> {
         ])
     }
 
+    /// The ids of the owners (users and groups) that `froms` match (§2), with
+    /// the users whose role's pre-order number is in `span` (subordinates) and,
+    /// with `mine`, U and U's groups. One pass over users and groups: the role
+    /// principals and the groups' role spans become marks on pre-order numbers.
+    fn owners(&self, froms: &[PrincipalC], span: Option<(u32, u32)>, mine: bool) -> Vec<String> {
+        let c = self.c;
+        let n = c.roles.len() + 2;
+        let mut diff = vec![0i32; n + 1];
+        let mut mark = |lo: u32, hi: u32| {
+            if lo <= hi {
+                diff[(lo as usize).min(n)] += 1;
+                diff[(hi as usize + 1).min(n)] -= 1;
+            }
+        };
+        let mut from_group = vec![false; c.groups.len()];
+        for &f in froms {
+            match f {
+                PrincipalC::Role(r) => mark(c.roles[r as usize].pre, c.roles[r as usize].pre),
+                PrincipalC::RoleSub(r) => mark(c.roles[r as usize].pre, c.roles[r as usize].end),
+                PrincipalC::Group(g) => {
+                    from_group[g as usize] = true;
+                    for &(lo, hi) in &c.groups[g as usize].role_spans {
+                        mark(lo, hi);
+                    }
+                }
+            }
+        }
+        if let Some((lo, hi)) = span {
+            mark(lo, hi);
+        }
+        let mut marked = vec![false; n];
+        let mut run = 0;
+        for (i, m) in marked.iter_mut().enumerate() {
+            run += diff[i];
+            *m = run > 0;
+        }
+        let any_group = from_group.iter().any(|&b| b);
+        let mut out = Vec::new();
+        for (o, v) in c.users.iter().enumerate() {
+            let hit = (mine && o as Ix == self.ui)
+                || v.role.is_some_and(|r| marked[c.roles[r as usize].pre as usize])
+                || (any_group && v.class.groups.iter().any(|&g| from_group[g as usize]));
+            if hit {
+                out.push(v.id.clone());
+            }
+        }
+        for (h, grp) in c.groups.iter().enumerate() {
+            let h = h as Ix;
+            let hit = (mine && c.user_in_group(self.ui, h))
+                || (any_group
+                    && (from_group[h as usize]
+                        || match &c.group_up {
+                            Some(up) => up[h as usize].iter().any(|&g| from_group[g as usize]),
+                            None => froms.iter().any(|&f| c.rule_from_matches(f, Pr::Group(h))),
+                        }));
+            if hit {
+                out.push(grp.id.clone());
+            }
+        }
+        out
+    }
+
     /// Related sharing: rules on the parent module whose `from` matches the
     /// parent's owner, with a related entry for this module.
     fn related(&self, m: Ix) -> Condition {
@@ -428,24 +549,14 @@ impl Planner<'_> {
                 continue;
             }
             let ok = rule.related.iter().find(|&&(cm, _)| cm == m).is_some_and(|&(_, level)| level >= self.need);
-            if ok && !froms.contains(&rule.from) {
+            if ok {
                 froms.push(rule.from);
             }
         }
         if froms.is_empty() {
             return Condition::Never;
         }
-        let mut owners = Vec::new();
-        for (o, v) in c.users.iter().enumerate() {
-            if froms.iter().any(|&f| c.rule_from_matches(f, Pr::User(o as Ix))) {
-                owners.push(v.id.clone());
-            }
-        }
-        for (g, grp) in c.groups.iter().enumerate() {
-            if froms.iter().any(|&f| c.rule_from_matches(f, Pr::Group(g as Ix))) {
-                owners.push(grp.id.clone());
-            }
-        }
+        let owners = self.owners(&froms, None, false);
         reference(RefAttr::Parent, self.module_name(pm), is_in(ScalarAttr::Owner, owners))
     }
 
@@ -465,25 +576,25 @@ impl Planner<'_> {
         for (v, user) in c.users.iter().enumerate() {
             let v = v as Ix;
             if v == ui || reaches(Target::User(v)) {
-                with.push(SharePrincipal::User(user.id.clone()));
+                with.push(format!("user:{}", user.id));
             }
         }
         for (g, grp) in c.groups.iter().enumerate() {
             let g = g as Ix;
             if c.user_in_group(ui, g) || reaches(Target::Group(g)) {
-                with.push(SharePrincipal::Group(grp.id.clone()));
+                with.push(format!("group:{}", grp.id));
             }
         }
         for (r, name) in c.role_names.iter().enumerate() {
             let r = r as Ix;
             if u.role == Some(r) || reaches(Target::Role(r)) {
-                with.push(SharePrincipal::Role(name.clone()));
+                with.push(format!("role:{name}"));
             }
             if u.role.is_some_and(|mine| c.role_within(mine, r)) || reaches(Target::RoleSub(r)) {
-                with.push(SharePrincipal::RoleAndSubordinates(name.clone()));
+                with.push(format!("roleAndSubordinates:{name}"));
             }
         }
-        Condition::Shared { with, access }
+        Condition::Shared { principals: with, access }
     }
 }
 
@@ -495,6 +606,7 @@ pub fn matches(c: &Condition, rec: &serde_json::Value, lookup: &dyn Fn(&str) -> 
     use serde_json::Value;
     let scalar = |a: ScalarAttr| -> Option<&str> {
         let k = match a {
+            ScalarAttr::Id => "id",
             ScalarAttr::Owner => "owner",
             ScalarAttr::CreatedBy => "createdBy",
             ScalarAttr::Type => "type",
@@ -522,19 +634,11 @@ pub fn matches(c: &Condition, rec: &serde_json::Value, lookup: &dyn Fn(&str) -> 
         Condition::IsNull { attr } => scalar(*attr).is_none(),
         Condition::Overlaps { attr, values } => list(*attr).iter().any(|v| values.iter().any(|x| x == v)),
         Condition::None { attr, values } => !list(*attr).iter().any(|v| values.iter().any(|x| x == v)),
-        Condition::Shared { with, access } => rec.get("sharedWith").and_then(Value::as_array).is_some_and(|shares| {
+        Condition::Shared { principals, access } => rec.get("sharedWith").and_then(Value::as_array).is_some_and(|shares| {
             shares.iter().any(|s| {
                 let level_ok = *access == ShareAccess::Read || s.get("access").and_then(Value::as_str) == Some("readWrite");
-                level_ok
-                    && with.iter().any(|p| {
-                        let (k, id) = match p {
-                            SharePrincipal::User(i) => ("user", i),
-                            SharePrincipal::Group(i) => ("group", i),
-                            SharePrincipal::Role(i) => ("role", i),
-                            SharePrincipal::RoleAndSubordinates(i) => ("roleAndSubordinates", i),
-                        };
-                        s.get(k).and_then(Value::as_str) == Some(id.as_str())
-                    })
+                let key = ["user", "group", "role", "roleAndSubordinates"].iter().find_map(|k| s.get(*k).and_then(Value::as_str).map(|id| format!("{k}:{id}")));
+                level_ok && key.is_some_and(|k| principals.contains(&k))
             })
         }),
         Condition::Ref { attr, module, condition } => {
@@ -542,7 +646,8 @@ pub fn matches(c: &Condition, rec: &serde_json::Value, lookup: &dyn Fn(&str) -> 
                 RefAttr::Parent => ScalarAttr::Parent,
                 RefAttr::Company => ScalarAttr::Company,
             });
-            id.and_then(lookup).is_some_and(|r| r.get("module").and_then(Value::as_str) == Some(module.as_str()) && matches(condition, &r, lookup))
+            id.and_then(lookup)
+                .is_some_and(|r| r.get("module").and_then(Value::as_str) == Some(module.as_str()) && condition.as_ref().is_none_or(|c| matches(c, &r, lookup)))
         }
     }
 }

@@ -44,7 +44,7 @@ console.log(`loaded ${N} deals + 10000 companies in ${((Date.now() - t) / 1000).
 
 for (const user of ["u1", "mgr3", "boss"]) {
   const plan = engine.plan(user, "view", "deals");
-  const { where, params, from } = toSql(plan, undefined, { startParam: 2 });
+  const { where, params, from } = toSql(plan, undefined, { module: "deals", startParam: 2 });
   const page = `SELECT x.id FROM ${from} WHERE x.id > $1 AND ${where} ORDER BY x.id LIMIT 50`;
   let after = "";
   const times = [];
@@ -55,7 +55,7 @@ for (const user of ["u1", "mgr3", "boss"]) {
     if (rows.length < 50) break;
     after = rows[rows.length - 1].id;
   }
-  const c = toSql(plan);
+  const c = toSql(plan, undefined, { module: "deals" });
   const count = (await q(`SELECT count(*)::int AS n FROM ${c.from} WHERE ${c.where}`, c.params)).at(0).n;
   console.log(`\n${user}: ${count} deals visible; 20 pages of 50: first ${times[0].toFixed(1)} ms, median ${times.sort((a, b) => a - b)[times.length >> 1].toFixed(1)} ms, max ${times.at(-1).toFixed(1)} ms`);
   const explain = await q(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${page}`, ["", ...params]);

@@ -182,6 +182,11 @@ for (const db of dbs) {
     // a wrong-module parent (d4 → deal d1) and a dangling one (d3) never match
     assert.deepEqual(await deals({ op: "ref", attr: "parent", module: "companies", where: { op: "always" } }), ["d1", "d2", "x\\y$1"]);
     assert.deepEqual(await deals({ op: "ref", attr: "parent", module: "deals", where: { op: "in", attr: "owner", values: ["a"] } }), ["d4"]);
+    // the plan-format spelling: { kind, condition }, principal keys, a `ref` without a condition (exists)
+    assert.deepEqual(await select(db, { kind: "conditional", condition: { op: "ref", attr: "parent", module: "companies" } }, "deals"), ["d1", "d2", "x\\y$1"]);
+    assert.deepEqual(await select(db, { kind: "conditional", condition: { op: "shared", principals: ["role:r:1"], access: "readWrite" } }, "deals"), ["d5"]);
+    assert.deepEqual(await select(db, { kind: "conditional", condition: { op: "in", attr: "id", values: ["x\\y$1", "c1"] } }, "deals"), ["x\\y$1"]);
+    assert.deepEqual(await select(db, { kind: "never" }, "deals"), []);
     // NULL owner: `in` is false under or/and, never flipped
     assert.deepEqual(await deals({ op: "or", of: [{ op: "in", attr: "owner", values: ["zz"] }, { op: "in", attr: "type", values: ["zz"] }] }), []);
     assert.deepEqual(await deals({ op: "and", of: [{ op: "in", attr: "owner", values: ["zz", "a"] }, { op: "isNull", attr: "createdBy" }] }), ["d1"]);

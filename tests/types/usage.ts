@@ -1,6 +1,6 @@
 // Type-checked (never run) by `tsc -p tests/types`: the declarations generated
 // from the Rust types must accept correct use and reject wrong use.
-import { Engine, contractVersion, type Model, type CrmRecord, type Decision, type FieldAccessMap, type CrmAccessError, type Access, type StoredRecords, type UpdateDecision, type Reason } from "crm-access";
+import { Engine, contractVersion, type Model, type CrmRecord, type Decision, type FieldAccessMap, type CrmAccessError, type Access, type StoredRecords, type UpdateDecision, type Reason, type Plan, type Condition } from "crm-access";
 
 const model: Model = {
   modules: [{ name: "companies", defaultSharing: "publicRead" }, { name: "deals", parent: "companies", fields: ["amount"] }],
@@ -64,9 +64,20 @@ engine.prepare([{ id: "c1" }]);
 engine.decideUpdate("ann", "c1", "c1");
 // @ts-expect-error: workspacesOf takes a user id
 engine.workspacesOf(["ann"]);
+const plan: Plan = engine.plan("ann", "view", "deals");
+if (plan.kind === "conditional") {
+  const where: Condition = plan.condition;
+  if (where.op === "ref") { const inner: Condition | undefined = where.condition; void inner; }
+  if (where.op === "in") { const attr: "id" | "owner" | "createdBy" | "type" | "parent" | "company" = where.attr; void attr; }
+  if (where.op === "shared") { const keys: string[] = where.principals; void keys; }
+}
+// @ts-expect-error: plan takes a module name
+engine.plan("ann", "view", 3);
+// @ts-expect-error: a condition has an op
+const noOp: Condition = { attr: "owner", values: [] };
 // @ts-expect-error: an update decision has no access
 const noAccess: Access = update.access;
-void [typo, badEnum, noUsers, badMember, noAccess];
+void [typo, badEnum, noUsers, badMember, noAccess, noOp];
 
 // The SQL layer: plans to PostgreSQL WHERE conditions.
 import { toSql, toRow, postgresSchema, defaultLayout, type SqlPlan, type Layout, type SqlWhere } from "crm-access";
