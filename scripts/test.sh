@@ -6,6 +6,8 @@
 #   4. the examples, the benchmark harness in smoke mode
 #   5. the demo in headless Chromium (playwright-core)
 #   6. every snippet of README.md, against the packed package (tests/readme/)
+#   7. the SQL layer (tests/sql/) on PGlite and on a throwaway PostgreSQL server
+#      (scripts/pg.sh: started here, stopped on EXIT; CRM_SQL_NO_SERVER=1 skips it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -37,3 +39,14 @@ fi
 
 step "Node: the wasm package, the bench smoke run, the demo in Chromium, the README snippets"
 node --test --test-concurrency=1 tests/node/ tests/bench-smoke.test.mjs tests/browser/ tests/readme/
+
+step "SQL: toSql on PGlite and PostgreSQL (tests/sql/)"
+if [ ! -d tests/sql/node_modules/@electric-sql/pglite ] || [ ! -d tests/sql/node_modules/pg ] || [ tests/sql/package-lock.json -nt tests/sql/node_modules/.package-lock.json ]; then
+  npm --prefix tests/sql ci --no-audit --no-fund --silent
+fi
+if [ "${CRM_SQL_NO_SERVER:-0}" != 1 ]; then
+  eval "$(bash scripts/pg.sh start)"
+  trap 'bash scripts/pg.sh stop "$PG_DIR"' EXIT
+  echo "PostgreSQL at $PG_URL"
+fi
+node --test --test-concurrency=1 tests/sql/

@@ -78,3 +78,14 @@ const noOp: Condition = { attr: "owner", values: [] };
 // @ts-expect-error: an update decision has no access
 const noAccess: Access = update.access;
 void [typo, badEnum, noUsers, badMember, noAccess, noOp];
+
+// The SQL layer: plans to PostgreSQL WHERE conditions.
+import { toSql, toRow, postgresSchema, defaultLayout, type SqlPlan, type Layout, type SqlWhere } from "crm-access";
+const sqlPlan: SqlPlan = { module: "deals", where: { op: "or", of: [{ op: "in", attr: "owner", values: ["u"] }, { op: "ref", attr: "parent", module: "companies", where: { op: "shared", with: [{ user: "u" }], access: "read" } }] } };
+const ownLayout: Layout = { tables: { deals: { table: ["crm", "deals"], columns: { id: "id", owner: "owner_id", assignees: { linkTable: "deal_assignees", idColumn: "deal_id", valueColumn: "user_id" } } } } };
+const sqlWhere: SqlWhere = toSql(sqlPlan, ownLayout, { startParam: 2 });
+const sqlText: string = `SELECT * FROM ${sqlWhere.from} WHERE ${sqlWhere.where}` + postgresSchema() + toRow({ id: "d", module: "deals" }).fields;
+void sqlText;
+void defaultLayout;
+// @ts-expect-error: an unknown op
+toSql({ module: "deals", where: { op: "not", of: [] } });
