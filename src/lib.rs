@@ -83,6 +83,9 @@ pub struct Engine {
     /// a time (a UI asks for one user over and over, a server for many).
     /// Bounded: emptied when it holds [`Engine::context_limit`] entries.
     contexts: std::sync::Mutex<rustc_hash::FxHashMap<(Ix, Action), fast::FastCtx>>,
+    /// The sharing-rule rows `decide` has explained, by (user, module, owner)
+    /// (bounded; see `decide::RuleCache`).
+    explained: std::sync::Mutex<decide::RuleCache>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -131,7 +134,7 @@ impl Engine {
     /// Builds an engine from a typed model.
     pub fn from_model(model: Model) -> Result<Engine, Error> {
         match compile::compile(model) {
-            Ok((c, store)) => Ok(Engine { c, store, sorted: std::sync::OnceLock::new(), contexts: Default::default() }),
+            Ok((c, store)) => Ok(Engine { c, store, sorted: std::sync::OnceLock::new(), contexts: Default::default(), explained: Default::default() }),
             Err(problems) => Err(Error::from_problems(ErrorKind::InvalidModel, problems)),
         }
     }
@@ -216,7 +219,13 @@ impl Engine {
         let u = self.user(user)?;
         let a = Self::action(action)?;
         let rec = self.resolve(record)?;
-        Ok(self.c.decide(&self.store, u, a, &rec.view()))
+        Ok(self.decide_one(u, a, &rec.view()))
+    }
+
+    /// One decision, reusing the sharing-rule rows already explained.
+    fn decide_one(&self, u: Ix, a: Action, rec: &store::RecRef<'_>) -> Decision {
+        let mut rules = self.explained.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.c.decide_with(&self.store, u, a, rec, Some(&mut rules))
     }
 
     /// Whether the action is allowed (the same answer as `decide(..).allowed`).

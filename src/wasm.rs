@@ -341,6 +341,64 @@ impl JsEngine {
         to_js(&d)
     }
 
+    /// `decide` for one record the JS layer encoded into the scratch area,
+    /// packed as `LAYOUT.decision` describes (this call never throws).
+    #[wasm_bindgen(js_name = decideScratchPacked, skip_typescript)]
+    pub fn decide_scratch_packed(&mut self, ui: u32, action: u8, words: u32, bytes: u32) -> u32 {
+        let d = {
+            let Ok((codes, strings)) = self.scratch(words, bytes) else { return LAYOUT.decision.ask };
+            let Some(a) = verdict_action(action) else { return LAYOUT.decision.ask };
+            match self.inner.indexed().decide_encoded(ui, *a, codes, strings) {
+                Ok(d) => d,
+                Err(_) => return LAYOUT.decision.ask,
+            }
+        };
+        self.put_decision(&d)
+    }
+
+    /// `decide` for a stored record whose id the JS layer wrote into the
+    /// scratch bytes, packed as `LAYOUT.decision` describes (never throws).
+    #[wasm_bindgen(js_name = decideStoredScratch, skip_typescript)]
+    pub fn decide_stored_scratch(&mut self, ui: u32, action: u8, bytes: u32) -> u32 {
+        let d = {
+            let Ok((_, id)) = self.scratch(0, bytes) else { return LAYOUT.decision.ask };
+            let Some(a) = verdict_action(action) else { return LAYOUT.decision.ask };
+            match self.inner.indexed().decide_stored_at(ui, *a, id) {
+                Ok(d) => d,
+                Err(_) => return LAYOUT.decision.ask,
+            }
+        };
+        self.put_decision(&d)
+    }
+
+    /// Writes a decision's reasons into the scratch area and packs the rest
+    /// (`LAYOUT.decision`). Nothing is written when they do not fit: then the
+    /// answer is `ask`, and the scratch area still holds the question.
+    fn put_decision(&mut self, d: &crate::Decision) -> u32 {
+        let l = &LAYOUT.decision;
+        let n = d.reasons.len();
+        let arg_bytes: usize = d.reasons.iter().map(|r| r.arg().map_or(0, str::len)).sum();
+        if n > self.scratch_codes.len() || n >= 1 << 20 || arg_bytes > self.scratch_bytes.len() || arg_bytes >= 1 << 22 {
+            return l.ask;
+        }
+        let mut at = 0;
+        for (word, r) in self.scratch_codes.iter_mut().zip(&d.reasons) {
+            *word = r.code_index() as u32;
+            if let Some(arg) = r.arg() {
+                self.scratch_bytes[at..at + arg.len()].copy_from_slice(arg.as_bytes());
+                at += arg.len();
+                *word |= l.arg_flag | (arg.len() as u32) << l.arg_len_shift;
+            }
+        }
+        let access = match d.access {
+            crate::Access::None => 0,
+            crate::Access::Read => 1,
+            crate::Access::Write => 2,
+            crate::Access::Full => 3,
+        };
+        u32::from(d.allowed) | access << 1 | u32::from(d.read_only) << 3 | (n as u32) << l.count_shift
+    }
+
     /// The store's removal count (see [`Engine::store_epoch`]), as a JS number.
     #[wasm_bindgen(js_name = storeEpoch, skip_typescript)]
     pub fn store_epoch(&self) -> f64 {
