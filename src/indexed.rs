@@ -122,8 +122,8 @@ impl<'e> Indexed<'e> {
     pub fn stored_mask_at(&self, ui: u32, action: Action) -> Result<Vec<u8>, Error> {
         let u = self.user_at(ui)?;
         let (c, store) = (&self.e.c, &self.e.store);
-        let mut ctx = c.fast_ctx(u, action);
-        Ok(self.e.sorted_slots().iter().map(|&s| u8::from(c.fast_allowed(store, &mut ctx, &store.slot(s).view()))).collect())
+        let slots = self.e.sorted_slots();
+        Ok(self.e.with_ctx(u, action, |ctx| slots.iter().map(|&s| u8::from(c.fast_allowed(store, ctx, &store.slot(s).view()))).collect()))
     }
 
     /// `can` for the user at index `ui` and a stored record id.
@@ -146,13 +146,14 @@ impl<'e> Indexed<'e> {
         let strings = encoded::split_strings(strings);
         let mut out = Vec::new();
         let mut at = 0;
-        let mut ctx = c.fast_ctx(u, action);
-        while at < codes.len() {
-            let (rec, next) = encoded::decode(c, codes, &strings, at)?;
-            out.push(u8::from(c.fast_allowed(store, &mut ctx, &rec)));
-            at = next;
-        }
-        Ok(out)
+        self.e.with_ctx(u, action, |ctx| {
+            while at < codes.len() {
+                let (rec, next) = encoded::decode(c, codes, &strings, at)?;
+                out.push(u8::from(c.fast_allowed(store, ctx, &rec)));
+                at = next;
+            }
+            Ok(out)
+        })
     }
 
     /// `can` for one record in the ids-based encoding; allocates nothing.

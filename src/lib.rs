@@ -238,12 +238,18 @@ impl Engine {
 
     /// One `allowed` answer through the cached context of (user, action).
     fn allowed_one(&self, u: Ix, a: Action, rec: &store::RecRef<'_>) -> bool {
+        self.with_ctx(u, a, |ctx| self.c.fast_allowed(&self.store, ctx, rec))
+    }
+
+    /// Runs `f` with the cached fast context of (user, action): what it learns
+    /// about modules and owners serves the next calls too (`can`, `filter`,
+    /// `filterStored` alike; the context reads only the compiled model).
+    pub(crate) fn with_ctx<T>(&self, u: Ix, a: Action, f: impl FnOnce(&mut fast::FastCtx) -> T) -> T {
         let mut contexts = self.contexts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if !contexts.contains_key(&(u, a)) && contexts.len() >= self.context_limit() {
             contexts.clear();
         }
-        let ctx = contexts.entry((u, a)).or_insert_with(|| self.c.fast_ctx(u, a));
-        self.c.fast_allowed(&self.store, ctx, rec)
+        f(contexts.entry((u, a)).or_insert_with(|| self.c.fast_ctx(u, a)))
     }
 
     /// How many contexts to keep: each may hold two bits per user and group
@@ -264,10 +270,7 @@ impl Engine {
         let u = self.user(user)?;
         let a = Self::action(action.unwrap_or("view"))?;
         let mut out = Vec::with_capacity(records.len());
-        let mut ctx = self.c.fast_ctx(u, a);
-        self.c
-            .resolver()
-            .batch(records, Batch::Query, |rec| out.push(self.c.fast_allowed(&self.store, &mut ctx, &rec.view())))
+        self.with_ctx(u, a, |ctx| self.c.resolver().batch(records, Batch::Query, |rec| out.push(self.c.fast_allowed(&self.store, ctx, &rec.view()))))
             .map_err(|p| Error::from_problems(ErrorKind::InvalidRecords, p))?;
         Ok(out)
     }
