@@ -9,8 +9,11 @@
 //! can never leave an engine borrowed. The Rust parser still checks every
 //! input fully (and has a depth limit).
 //!
-//! Outputs: plain values (decisions, id lists, id tables, problems, the
-//! encoding layout) go through serde-wasm-bindgen; objects with caller-chosen
+//! Outputs: the hot calls answer with one number (a verdict code, or a packed
+//! decision whose reasons are written into the scratch area; see
+//! `LAYOUT.decision`). Other plain values (decisions on the strict path, id
+//! lists, id tables, problems, the encoding layout) go through
+//! serde-wasm-bindgen; objects with caller-chosen
 //! keys (field maps, masked records) come back through `JSON.parse`, so a key
 //! like `__proto__` stays an ordinary property.
 //!
