@@ -43,7 +43,11 @@ export function makeEngine(glue) {
   const ACTIONS = new Map(L.actions.map((a, i) => [a, i]));
   const ALLOWED = L.verdicts.allowed, ASK_STRICT = L.verdicts.askStrict;
   const TERMINATOR = L.terminator;
-  const K_INDEX = 1, K_STRING = 2, K_LIST = 3, K_UNENCODED = 4;
+  // Packed decisions (decideScratchPacked, decideStoredScratch): see LAYOUT.decision in src/encoded.rs.
+  const DL = L.decision;
+  const DECIDE_ASK = DL.ask >>> 0, ACCESS_NAMES = DL.access, COUNT_SHIFT = DL.countShift, ARG_FLAG = DL.argFlag, ARG_LEN_SHIFT = DL.argLenShift;
+  const REASON_CODES = glue.reasonCodes();
+  const K_INDEX = 1, K_STRING = 2, K_LIST = 3, K_UNENCODED = 4, K_SHARES = 5;
   const KEYS = new Map(); // record key → { kind, pos, tid (table), required, nonEmpty }
   const TIDS = ["users", "principals", "modules", "workspaces"]; // the id tables, by number
   // One call site per table keeps each Map.get monomorphic (measured: ~8 % of can(object)).
@@ -65,6 +69,11 @@ export function makeEngine(glue) {
     KEYS.set(s.key, { kind, pos, tid: TIDS.indexOf(s.table), required: s.required, nonEmpty: s.nonEmpty });
   });
   for (const k of L.unencoded) KEYS.set(k, { kind: K_UNENCODED, pos: -1, tid: -1, required: false, nonEmpty: true });
+  // sharedWith: after the lists (see LAYOUT.shares in src/encoded.rs)
+  const SH = L.shares;
+  const SH_FLAG = SH.flag >>> 0, SH_KINDS = SH.kinds, SH_SHIFT = SH.kindShift, SH_WRITE = SH.writeFlag >>> 0;
+  const SH_TABLES = SH.tables.map((name) => { if (!["users", "groups", "roles"].includes(name)) throw new Error(`crm-access: the wasm module's share encoding names a table (${name}) this JS layer does not know`); return name; });
+  KEYS.set(SH.key, { kind: K_SHARES, pos: -1, tid: -1, required: false, nonEmpty: true });
   const LISTS = HEADER - firstList;
   const EMPTY = Object.freeze([]);
   // Descriptors of the most common keys, looked up by a switch on the hot path
@@ -85,6 +94,7 @@ export function makeEngine(glue) {
   const nativeWellFormed = String.prototype.isWellFormed;
   const wellFormed = typeof nativeWellFormed === "function" ? (s) => nativeWellFormed.call(s) : (s) => !LONE_SURROGATE.test(s);
   const utf8 = new TextEncoder();
+  const utf8in = new TextDecoder();
   const isArray = Array.isArray;
   // Array.isArray, which throws for a revoked Proxy: then an Error of ours.
   function arrayish(v, path, code) {
@@ -335,7 +345,12 @@ export function makeEngine(glue) {
       t.modules.forEach((name, i) => modules.set(name, i));
       const workspaces = new Map();
       t.workspaces.forEach((id, i) => workspaces.set(id, i));
-      return (this.#tables = { users, principals, modules, workspaces });
+      // for sharedWith: users a record may be shared with (not external), groups, roles
+      const shareable = { users: new Map(users), groups: new Map(), roles: new Map() };
+      for (const x of t.externalUsers) shareable.users.delete(t.users[x]);
+      t.groups.forEach((id, i) => shareable.groups.set(id, i));
+      t.roles.forEach((id, i) => shareable.roles.set(id, i));
+      return (this.#tables = { users, principals, modules, workspaces, shareable });
     }
 
     #grow(need) {
@@ -359,6 +374,7 @@ export function makeEngine(glue) {
       // (Counts, not `length = 0`: setting an array's length is a slow runtime call.)
       const pairs = this.#pairs, lists = this.#lists, listLen = this.#listLen;
       let np = (this.#npairs = 0);
+      let shares = null; // the snapshot of sharedWith, when the record has one
       this.#grow(at + HEADER);
       const c = this.#codes;
       for (let i = 0; i < firstList; i++) c[at + i] = NONE;
@@ -410,6 +426,13 @@ export function makeEngine(glue) {
             listLen[k] = n;
             v = into; // the copy stands for the list from now on
           } else ok = false;
+        } else if (d.kind === K_SHARES) {
+          // read once into a plain snapshot (encoded from it below, or handed to the strict path)
+          if (typeof v === "object" && v !== null) {
+            v = new Reader(code).read(v, typeof root === "number" ? `records[${root}]` : root, key);
+            if (isArray(v)) shares = v;
+            else ok = false;
+          } else ok = false;
         } else if (key === "fields") {
           // Decisions never read fields, but they must be ones JSON can hold.
           if (typeof v === "object" && v !== null && !isArray(v)) v = new Reader(code).read(v, typeof root === "number" ? `records[${root}]` : root, "fields");
@@ -433,10 +456,18 @@ export function makeEngine(glue) {
       for (let i = 0; i < REQUIRED.length; i++) if (c[at + REQUIRED[i]] === NONE) return -1;
       let n = 0;
       for (let i = 0; i < LISTS; i++) n += listLen[i];
+      if (shares !== null && shares.length > 0) return this.#putShares(shares, at, this.#putLists(at, n, t), t);
       if (n === 0) {
         for (let i = firstList; i < HEADER; i++) c[at + i] = 0;
         return at + HEADER;
       }
+      return this.#putLists(at, n, t);
+    }
+
+    // The lists of the record read by #read (n items in all) after its header
+    // at `at`; returns where they end, or -1 for the strict path.
+    #putLists(at, n, t) {
+      const listLen = this.#listLen, lists = this.#lists;
       this.#grow(at + HEADER + n);
       const codes = this.#codes; // (grown: `c` may be the old array)
       let pos = at + HEADER;
@@ -452,6 +483,35 @@ export function makeEngine(glue) {
           codes[pos++] = ix;
         }
       }
+      return pos;
+    }
+
+    // The shares of a record (the snapshot of its sharedWith) at `pos`, after
+    // its lists, and the flag on its module word at `at`; returns where the
+    // record ends, or -1 for the strict path (anything but the usual shape).
+    #putShares(shares, at, pos, t) {
+      if (pos < 0) return -1;
+      const n = shares.length;
+      this.#grow(pos + 1 + n);
+      const codes = this.#codes, sh = t.shareable;
+      codes[pos++] = n;
+      for (let i = 0; i < n; i++) {
+        const s = shares[i];
+        if (typeof s !== "object" || s === null || isArray(s)) return -1;
+        let kind = -1, id, write = -1, keys = 0;
+        for (const k in s) { // a snapshot: own keys only, plain values
+          keys++;
+          const x = s[k];
+          if (k === "access") write = x === SH.writeAccess ? 1 : x === SH.readAccess ? 0 : -1;
+          else if (kind < 0) kind = SH_KINDS.indexOf(k), id = x;
+          else return -1;
+        }
+        if (keys !== 2 || kind < 0 || write < 0 || typeof id !== "string") return -1;
+        const ix = sh[SH_TABLES[kind]].get(id);
+        if (ix === undefined) return -1;
+        codes[pos++] = ((kind << SH_SHIFT) | (write === 1 ? SH_WRITE : 0) | ix) >>> 0;
+      }
+      codes[at] = (codes[at] | SH_FLAG) >>> 0;
       return pos;
     }
 
@@ -593,23 +653,60 @@ export function makeEngine(glue) {
     decide(user, action, record) {
       let raw = this.#live();
       if (typeof user === "string" && busyDepth === 0) {
-        const t = this.#ids();
+        const t = this.#tables ?? this.#loadTables();
         const ui = t.users.get(user), ai = ACTIONS.get(action);
         if (ui !== undefined && ai !== undefined) {
           if (typeof record === "string") {
+            const n = this.#sendId(raw, record);
+            if (n >= 0) {
+              let h;
+              try { h = raw.decideStoredScratch(ui, ai, n); } catch (e) { throw fromWasm(e); }
+              if (h !== DECIDE_ASK) return this.#decision(h);
+            }
             str(record, "record", "a stored record");
             try { return raw.decideAt(ui, ai, record); } catch (e) { throw fromWasm(e); }
           }
           const end = this.#takeOne(record, t, "invalid-record", "record");
           raw = this.#live();
           if (end >= 0) {
-            try { return raw.decideScratch(ui, ai, end, this.#send(raw, end)); } catch (e) { throw fromWasm(e); }
+            this.#reserve(raw, 0, 256); // room for the reasons' arguments, written over the record's strings
+            const bytes = this.#send(raw, end);
+            let h;
+            try { h = raw.decideScratchPacked(ui, ai, end, bytes); } catch (e) { throw fromWasm(e); }
+            if (h !== DECIDE_ASK) return this.#decision(h);
+            // (the scratch area still holds the record: the serde path answers or throws)
+            try { return raw.decideScratch(ui, ai, end, bytes); } catch (e) { throw fromWasm(e); }
           }
           return this.#strict(raw, "decideRecord", user, action, this.#snap, true);
         }
       }
       const [arg, json] = this.#checkedArgs(user, action, record);
       return this.#strict(this.#live(), "decideRecord", user, action, arg, json);
+    }
+
+    // The Decision object of a packed answer, its reasons read from the scratch area.
+    #decision(h) {
+      const n = h >>> COUNT_SHIFT, reasons = [];
+      if (n > 0) {
+        const cv = this.#codeView();
+        let bv = null, at = 0;
+        for (let i = 0; i < n; i++) {
+          const w = cv[i], code = REASON_CODES[w & 0xff];
+          if ((w & ARG_FLAG) === 0) {
+            reasons.push(code);
+            continue;
+          }
+          const len = w >>> ARG_LEN_SHIFT;
+          if (bv === null) bv = this.#byteView();
+          let arg = "", j = at;
+          const stop = at + len;
+          if (len <= 64) for (; j < stop; j++) { const b = bv[j]; if (b > 0x7f) break; arg += String.fromCharCode(b); }
+          if (j !== stop) arg = utf8in.decode(bv.subarray(at, stop));
+          at = stop;
+          reasons.push(code + ":" + arg);
+        }
+      }
+      return { allowed: (h & 1) !== 0, access: ACCESS_NAMES[(h >>> 1) & 3], readOnly: (h & 8) !== 0, reasons };
     }
 
     can(user, action, record) {

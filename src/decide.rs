@@ -43,10 +43,13 @@ pub(crate) type Flow = ControlFlow<()>;
 
 /// Accumulates grants; see the module docs. The explanation buffers exist only
 /// when explaining, so the fast path allocates and drops nothing.
-pub(crate) struct Acc {
+pub(crate) struct Acc<'c> {
     pub best: Access,
     stop: Access,
     explain: Option<Box<Explain>>,
+    /// When explaining for an [`crate::Engine`]: the sharing-rule rows already
+    /// explained for (user, module, owner), see [`RuleCache`].
+    rules: Option<&'c mut RuleCache>,
 }
 
 #[derive(Default)]
@@ -96,12 +99,64 @@ impl Unstored for Option<&mut Vec<Reason>> {
     }
 }
 
-impl Acc {
+/// The rows that depend only on the record's owner (`owner_rows`,
+/// `rule_rows`), explained, by (user, module, owner). They read only the
+/// compiled model, never the store, so an entry stays true for the engine's
+/// life. Replaying an entry into an explaining `Acc` gives the same reasons as
+/// running the rows: grants below the rows' own best level can never be at
+/// the winning level. Bounded: emptied when full.
+#[derive(Default)]
+pub(crate) struct RuleCache {
+    map: rustc_hash::FxHashMap<(Ix, Ix, u32), OwnerRows>,
+}
+
+/// One entry of [`RuleCache`]: the owner row's grant (it makes at most one),
+/// and the best level of the rule rows with their reasons at it.
+pub(crate) struct OwnerRows {
+    owner: Option<(Access, Reason)>,
+    level: Access,
+    rules: Box<[Reason]>,
+}
+
+impl RuleCache {
+    const LIMIT: usize = 1 << 16;
+
+    fn entry(&mut self, c: &Compiled, ui: Ix, u: &UserC, m: Ix, owner: Pr) -> &OwnerRows {
+        let key = (
+            ui,
+            m,
+            match owner {
+                Pr::User(x) => x,
+                Pr::Group(g) => c.users.len() as u32 + g,
+            },
+        );
+        if self.map.len() >= Self::LIMIT && !self.map.contains_key(&key) {
+            self.map.clear();
+        }
+        self.map.entry(key).or_insert_with(|| {
+            let mut by_owner = Acc::explain();
+            let _ = c.owner_rows(ui, u, m, owner, &mut by_owner);
+            let mut by_rules = Acc::explain();
+            let _ = c.rule_rows(u, m, owner, &mut by_rules);
+            OwnerRows {
+                owner: by_owner.explain.and_then(|mut x| x.reasons.pop()).map(|r| (by_owner.best, r)),
+                level: by_rules.best,
+                rules: by_rules.explain.map(|x| x.reasons).unwrap_or_default().into_boxed_slice(),
+            }
+        })
+    }
+}
+
+impl<'c> Acc<'c> {
     pub fn fast(stop: Access) -> Self {
-        Acc { best: Access::None, stop, explain: None }
+        Acc { best: Access::None, stop, explain: None, rules: None }
     }
     pub fn explain() -> Self {
-        Acc { best: Access::None, stop: Access::Full, explain: Some(Box::default()) }
+        Acc { best: Access::None, stop: Access::Full, explain: Some(Box::default()), rules: None }
+    }
+    /// Explains, reusing and filling `rules`.
+    pub fn explain_with(rules: &'c mut RuleCache) -> Self {
+        Acc { best: Access::None, stop: Access::Full, explain: Some(Box::default()), rules: Some(rules) }
     }
     /// Records a grant; breaks when evaluation may stop. `why` runs only when explaining.
     #[inline]
@@ -520,13 +575,33 @@ impl Compiled {
 
     /// §3.5: the grants that reach internal users, in the contract's order.
     fn grants(&self, store: &Store, ui: Ix, u: &UserC, rec: &RecRef<'_>, acc: &mut Acc) -> Flow {
-        if let Some(owner) = rec.owner {
-            self.owner_rows(ui, u, rec.module, owner, acc)?;
-        }
-        self.record_rows(ui, u, rec, acc)?;
-        self.default_row(rec.module, acc)?;
-        if let Some(owner) = rec.owner {
-            self.rule_rows(u, rec.module, owner, acc)?;
+        match (rec.owner, acc.rules.take()) {
+            (Some(owner), Some(cache)) => {
+                // Explaining with a cache: the owner's rows come from it (taken
+                // out of `acc` while they replay, put back after; an explaining
+                // `acc` never breaks, so no row returns early here).
+                let entry = cache.entry(self, ui, u, rec.module, owner);
+                if let Some((level, r)) = &entry.owner {
+                    let _ = acc.grant(*level, || r.clone());
+                }
+                let _ = self.record_rows(ui, u, rec, acc);
+                let _ = self.default_row(rec.module, acc);
+                for r in &entry.rules {
+                    let _ = acc.grant(entry.level, || r.clone());
+                }
+                acc.rules = Some(cache);
+            }
+            (owner, cache) => {
+                acc.rules = cache;
+                if let Some(owner) = owner {
+                    self.owner_rows(ui, u, rec.module, owner, acc)?;
+                }
+                self.record_rows(ui, u, rec, acc)?;
+                self.default_row(rec.module, acc)?;
+                if let Some(owner) = owner {
+                    self.rule_rows(u, rec.module, owner, acc)?;
+                }
+            }
         }
         self.related_rows(store, u, rec, acc)?;
         self.share_rows(ui, u, rec, acc)?;
@@ -800,6 +875,11 @@ impl Compiled {
 
     /// The full decision, with reasons.
     pub(crate) fn decide(&self, store: &Store, ui: Ix, action: Action, rec: &RecRef<'_>) -> Decision {
+        self.decide_with(store, ui, action, rec, None)
+    }
+
+    /// [`Compiled::decide`], reusing and filling a cache of explained rule rows.
+    pub(crate) fn decide_with(&self, store: &Store, ui: Ix, action: Action, rec: &RecRef<'_>, rules: Option<&mut RuleCache>) -> Decision {
         let u = &self.users[ui as usize];
         match u.settled() {
             Some(false) => return Decision { allowed: false, access: Access::None, read_only: false, reasons: vec![Reason::Inactive] },
@@ -807,7 +887,10 @@ impl Compiled {
             None => {}
         }
         let perms = self.combos[u.combo as usize].perms[rec.module as usize];
-        let mut acc = Acc::explain();
+        let mut acc = match rules {
+            Some(r) => Acc::explain_with(r),
+            None => Acc::explain(),
+        };
         self.record_level(store, ui, rec, &mut acc);
         let level = acc.best;
         let view_open = perms & VIEW != 0;

@@ -17,11 +17,10 @@
 //! value. Every word is checked: a malformed encoding is an error, never a
 //! panic and never a wider answer.
 //!
-//! Shares (`sharedWith`) are not part of the layout the JS layer reads (it
-//! sends records with shares down the strict JSON path). Native callers may
-//! encode them: [`SHARED`] set on the `module` word means that after the lists
-//! come `nShares` and the shares, each packed as the store packs them
-//! (`crate::compiled::share_code`).
+//! Shares (`sharedWith`): [`SHARED`] set on the `module` word means that
+//! after the lists come `nShares` and the shares, each packed as the store
+//! packs them (`crate::compiled::share_code`; described to the JS layer by
+//! `LAYOUT.shares`).
 
 use crate::compile::{Compiled, Ix, Pr};
 use crate::error::{Error, ErrorKind, Problem};
@@ -198,6 +197,46 @@ pub struct Layout {
     pub actions: [&'static str; 4],
     /// The answers of the verdict calls (`canScratch`, `canStoredScratch`, `canSlot`).
     pub verdicts: Verdicts,
+    /// How `sharedWith` is encoded.
+    pub shares: SharesLayout,
+    /// How the packed decision calls (`decideScratchPacked`, `decideStoredScratch`) answer.
+    pub decision: DecisionLayout,
+}
+
+/// `sharedWith` in the encoding: `flag` on the `module` word, then after the
+/// lists the number of shares and one word per share: the kind (the index in
+/// `kinds` of the share's key, whose id is looked up in the table of the same
+/// index in `tables`) shifted by `kindShift`, `writeFlag` for `writeAccess`
+/// (`readAccess` otherwise), and the index.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharesLayout {
+    pub key: &'static str,
+    pub flag: u32,
+    pub kinds: [&'static str; 4],
+    pub tables: [&'static str; 4],
+    pub kind_shift: u32,
+    pub write_flag: u32,
+    pub write_access: &'static str,
+    pub read_access: &'static str,
+}
+
+/// A decision as a packed call gives it: one number, `allowed` in bit 0, the
+/// access level's index in `access` in bits 1–2, `readOnly` in bit 3 and the
+/// number of reasons from bit `countShift`; `ask` when the call cannot answer
+/// (then the JS layer asks the serde path, which answers or throws). Each
+/// reason is one word of the scratch codes: its code's index in
+/// `reasonCodes()` in the low byte, `argFlag` when it has an argument, and the
+/// argument's length in UTF-8 bytes from bit `argLenShift`; the arguments
+/// follow one another in the scratch bytes.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionLayout {
+    pub ask: u32,
+    pub access: [&'static str; 4],
+    pub count_shift: u32,
+    pub arg_flag: u32,
+    pub arg_len_shift: u32,
 }
 
 #[derive(serde::Serialize)]
@@ -217,6 +256,17 @@ pub const LAYOUT: Layout = Layout {
     terminator: "\0",
     actions: ["view", "edit", "delete", "create"],
     verdicts: Verdicts { denied: 0, allowed: 1, ask_strict: 2 },
+    shares: SharesLayout {
+        key: "sharedWith",
+        flag: SHARED,
+        kinds: ["user", "group", "role", "roleAndSubordinates"],
+        tables: ["users", "groups", "roles", "roles"],
+        kind_shift: 30,
+        write_flag: 1 << 29,
+        write_access: "readWrite",
+        read_access: "read",
+    },
+    decision: DecisionLayout { ask: u32::MAX, access: ["none", "read", "write", "full"], count_shift: 4, arg_flag: 1 << 8, arg_len_shift: 9 },
 };
 
 #[cfg(test)]
@@ -232,5 +282,18 @@ mod layout_tests {
         let lists: Vec<_> = SLOTS.iter().filter(|s| s.kind == "list").map(|s| s.key).collect();
         assert_eq!(lists, ["accountManagers", "workspaces", "assignees", "participants", "auditors"]);
         assert_eq!(SLOTS.iter().position(|s| s.kind == "list"), Some(6));
+        for (i, a) in [crate::Access::None, crate::Access::Read, crate::Access::Write, crate::Access::Full].iter().enumerate() {
+            assert_eq!(LAYOUT.decision.access[i], a.as_str());
+        }
+        assert!(crate::REASON_CODES.len() < 256);
+        use crate::compiled::{share_code, ShareKind};
+        let sh = &LAYOUT.shares;
+        for (k, kind) in [ShareKind::User, ShareKind::Group, ShareKind::Role, ShareKind::RoleSub].into_iter().enumerate() {
+            assert_eq!(share_code(kind, 5, false), (k as u32) << sh.kind_shift | 5);
+            assert_eq!(share_code(kind, 5, true), (k as u32) << sh.kind_shift | sh.write_flag | 5);
+        }
+        let read: crate::model::RuleAccess = serde_json::from_str(&format!("\"{}\"", sh.read_access)).unwrap();
+        let write: crate::model::RuleAccess = serde_json::from_str(&format!("\"{}\"", sh.write_access)).unwrap();
+        assert_eq!((read, write), (crate::model::RuleAccess::Read, crate::model::RuleAccess::ReadWrite));
     }
 }

@@ -16,6 +16,11 @@ pub struct IdTables<'a> {
     pub groups: Vec<&'a str>,
     pub modules: Vec<&'a str>,
     pub workspaces: Vec<&'a str>,
+    /// Role ids (for `sharedWith` entries in the encoding).
+    pub roles: Vec<&'a str>,
+    /// The indexes of external users (a record is never shared with them).
+    #[serde(rename = "externalUsers")]
+    pub external_users: Vec<u32>,
 }
 
 /// The ids-based view of an [`Engine`]; see the module docs.
@@ -69,6 +74,8 @@ impl<'e> Indexed<'e> {
             groups: c.groups.iter().map(|g| g.id.as_str()).collect(),
             modules: c.modules.iter().map(|m| m.name.as_str()).collect(),
             workspaces: c.workspaces.iter().map(|w| &*w.id).collect(),
+            roles: c.role_names.iter().map(String::as_str).collect(),
+            external_users: (0..c.users.len() as u32).filter(|&u| c.externals[u as usize]).collect(),
         }
     }
 
@@ -115,8 +122,8 @@ impl<'e> Indexed<'e> {
     pub fn stored_mask_at(&self, ui: u32, action: Action) -> Result<Vec<u8>, Error> {
         let u = self.user_at(ui)?;
         let (c, store) = (&self.e.c, &self.e.store);
-        let mut ctx = c.fast_ctx(u, action);
-        Ok(self.e.sorted_slots().iter().map(|&s| u8::from(c.fast_allowed(store, &mut ctx, &store.slot(s).view()))).collect())
+        let slots = self.e.sorted_slots();
+        Ok(self.e.with_ctx(u, action, |ctx| slots.iter().map(|&s| u8::from(c.fast_allowed(store, ctx, &store.slot(s).view()))).collect()))
     }
 
     /// `can` for the user at index `ui` and a stored record id.
@@ -128,7 +135,7 @@ impl<'e> Indexed<'e> {
     /// `decide` for the user at index `ui` and a stored record id.
     pub fn decide_stored_at(&self, ui: u32, action: Action, id: &str) -> Result<Decision, Error> {
         let u = self.user_at(ui)?;
-        Ok(self.e.c.decide(&self.e.store, u, action, &self.stored(id)?.view()))
+        Ok(self.e.decide_one(u, action, &self.stored(id)?.view()))
     }
 
     /// For records in the ids-based encoding (see `src/encoded.rs`), one byte
@@ -139,13 +146,14 @@ impl<'e> Indexed<'e> {
         let strings = encoded::split_strings(strings);
         let mut out = Vec::new();
         let mut at = 0;
-        let mut ctx = c.fast_ctx(u, action);
-        while at < codes.len() {
-            let (rec, next) = encoded::decode(c, codes, &strings, at)?;
-            out.push(u8::from(c.fast_allowed(store, &mut ctx, &rec)));
-            at = next;
-        }
-        Ok(out)
+        self.e.with_ctx(u, action, |ctx| {
+            while at < codes.len() {
+                let (rec, next) = encoded::decode(c, codes, &strings, at)?;
+                out.push(u8::from(c.fast_allowed(store, ctx, &rec)));
+                at = next;
+            }
+            Ok(out)
+        })
     }
 
     /// `can` for one record in the ids-based encoding; allocates nothing.
@@ -173,7 +181,7 @@ impl<'e> Indexed<'e> {
         if next != codes.len() {
             return Err(Error::single(ErrorKind::InvalidEncoding, "codes", "expected exactly one record"));
         }
-        Ok(self.e.c.decide(&self.e.store, u, action, &rec))
+        Ok(self.e.decide_one(u, action, &rec))
     }
 
     /// Encodes a record (given like any record argument) in the ids-based

@@ -85,6 +85,9 @@ pub struct Engine {
     /// a time (a UI asks for one user over and over, a server for many).
     /// Bounded: emptied when it holds [`Engine::context_limit`] entries.
     contexts: std::sync::Mutex<rustc_hash::FxHashMap<(Ix, Action), fast::FastCtx>>,
+    /// The sharing-rule rows `decide` has explained, by (user, module, owner)
+    /// (bounded; see `decide::RuleCache`).
+    explained: std::sync::Mutex<decide::RuleCache>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -134,7 +137,7 @@ impl Engine {
     /// Builds an engine from a typed model.
     pub fn from_model(model: Model) -> Result<Engine, Error> {
         match compile::compile(model) {
-            Ok((c, store)) => Ok(Engine { c, store, sorted: std::sync::OnceLock::new(), contexts: Default::default() }),
+            Ok((c, store)) => Ok(Engine { c, store, sorted: std::sync::OnceLock::new(), contexts: Default::default(), explained: Default::default() }),
             Err(problems) => Err(Error::from_problems(ErrorKind::InvalidModel, problems)),
         }
     }
@@ -219,7 +222,13 @@ impl Engine {
         let u = self.user(user)?;
         let a = Self::action(action)?;
         let rec = self.resolve(record)?;
-        Ok(self.c.decide(&self.store, u, a, &rec.view()))
+        Ok(self.decide_one(u, a, &rec.view()))
+    }
+
+    /// One decision, reusing the sharing-rule rows already explained.
+    fn decide_one(&self, u: Ix, a: Action, rec: &store::RecRef<'_>) -> Decision {
+        let mut rules = self.explained.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.c.decide_with(&self.store, u, a, rec, Some(&mut rules))
     }
 
     /// Whether the action is allowed (the same answer as `decide(..).allowed`).
@@ -232,12 +241,18 @@ impl Engine {
 
     /// One `allowed` answer through the cached context of (user, action).
     fn allowed_one(&self, u: Ix, a: Action, rec: &store::RecRef<'_>) -> bool {
+        self.with_ctx(u, a, |ctx| self.c.fast_allowed(&self.store, ctx, rec))
+    }
+
+    /// Runs `f` with the cached fast context of (user, action): what it learns
+    /// about modules and owners serves the next calls too (`can`, `filter`,
+    /// `filterStored` alike; the context reads only the compiled model).
+    pub(crate) fn with_ctx<T>(&self, u: Ix, a: Action, f: impl FnOnce(&mut fast::FastCtx) -> T) -> T {
         let mut contexts = self.contexts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if !contexts.contains_key(&(u, a)) && contexts.len() >= self.context_limit() {
             contexts.clear();
         }
-        let ctx = contexts.entry((u, a)).or_insert_with(|| self.c.fast_ctx(u, a));
-        self.c.fast_allowed(&self.store, ctx, rec)
+        f(contexts.entry((u, a)).or_insert_with(|| self.c.fast_ctx(u, a)))
     }
 
     /// How many contexts to keep: each may hold two bits per user and group
@@ -258,10 +273,7 @@ impl Engine {
         let u = self.user(user)?;
         let a = Self::action(action.unwrap_or("view"))?;
         let mut out = Vec::with_capacity(records.len());
-        let mut ctx = self.c.fast_ctx(u, a);
-        self.c
-            .resolver()
-            .batch(records, Batch::Query, |rec| out.push(self.c.fast_allowed(&self.store, &mut ctx, &rec.view())))
+        self.with_ctx(u, a, |ctx| self.c.resolver().batch(records, Batch::Query, |rec| out.push(self.c.fast_allowed(&self.store, ctx, &rec.view()))))
             .map_err(|p| Error::from_problems(ErrorKind::InvalidRecords, p))?;
         Ok(out)
     }

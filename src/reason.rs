@@ -22,7 +22,19 @@ macro_rules! reasons {
         /// Every code a [`Reason`] can have, in the order of the enum.
         pub const REASON_CODES: &[&str] = &[$($code),*];
 
+        /// The variants without their arguments, numbered in the order of the enum.
+        #[allow(dead_code, clippy::enum_variant_names)]
+        #[derive(Clone, Copy)]
+        enum CodeIx { $($var,)* }
+
         impl Reason {
+            /// The code's position in [`REASON_CODES`].
+            pub fn code_index(&self) -> usize {
+                match self {
+                    $(Reason::$var { .. } => CodeIx::$var as usize,)*
+                }
+            }
+
             /// The code: the serialised form up to the `:` of its argument.
             pub fn code(&self) -> &'static str {
                 match self {
@@ -271,5 +283,8 @@ mod tests {
         assert_eq!(Reason::ProfileClosed(Action::Edit).to_string(), "profile-closed:edit");
         assert!(r == "workspace-owner:ws1" && r != "workspace-owner:ws" && r != "workspace-owner");
         assert_eq!(r.code(), "workspace-owner");
+        assert_eq!(REASON_CODES[r.code_index()], "workspace-owner");
+        assert_eq!(REASON_CODES[Reason::Owner.code_index()], "owner");
+        assert_eq!(REASON_CODES[Reason::ShareChangeNeedsCanShare.code_index()], "share-change-needs-can-share");
     }
 }

@@ -9,8 +9,11 @@
 //! can never leave an engine borrowed. The Rust parser still checks every
 //! input fully (and has a depth limit).
 //!
-//! Outputs: plain values (decisions, id lists, id tables, problems, the
-//! encoding layout) go through serde-wasm-bindgen; objects with caller-chosen
+//! Outputs: the hot calls answer with one number (a verdict code, or a packed
+//! decision whose reasons are written into the scratch area; see
+//! `LAYOUT.decision`). Other plain values (decisions on the strict path, id
+//! lists, id tables, problems, the encoding layout) go through
+//! serde-wasm-bindgen; objects with caller-chosen
 //! keys (field maps, masked records) come back through `JSON.parse`, so a key
 //! like `__proto__` stays an ordinary property.
 //!
@@ -374,6 +377,64 @@ impl JsEngine {
         let (codes, strings) = self.scratch(words, bytes)?;
         let d = self.inner.indexed().decide_encoded(ui, action_of(action)?, codes, strings).map_err(to_js_error)?;
         to_js(&d)
+    }
+
+    /// `decide` for one record the JS layer encoded into the scratch area,
+    /// packed as `LAYOUT.decision` describes (this call never throws).
+    #[wasm_bindgen(js_name = decideScratchPacked, skip_typescript)]
+    pub fn decide_scratch_packed(&mut self, ui: u32, action: u8, words: u32, bytes: u32) -> u32 {
+        let d = {
+            let Ok((codes, strings)) = self.scratch(words, bytes) else { return LAYOUT.decision.ask };
+            let Some(a) = verdict_action(action) else { return LAYOUT.decision.ask };
+            match self.inner.indexed().decide_encoded(ui, *a, codes, strings) {
+                Ok(d) => d,
+                Err(_) => return LAYOUT.decision.ask,
+            }
+        };
+        self.put_decision(&d)
+    }
+
+    /// `decide` for a stored record whose id the JS layer wrote into the
+    /// scratch bytes, packed as `LAYOUT.decision` describes (never throws).
+    #[wasm_bindgen(js_name = decideStoredScratch, skip_typescript)]
+    pub fn decide_stored_scratch(&mut self, ui: u32, action: u8, bytes: u32) -> u32 {
+        let d = {
+            let Ok((_, id)) = self.scratch(0, bytes) else { return LAYOUT.decision.ask };
+            let Some(a) = verdict_action(action) else { return LAYOUT.decision.ask };
+            match self.inner.indexed().decide_stored_at(ui, *a, id) {
+                Ok(d) => d,
+                Err(_) => return LAYOUT.decision.ask,
+            }
+        };
+        self.put_decision(&d)
+    }
+
+    /// Writes a decision's reasons into the scratch area and packs the rest
+    /// (`LAYOUT.decision`). Nothing is written when they do not fit: then the
+    /// answer is `ask`, and the scratch area still holds the question.
+    fn put_decision(&mut self, d: &crate::Decision) -> u32 {
+        let l = &LAYOUT.decision;
+        let n = d.reasons.len();
+        let arg_bytes: usize = d.reasons.iter().map(|r| r.arg().map_or(0, str::len)).sum();
+        if n > self.scratch_codes.len() || n >= 1 << 20 || arg_bytes > self.scratch_bytes.len() || arg_bytes >= 1 << 22 {
+            return l.ask;
+        }
+        let mut at = 0;
+        for (word, r) in self.scratch_codes.iter_mut().zip(&d.reasons) {
+            *word = r.code_index() as u32;
+            if let Some(arg) = r.arg() {
+                self.scratch_bytes[at..at + arg.len()].copy_from_slice(arg.as_bytes());
+                at += arg.len();
+                *word |= l.arg_flag | (arg.len() as u32) << l.arg_len_shift;
+            }
+        }
+        let access = match d.access {
+            crate::Access::None => 0,
+            crate::Access::Read => 1,
+            crate::Access::Write => 2,
+            crate::Access::Full => 3,
+        };
+        u32::from(d.allowed) | access << 1 | u32::from(d.read_only) << 3 | (n as u32) << l.count_shift
     }
 
     /// The store's removal count (see [`Engine::store_epoch`]), as a JS number.

@@ -67,6 +67,7 @@ const has = (name) => (e) => typeof e[name] === "function";
  */
 export const DECISION_VARIANTS = [
   { id: "decide(object)", available: has("decide"), run: (e, u, rec) => e.decide(u, "view", rec).allowed },
+  { id: "decide(stored id)", available: has("decide"), stored: true, run: (e, u, rec) => e.decide(u, "view", rec.id).allowed },
   { id: "can(object)", available: has("can"), run: (e, u, rec) => e.can(u, "view", rec) },
   { id: "can(stored id)", available: has("can"), stored: true, run: (e, u, rec) => e.can(u, "view", rec.id) },
   {

@@ -254,7 +254,7 @@ function renderMemory(L, mem) {
   L.push("|---|---|---|---|---|");
   for (const s of mem.sizes) {
     const mib = (b) => (b == null ? "–" : `${(b / 2 ** 20).toFixed(1)} MiB`);
-    L.push(`| ${fmtN(s.n)} | ${mib(s.before)} | ${mib(s.after)} | ${s.perRecord == null ? "–" : `${s.perRecord.toFixed(1)} B`} | ${s.jsHeapPerRecord.toFixed(0)} B |`);
+    L.push(`| ${fmtN(s.n)}${s.shares ? `, each shared with ${s.shares} user${s.shares > 1 ? "s" : ""}` : ""} | ${mib(s.before)} | ${mib(s.after)} | ${s.perRecord == null ? "–" : `${s.perRecord.toFixed(1)} B`} | ${s.jsHeapPerRecord.toFixed(0)} B |`);
   }
   L.push("");
 }

@@ -20,8 +20,9 @@ const model = {
 const USERS = ["boss", "m1", "m2", "ld", "x"];
 const ACTIONS = ["view", "edit", "delete", "create"];
 
-// A small seeded generator of records, valid and not.
-function* records(seed, n) {
+// A small seeded generator of records, valid and not (with `shares`: some
+// records are shared by hand, always validly).
+function* records(seed, n, { shares = false } = {}) {
   let s = seed;
   const rnd = (k) => { s = (s * 1103515245 + 12345) >>> 0; return (s >>> 8) % k; };
   const pick = (a) => a[rnd(a.length)];
@@ -37,6 +38,10 @@ function* records(seed, n) {
     if (rnd(3) === 0) r.workspaces = ["w"];
     if (rnd(2) === 0) r.id = "r" + i;
     if (rnd(5) === 0) r.fields = { a: 1 };
+    if (shares && rnd(2) === 0) {
+      const targets = [{ user: "m1" }, { user: "boss" }, { user: "ld" }, { user: "m2" }, { group: "g" }, { role: "mid" }, { role: "top" }, { roleAndSubordinates: "top" }, { roleAndSubordinates: "mid" }];
+      r.sharedWith = Array.from({ length: rnd(4) }, () => ({ ...pick(targets), access: pick(["read", "readWrite"]) }));
+    }
     yield r;
   }
 }
@@ -57,6 +62,84 @@ test("the fast path agrees with the strict path on every decision", () => {
       }
     }
   }
+});
+
+// A record the JS layer cannot encode (it has a toJSON): the strict JSON path judges it.
+const strictly = (r) => ({ toJSON: () => r });
+
+test("decisions of the fast path (reasons, access, readOnly) are the strict path's, shared records included", () => {
+  const e = new Engine(model);
+  const recs = [...records(11, 300, { shares: true })];
+  assert.ok(recs.filter((r) => r.sharedWith?.length).length > 50);
+  for (const user of USERS) {
+    for (const action of ACTIONS) {
+      const kept = new Set(e.filter(user, recs, action));
+      for (const r of recs) {
+        const strict = e.decide(user, action, strictly(r));
+        const what = `${user} ${action} ${JSON.stringify(r)}`;
+        assert.deepEqual(e.decide(user, action, r), strict, what);
+        assert.equal(e.can(user, action, r), strict.allowed, what);
+        assert.equal(kept.has(r), strict.allowed, what);
+        assert.equal(e.filter(user, [strictly(r)], action).length === 1, strict.allowed, what);
+      }
+    }
+  }
+});
+
+test("decisions on stored records by id are the strict path's, shared records included", () => {
+  const e = new Engine(model);
+  const recs = [...records(12, 200, { shares: true })].filter((r) => r.id);
+  e.putRecords(recs);
+  for (const user of USERS) {
+    for (const action of ACTIONS) {
+      for (const r of recs) {
+        const strict = e.decide(user, action, strictly(r));
+        assert.deepEqual(e.decide(user, action, r.id), strict, `${user} ${action} ${JSON.stringify(r)}`);
+        assert.equal(e.can(user, action, r.id), strict.allowed);
+      }
+    }
+  }
+});
+
+test("reasons whose argument is not ASCII come back whole", () => {
+  const m = JSON.parse(JSON.stringify(model));
+  m.sharingRules[0].id = "règle ✓ 😀";
+  m.workspaces[0].id = "wš";
+  const e = new Engine(m);
+  const r = { module: "companies", owner: "m1", workspaces: ["wš"] };
+  const d = e.decide("boss", "view", r);
+  assert.deepEqual(d, e.decide("boss", "view", strictly(r)));
+  assert.ok(d.reasons.includes("workspace-owner:wš") || d.reasons.includes("hierarchy"), JSON.stringify(d));
+  const viaRule = e.decide("boss", "edit", { module: "companies", owner: "m1", sharedWith: [{ group: "g", access: "read" }] });
+  assert.deepEqual(viaRule, e.decide("boss", "edit", strictly({ module: "companies", owner: "m1", sharedWith: [{ group: "g", access: "read" }] })));
+  const m2 = e.decide("m2", "view", { module: "deals", owner: "m1", sharedWith: [{ user: "m2", access: "read" }, { role: "mid", access: "readWrite" }] });
+  assert.deepEqual(m2, e.decide("m2", "view", strictly({ module: "deals", owner: "m1", sharedWith: [{ user: "m2", access: "read" }, { role: "mid", access: "readWrite" }] })));
+});
+
+test("shares the fast path does not take go to the strict path, which reports them", () => {
+  const e = new Engine(model);
+  const bad = [
+    [{ user: "x", access: "read" }, "record.sharedWith[0].user"],
+    [{ user: "g", access: "read" }, "record.sharedWith[0].user"],
+    [{ group: "m1", access: "read" }, "record.sharedWith[0].group"],
+    [{ role: "nobody", access: "read" }, "record.sharedWith[0].role"],
+    [{ user: "m1", access: "write" }, "record.sharedWith[0]"],
+    [{ user: "m1" }, "record.sharedWith[0]"],
+    [{ user: "m1", group: "g", access: "read" }, "record.sharedWith[0]"],
+    [{ user: "m1", access: "read", extra: 1 }, "record.sharedWith[0]"],
+    ["m1", "record.sharedWith[0]"],
+  ];
+  for (const [share, path] of bad) {
+    const rec = { module: "deals", owner: "m1", sharedWith: [share] };
+    let err;
+    try { e.decide("boss", "view", rec); } catch (x) { err = x; }
+    assert.ok(err instanceof Error, `${JSON.stringify(rec)} throws`);
+    assert.ok(err.problems.some((p) => p.path.startsWith(path)), `${JSON.stringify(rec)}: ${JSON.stringify(err.problems)}`);
+    assert.throws(() => e.can("boss", "view", rec), (x) => x.problems.some((p) => p.path.startsWith(path)));
+    assert.throws(() => e.filter("boss", [{ module: "deals" }, rec]), (x) => x.problems.some((p) => p.path.startsWith(path.replace("record", "records[1]"))));
+  }
+  assert.throws(() => e.can("boss", "view", { module: "deals", sharedWith: {} }));
+  assert.equal(e.can("boss", "view", { module: "deals", owner: "m1", sharedWith: [] }), true);
 });
 
 test("records the fast path cannot read go to the strict path, which reports them", () => {
