@@ -68,7 +68,7 @@ pub(crate) trait Unstored {
     fn unstored(&mut self, why: impl FnOnce() -> Reason);
 }
 
-impl Unstored for Acc {
+impl Unstored for Acc<'_> {
     #[inline]
     fn explaining(&self) -> bool {
         self.explain.is_some()
