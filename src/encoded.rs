@@ -144,6 +144,7 @@ pub(crate) fn encode(c: &Compiled, r: &RecRef<'_>, codes: &mut Vec<u32>, strings
 /// One word of a record's header, as the JS layer needs to know it: which
 /// record key fills it and how. The header's words are these, in this order.
 #[derive(serde::Serialize)]
+#[cfg_attr(not(feature = "wasm"), allow(dead_code))] // read by the wasm binding (encodingLayout)
 pub struct Slot {
     /// The record key whose value goes here.
     pub key: &'static str,
@@ -161,11 +162,13 @@ pub struct Slot {
     pub non_empty: bool,
 }
 
+#[cfg_attr(not(feature = "wasm"), allow(dead_code))] // read by the wasm binding (encodingLayout)
 const fn slot(key: &'static str, kind: &'static str, table: Option<&'static str>, required: bool, non_empty: bool) -> Slot {
     Slot { key, kind, table, required, non_empty }
 }
 
 /// The header of an encoded record, word by word (what [`decode`] reads).
+#[cfg_attr(not(feature = "wasm"), allow(dead_code))] // read by the wasm binding (encodingLayout)
 pub const SLOTS: [Slot; HEADER] = [
     slot("module", "index", Some("modules"), true, true),
     slot("owner", "index", Some("principals"), false, true),
@@ -183,6 +186,7 @@ pub const SLOTS: [Slot; HEADER] = [
 /// The whole description of the encoding, for the JS layer to read once at
 /// start-up (`encodingLayout()` in JS): it keeps no copy of these constants.
 #[derive(serde::Serialize)]
+#[cfg_attr(not(feature = "wasm"), allow(dead_code))] // read by the wasm binding (encodingLayout)
 pub struct Layout {
     /// The word for "absent".
     pub none: u32,
@@ -210,6 +214,7 @@ pub struct Layout {
 /// (`readAccess` otherwise), and the index.
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(not(feature = "wasm"), allow(dead_code))] // read by the wasm binding (encodingLayout)
 pub struct SharesLayout {
     pub key: &'static str,
     pub flag: u32,
@@ -231,6 +236,7 @@ pub struct SharesLayout {
 /// follow one another in the scratch bytes.
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(not(feature = "wasm"), allow(dead_code))] // read by the wasm binding (encodingLayout)
 pub struct DecisionLayout {
     pub ask: u32,
     pub access: [&'static str; 4],
@@ -240,6 +246,7 @@ pub struct DecisionLayout {
 }
 
 #[derive(serde::Serialize)]
+#[cfg_attr(not(feature = "wasm"), allow(dead_code))] // read by the wasm binding (encodingLayout)
 pub struct Verdicts {
     pub denied: u32,
     pub allowed: u32,
@@ -248,6 +255,7 @@ pub struct Verdicts {
     pub ask_strict: u32,
 }
 
+#[cfg_attr(not(feature = "wasm"), allow(dead_code))] // read by the wasm binding (encodingLayout)
 pub const LAYOUT: Layout = Layout {
     none: NONE,
     header: HEADER,
