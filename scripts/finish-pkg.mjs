@@ -114,12 +114,22 @@ export * from "./sql.js";
 `);
 fs.rmSync(path.join(pkg, ".gitignore"), { force: true });
 
+// The docs the README links to ship in the package, at the same relative
+// paths, so its links work in an installed copy (and on registry pages that
+// render files from the package).
+const DOCS = ["docs/MODEL.md", "docs/INTEGRATION.md", "docs/demo.png", "SECURITY.md", "BENCHMARKS.md", "ARCHITECTURE.md"];
+fs.mkdirSync(path.join(pkg, "docs"), { recursive: true });
+for (const doc of DOCS) fs.copyFileSync(path.join(root, doc), path.join(pkg, doc));
+const repository = field("repository"); // Cargo.toml's, the one address of the project
 const manifest = {
   name: "crm-access",
   version: field("version"),
   description: field("description"),
   license: field("license"),
   keywords: ["authorization", "permissions", "crm", "acl", "rbac", "wasm"],
+  repository: { type: "git", url: `git+${repository}.git` },
+  homepage: `${repository}#readme`,
+  bugs: { url: `${repository}/issues` },
   type: "module",
   main: "./node/index.cjs",
   module: "./index.js",
@@ -137,6 +147,7 @@ const manifest = {
     "index.js", "index.d.ts", "dispose.d.ts", "crm_access.js", "crm_access.d.ts", "crm_access_bg.wasm", "crm_access_bg.wasm.d.ts",
     "crm_access.node.cjs", "engine.js", "engine.cjs", "sql.js", "sql.cjs", "sql.d.ts",
     "node/package.json", "node/index.mjs", "node/index.cjs", "README.md",
+    ...DOCS,
   ],
   sideEffects: ["./index.js"],
   engines: { node: ">=18" },

@@ -13,7 +13,7 @@ test("the packed tarball installs and runs in a fresh folder", () => {
   const npm = (args, cwd) => execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const packed = JSON.parse(npm(["pack", path.join(root, "pkg"), "--json", "--pack-destination", work], work));
   const files = packed[0].files.map((f) => f.path).sort();
-  for (const f of ["package.json", "index.js", "index.d.ts", "dispose.d.ts", "crm_access.js", "crm_access_bg.wasm", "crm_access.node.cjs", "engine.js", "engine.cjs", "node/index.cjs", "node/index.mjs"]) {
+  for (const f of ["package.json", "index.js", "index.d.ts", "dispose.d.ts", "crm_access.js", "crm_access_bg.wasm", "crm_access.node.cjs", "engine.js", "engine.cjs", "node/index.cjs", "node/index.mjs", "sql.js", "docs/MODEL.md", "docs/INTEGRATION.md", "docs/demo.png", "SECURITY.md", "BENCHMARKS.md"]) {
     assert.ok(files.includes(f), `${f} is in the tarball: ${files}`);
   }
   const app = path.join(work, "app");
