@@ -16,10 +16,12 @@
 //! The run fails if fewer than 100,000 queries were compared in a default run.
 
 // The reference model is kept for clarity over style by its owner; lints do not apply to it.
+mod common;
 #[allow(clippy::all, clippy::pedantic)]
 mod reference;
 
-use crm_access::{Access, Action, Engine, FieldLevel, RecordRef};
+use common::access_u8;
+use crm_access::{Action, Engine, FieldLevel, RecordRef};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use reference::gen::{generate_for, Generated, Tape};
@@ -67,15 +69,6 @@ impl fmt::Debug for TapeData {
 
 fn tapes() -> impl Strategy<Value = TapeData> {
     prop::collection::vec(any::<u32>(), TAPE_LEN).prop_map(TapeData)
-}
-
-pub fn access_u8(a: Access) -> u8 {
-    match a {
-        Access::None => 0,
-        Access::Read => 1,
-        Access::Write => 2,
-        Access::Full => 3,
-    }
 }
 
 pub fn field_name(f: FieldLevel) -> &'static str {

@@ -7,21 +7,14 @@
 //!
 //!   cargo test --test hostile_v2 -- --nocapture
 
+mod common;
 #[allow(clippy::all, clippy::pedantic)]
 mod reference;
 
-use crm_access::{Access, Engine, RecordRef};
+use common::access_u8;
+use crm_access::{Engine, RecordRef};
 use reference::{Reference, FULL, NONE, READ, WRITE};
 use serde_json::{json, Value};
-
-fn access_u8(a: Access) -> u8 {
-    match a {
-        Access::None => NONE,
-        Access::Read => READ,
-        Access::Write => WRITE,
-        Access::Full => FULL,
-    }
-}
 
 /// (user, action, stored record id, allowed, access) expectations.
 type Expect<'a> = (&'a str, &'a str, &'a str, bool, u8);

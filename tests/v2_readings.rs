@@ -6,21 +6,14 @@
 //!
 //!   cargo test --test v2_readings -- --nocapture
 
+mod common;
 #[allow(clippy::all, clippy::pedantic)]
 mod reference;
 
-use crm_access::{Access, Engine, RecordRef};
+use common::access_u8;
+use crm_access::{Engine, RecordRef};
 use reference::{Reference, FULL, NONE, READ, WRITE};
 use serde_json::{json, Value};
-
-fn access_u8(a: Access) -> u8 {
-    match a {
-        Access::None => NONE,
-        Access::Read => READ,
-        Access::Write => WRITE,
-        Access::Full => FULL,
-    }
-}
 
 /// (user, action, record: a stored id or a JSON record, allowed, access or None for create)
 type Expect = (&'static str, &'static str, Value, bool, Option<u8>);

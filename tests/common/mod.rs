@@ -51,3 +51,13 @@ pub fn all_of(id: &str, modules: &[&str]) -> Value {
     }
     json!({"id": id, "modules": m})
 }
+
+/// An access level as the number the reference evaluator uses (none 0 … full 3).
+pub fn access_u8(a: Access) -> u8 {
+    match a {
+        Access::None => 0,
+        Access::Read => 1,
+        Access::Write => 2,
+        Access::Full => 3,
+    }
+}
