@@ -96,7 +96,11 @@ impl Compiled {
             }
         }
         // the rows that read more of the record than its module and owner:
-        // the users it names, related sharing, its shares, its parent (§3.8)
+        // the users it names, related sharing, its shares, its parent (§3.8).
+        // A record that names none of those (the common case) gets nothing more.
+        if rec.parent.is_none() && rec.shares.is_empty() && rec.names_no_one() {
+            return false;
+        }
         let mut acc = Acc::fast(ctx.need);
         let _ = (|| {
             self.record_rows(ctx.ui, u, rec, &mut acc)?;

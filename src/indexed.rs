@@ -43,10 +43,19 @@ impl Engine {
 
     /// Store slots in id order, computed when first needed after a change.
     pub(crate) fn sorted_slots(&self) -> &[u32] {
+        &self.sorted_order().0
+    }
+
+    /// The slots in id order, and for each slot its position in that order.
+    pub(crate) fn sorted_order(&self) -> &(Vec<u32>, Vec<u32>) {
         self.sorted.get_or_init(|| {
             let mut slots: Vec<u32> = (0..self.store.len() as u32).collect();
             slots.sort_unstable_by(|&a, &b| self.store.slot(a).id().cmp(&self.store.slot(b).id()));
-            slots
+            let mut rank = vec![0u32; slots.len()];
+            for (pos, &s) in slots.iter().enumerate() {
+                rank[s as usize] = pos as u32;
+            }
+            (slots, rank)
         })
     }
 }
@@ -122,8 +131,18 @@ impl<'e> Indexed<'e> {
     pub fn stored_mask_at(&self, ui: u32, action: Action) -> Result<Vec<u8>, Error> {
         let u = self.user_at(ui)?;
         let (c, store) = (&self.e.c, &self.e.store);
-        let slots = self.e.sorted_slots();
-        Ok(self.e.with_ctx(u, action, |ctx| slots.iter().map(|&s| u8::from(c.fast_allowed(store, ctx, &store.slot(s).view()))).collect()))
+        let rank = &self.e.sorted_order().1;
+        // the slots in storage order (a sequential walk over memory), each
+        // answer written at the record's position in id order
+        let mut mask = vec![0u8; rank.len()];
+        self.e.with_ctx(u, action, |ctx| {
+            for (s, &pos) in rank.iter().enumerate() {
+                if c.fast_allowed(store, ctx, &store.slot(s as u32).view()) {
+                    mask[pos as usize] = 1;
+                }
+            }
+        });
+        Ok(mask)
     }
 
     /// `can` for the user at index `ui` and a stored record id.

@@ -79,8 +79,9 @@ pub use indexed::{IdTables, Indexed};
 pub struct Engine {
     c: Compiled,
     store: Store,
-    /// Store slots in id order, computed when first needed after a change.
-    sorted: std::sync::OnceLock<Vec<u32>>,
+    /// Store slots in id order, and each slot's position in it, computed
+    /// when first needed after a change.
+    sorted: std::sync::OnceLock<(Vec<u32>, Vec<u32>)>,
     /// Fast-path contexts of the (user, action) pairs asked about one record at
     /// a time (a UI asks for one user over and over, a server for many).
     /// Bounded: emptied when it holds [`Engine::context_limit`] entries.

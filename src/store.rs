@@ -43,6 +43,15 @@ pub(crate) struct RecRef<'a> {
     pub shares: &'a [u32],
 }
 
+impl RecRef<'_> {
+    /// The record names no account manager, workspace, assignee, participant
+    /// or auditor.
+    #[inline]
+    pub fn names_no_one(&self) -> bool {
+        self.account_managers.is_empty() && self.workspaces.is_empty() && self.assignees.is_empty() && self.participants.is_empty() && self.auditors.is_empty()
+    }
+}
+
 /// A record with every reference resolved to an index, packed.
 ///
 /// On wasm32 a record is exactly one 64-byte cache line, aligned, and a short
