@@ -53,8 +53,17 @@ function useCrmAccess(hook) {
 }
 
 // The engine's version, read so that the caller renders again after each change.
+// A freed (or lost) engine will not change again and refuses subscribers: then
+// there is nothing to listen to, and the questions themselves report the error.
+const nothing = () => {};
 function useEngineVersion(engine) {
-  const subscribe = useCallback((onChange) => engine.subscribe(onChange), [engine]);
+  const subscribe = useCallback((onChange) => {
+    try {
+      return engine.subscribe(onChange);
+    } catch {
+      return nothing;
+    }
+  }, [engine]);
   const version = useCallback(() => engine.version, [engine]);
   return useSyncExternalStore(subscribe, version, version);
 }
@@ -99,8 +108,13 @@ export function useCan(action, record) {
 export function useFieldAccess(module) {
   const ctx = useCrmAccess("useFieldAccess()");
   const version = useEngineVersion(ctx.engine);
-  return ask(ctx, { hook: "useFieldAccess", user: ctx.user, module, version }, () => ctx.engine.fieldAccess(ctx.user, module), Object.freeze({}));
+  // The same object until the engine, the user or the module changes (so it may be an effect's dependency).
+  return useMemo(
+    () => ask(ctx, { hook: "useFieldAccess", user: ctx.user, module, version }, () => ctx.engine.fieldAccess(ctx.user, module), NO_FIELDS),
+    [ctx, module, version],
+  );
 }
+const NO_FIELDS = Object.freeze({});
 
 /**
  * Renders `children` when the provider's user may do `action` on `record`,

@@ -213,6 +213,15 @@ test("the React page follows the engine: <Can>, function children, useCan, useFi
     // d2 back: the soft provider shows it again (the boundary keeps its error state, as React boundaries do)
     await page.evaluate(() => window.engine.putRecords([{ id: "d2", module: "deals", owner: "cy" }]));
     await page.waitForSelector("#soft-d2 .secret");
+    assert.equal(await page.evaluate(() => window.engine.version), 3);
+
+    // The engine freed under the mounted tree: every question throws engine-freed;
+    // with no boundary above the outer provider, React unmounts the root: no secret stays.
+    assert.ok((await page.$$(".secret")).length > 0);
+    await page.evaluate(() => window.engine.free());
+    await page.waitForFunction(() => document.querySelectorAll(".secret").length === 0);
+    assert.equal(await page.textContent("#root"), "");
+    assert.ok(page.errors.some((e) => /engine freed/.test(e)), page.errors.join("\n"));
   } finally {
     await page.close();
   }
