@@ -302,6 +302,8 @@ export function makeEngine(glue) {
     #snap = null; // the snapshot of the last record the fast path could not take
     #codesAt = 0; #codesCap = 0; #codesView = null; // the scratch area for codes: address, size in words, view
     #bytesAt = 0; #bytesCap = 0; #bytesView = null; // and for strings
+    #version = 0; // counts the changes (see #changed)
+    #listeners = new Set(); // subscribe(): one entry object per subscription
 
     /** @param {object | string} model */
     constructor(model) {
@@ -635,6 +637,7 @@ export function makeEngine(glue) {
       const raw = this.#live();
       this.#storedIds = null;
       try { raw.putRecords(text); } catch (e) { throw fromWasm(e); }
+      this.#changed();
     }
 
     removeRecords(ids) {
@@ -643,6 +646,49 @@ export function makeEngine(glue) {
       const raw = this.#live();
       this.#storedIds = null;
       try { raw.removeRecords(list); } catch (e) { throw fromWasm(e); }
+      this.#changed();
+    }
+
+    // ---- change notification ------------------------------------------------
+    // Every method that changes what the engine answers (its records, its
+    // model; also free(), after which every question throws) calls #changed()
+    // once the change has succeeded: `version` goes up by one, then each
+    // listener is called with no arguments. A failed call changes nothing and
+    // notifies nobody. A listener that throws does not stop the others nor
+    // undo the change: its exception is reported (reportError where the
+    // runtime has it, as browsers do; console.error otherwise), never thrown
+    // at the caller of the change. Listeners run after the change, with no
+    // wasm on the stack, so they may ask the engine anything (or change it
+    // again, which notifies again).
+
+    /** Counts the changes since the engine was made: starts at 0, one more after each change. */
+    get version() { return this.#version; }
+
+    /**
+     * Calls `listener()` after every change; returns the function that stops
+     * it (calling that again does nothing). Subscribing the same function
+     * twice makes two subscriptions.
+     */
+    subscribe(listener) {
+      this.#live();
+      if (typeof listener !== "function") throw error("invalid-input", "listener", `subscribe(listener): expected a function, got ${describe(listener)}`, undefined, TypeError);
+      const entry = { listener };
+      this.#listeners.add(entry);
+      return () => { this.#listeners.delete(entry); };
+    }
+
+    #changed() {
+      this.#version++;
+      if (this.#listeners.size === 0) return;
+      // A listener removed by an earlier one during this round is not called.
+      for (const entry of [...this.#listeners]) {
+        if (!this.#listeners.has(entry)) continue;
+        try {
+          entry.listener.call(undefined);
+        } catch (e) {
+          reportListenerError(e);
+        }
+      }
     }
 
     recordCount() {
@@ -945,9 +991,15 @@ export function makeEngine(glue) {
       this.#raw = null;
       this.#tables = null;
       this.#codesView = this.#bytesView = null;
-      // An engine of an instance that was replaced holds nothing in the new one.
-      if (this.#gen === generation) {
-        try { raw.free(); } catch (e) { throw fromWasm(e); }
+      try {
+        // An engine of an instance that was replaced holds nothing in the new one.
+        if (this.#gen === generation) {
+          try { raw.free(); } catch (e) { throw fromWasm(e); }
+        }
+      } finally {
+        // Subscribers learn that every answer now throws (engine-freed); then they are let go.
+        this.#changed();
+        this.#listeners.clear();
       }
     }
 
@@ -965,6 +1017,14 @@ export function makeEngine(glue) {
   // `isCrmAccessError(e)` (exported by every entry): an error this package
   // threw? Exact, and no code of `e`'s runs (a WeakSet of our errors).
   Object.defineProperty(Engine, "isCrmAccessError", { value: isOurError });
+
+  // A listener's exception (see Engine#changed): reported, never thrown at the caller of the change.
+  function reportListenerError(e) {
+    try {
+      if (typeof globalThis.reportError === "function") globalThis.reportError(e);
+      else console.error("crm-access: an engine.subscribe() listener threw:", e);
+    } catch { /* reporting must not fail the change */ }
+  }
 
   function prefix(root, path) {
     return path === "" ? root : path.startsWith("[") ? root + path : `${root}.${path}`;

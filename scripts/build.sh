@@ -6,6 +6,7 @@
 #   pkg/engine.js, pkg/engine.cjs            the JS layer (js/engine.js) and a generated CommonJS wrapper of it
 #   pkg/index.js                             browser entry: initialises the web glue, exports Engine
 #   pkg/node/index.cjs, node/index.mjs       Node entries (require and import share one instance)
+#   pkg/react.js, react.d.ts                 crm-access/react (js/react.js): React bindings, React an optional peer
 # Both glues get `__wbg_reset_state` (--experimental-reset-state-function): the
 # JS layer uses it to start a fresh instance after a trap (see SECURITY.md).
 set -euo pipefail

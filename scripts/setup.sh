@@ -28,9 +28,11 @@ if ! command -v wasm-pack >/dev/null 2>&1; then
   cargo install wasm-pack
 fi
 
-# 4. Node tooling of the repo (binaryen's wasm-opt, TypeScript, playwright-core).
+# 4. Node tooling of the repo (binaryen's wasm-opt, TypeScript, playwright-core;
+#    React, react-dom, @types/react and esbuild for the crm-access/react tests).
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -x node_modules/.bin/tsc ] \
-   || [ package.json -nt node_modules/.package-lock.json ]; then
+   || [ ! -d node_modules/react-dom ] || [ ! -d node_modules/esbuild ] \
+   || [ package.json -nt node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing the repo's Node dev tools"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi

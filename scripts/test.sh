@@ -31,6 +31,7 @@ node examples/run-all.mjs > /dev/null && echo "examples ran"
 step "TypeScript declarations"
 tsc -p tests/types && echo "types check"
 tsc -p tests/types/browser && echo "types check in a browser project (lib DOM + ES2022, no skipLibCheck)"
+tsc -p tests/types/react && echo "crm-access/react types check in a React project (JSX, no skipLibCheck)"
 
 step "bench harness dependencies"
 if [ ! -d bench/node_modules/@cedar-policy ] || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then

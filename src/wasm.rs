@@ -286,6 +286,27 @@ fn field_map(list: Vec<(String, crate::FieldLevel)>) -> Result<JsValue, JsValue>
     parse_json(&serde_json::Value::Object(map).to_string())
 }
 
+/// Types of the change notification, which lives in the JS layer only
+/// (`js/engine.js`: `version`, `subscribe`); merged into the Engine class.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SUBSCRIBE: &'static str = r#"
+export interface Engine {
+  /**
+   * Counts the changes since the engine was made (records put or removed, the
+   * model changed, the engine freed): 0 at first, one more after each change
+   * that succeeded. For `useSyncExternalStore` and other caches.
+   */
+  readonly version: number;
+  /**
+   * Calls `listener()` after every change that succeeded (once `version` has
+   * gone up). Returns the function that stops it. A listener that throws is
+   * reported (`reportError` or `console.error`), never thrown at the caller of
+   * the change, and the other listeners still run.
+   */
+  subscribe(listener: () => void): () => void;
+}
+"#;
+
 /// The version of the contract (`SPEC.md`) this engine implements.
 #[wasm_bindgen(js_name = contractVersion, skip_typescript)]
 pub fn contract_version() -> u32 {

@@ -89,3 +89,13 @@ void sqlText;
 void defaultLayout;
 // @ts-expect-error: an unknown op
 toSql({ module: "deals", where: { op: "not", of: [] } });
+
+// Change notification (engine.subscribe, engine.version).
+const changes: number = engine.version;
+const stopListening: () => void = engine.subscribe(() => { void engine.version; });
+stopListening();
+void changes;
+// @ts-expect-error: version is read-only
+engine.version = 3;
+// @ts-expect-error: a listener is a function
+engine.subscribe("changed");
