@@ -69,7 +69,7 @@ fn build(model: Model, valid: Valid) -> Compiled {
         group_pres,
         sub_scan: None,
     };
-    subordinate_rules(&mut c, &rule_to);
+    subordinate_rules(&mut c, &rule_to, &role_parents);
     c
 }
 
@@ -101,14 +101,65 @@ const SUB_LIST_BUDGET: usize = 4_000_000;
 
 /// For every role an internal user holds: the rules (and related entries)
 /// whose `to` matches an internal user below it.
-fn subordinate_rules(c: &mut Compiled, rule_to: &[PrincipalC]) {
-    let mut held: Vec<Ix> = c.users.iter().filter(|u| !u.external).filter_map(|u| u.role).collect();
-    held.sort_unstable();
-    held.dedup();
-    let mut lists = Vec::with_capacity(held.len());
+///
+/// A role gets a rule exactly when it is a strict ancestor of a role that a
+/// matched internal user holds, so each rule walks up from those roles,
+/// marking as it goes and stopping at a role it already marked: the work is
+/// about the size of the lists it fills, not roles × rules.
+fn subordinate_rules(c: &mut Compiled, rule_to: &[PrincipalC], role_parents: &[Option<Ix>]) {
+    let nroles = c.roles.len();
+    let mut by_pre = vec![0 as Ix; nroles];
+    for (r, role) in c.roles.iter().enumerate() {
+        by_pre[role.pre as usize] = r as Ix;
+    }
+    let mut held = vec![false; nroles];
+    for &p in &c.held_pres {
+        held[by_pre[p as usize] as usize] = true;
+    }
+    // the held pre-order numbers in `lo..=hi`
+    let held_in = |lo: u32, hi: u32| {
+        let from = c.held_pres.partition_point(|&p| p < lo);
+        c.held_pres[from..].iter().copied().take_while(move |&p| p <= hi)
+    };
+    let mut stamp = vec![u32::MAX; nroles];
+    let mut rules_of: Vec<Vec<(Ix, Ix)>> = vec![Vec::new(); nroles];
+    let mut related_of: Vec<Vec<(Ix, Ix)>> = vec![Vec::new(); nroles];
+    let mut matched: Vec<u32> = Vec::new();
     let mut spent = 0usize;
-    for &r in &held {
-        spent += rule_to.len();
+    for (ri, &to) in rule_to.iter().enumerate() {
+        matched.clear();
+        match to {
+            PrincipalC::Role(x) => {
+                if held[x as usize] {
+                    matched.push(c.roles[x as usize].pre);
+                }
+            }
+            PrincipalC::RoleSub(x) => matched.extend(held_in(c.roles[x as usize].pre, c.roles[x as usize].end)),
+            PrincipalC::Group(g) => {
+                matched.extend_from_slice(&c.group_pres[g as usize]);
+                for &(lo, hi) in &c.groups[g as usize].role_spans {
+                    matched.extend(held_in(lo, hi));
+                }
+            }
+        }
+        spent += matched.len();
+        let rule = &c.rules[ri];
+        for &p in &matched {
+            let mut at = role_parents[by_pre[p as usize] as usize];
+            while let Some(r) = at {
+                if stamp[r as usize] == ri as u32 {
+                    break;
+                }
+                stamp[r as usize] = ri as u32;
+                if held[r as usize] {
+                    rules_of[r as usize].push((rule.module, ri as Ix));
+                    related_of[r as usize].extend(rule.related.iter().map(|&(child, _)| (child, ri as Ix)));
+                    spent += 1 + rule.related.len();
+                }
+                at = role_parents[r as usize];
+            }
+            spent += 1;
+        }
         if spent > SUB_LIST_BUDGET {
             let mut by_module: Vec<(Ix, Ix)> = c.rules.iter().enumerate().map(|(ri, rule)| (rule.module, ri as Ix)).collect();
             let mut by_child: Vec<(Ix, Ix)> =
@@ -118,22 +169,10 @@ fn subordinate_rules(c: &mut Compiled, rule_to: &[PrincipalC]) {
             c.sub_scan = Some(crate::compiled::SubScan { by_module, by_child });
             return;
         }
-        let mut rules = Vec::new();
-        let mut related = Vec::new();
-        for (ri, &to) in rule_to.iter().enumerate() {
-            if c.matches_below(r, to.into()) {
-                let rule = &c.rules[ri];
-                rules.push((rule.module, ri as Ix));
-                related.extend(rule.related.iter().map(|&(child, _)| (child, ri as Ix)));
-            }
-        }
+    }
+    for (role, (mut rules, mut related)) in c.roles.iter_mut().zip(rules_of.into_iter().zip(related_of)) {
         rules.sort_unstable();
         related.sort_unstable();
-        spent += rules.len() + related.len();
-        lists.push((r, rules, related));
-    }
-    for (r, rules, related) in lists {
-        let role = &mut c.roles[r as usize];
         role.sub_rules = rules;
         role.sub_related = related;
     }
