@@ -29,7 +29,7 @@ pub(crate) fn compile(mut model: Model) -> Result<(Compiled, Store), Vec<Problem
     Ok((compiled, store))
 }
 
-fn build(model: Model, valid: Valid) -> Compiled {
+pub(crate) fn build(model: Model, valid: Valid) -> Compiled {
     let Valid { ids, module_parents, role_parents, profiles, group_nested, limited, mut workspaces, rules, rule_to } = valid;
     let modules = modules(&model, &module_parents);
     let (pre, end) = graph::pre_order(&role_parents);

@@ -154,6 +154,26 @@ impl JsEngine {
         Ok(())
     }
 
+    /// Applies a batch of changes (issue 12) in order, atomically: on any
+    /// problem nothing changes and the error lists every problem with its
+    /// path (`changes[3].value.role`).
+    pub fn apply(&mut self, #[wasm_bindgen(unchecked_param_type = "Change[] | string")] changes: &str) -> Result<(), JsValue> {
+        self.inner.apply_json(changes).map_err(to_js_error)
+    }
+
+    /// What a batch of changes would do, without applying it: every (user,
+    /// stored record, action) whose answer differs, with counts per user and
+    /// per module.
+    #[wasm_bindgen(unchecked_return_type = "Impact")]
+    pub fn impact(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Change[] | string")] changes: &str,
+        #[wasm_bindgen(unchecked_param_type = "ImpactOptions | string | null")] options: Option<String>,
+    ) -> Result<JsValue, JsValue> {
+        let out = self.inner.impact_json(changes, options.as_deref()).map_err(to_js_error)?;
+        to_js(&out)
+    }
+
     /// The number of stored records.
     #[wasm_bindgen(js_name = recordCount)]
     pub fn record_count(&self) -> usize {

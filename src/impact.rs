@@ -1,0 +1,311 @@
+//! What a batch of changes would do (issue 12): every (user, stored record,
+//! action) whose answer differs before and after the batch, for the actions
+//! view, edit and delete.
+//!
+//! The comparison runs over the union of the users and of the stored records
+//! before and after (a user or record that does not exist on one side has no
+//! access there). It is exact; what keeps it fast is a bound on where answers
+//! can change, taken only when it is certain:
+//!
+//! * when the batch only puts and removes sharing rules, a user's answers can
+//!   change only if one of those rules (before or after) reaches them, or
+//!   reaches an internal user below their role (superiors on `hierarchy`
+//!   modules); and only on records of the rules' modules, the modules their
+//!   `related` entries name, the modules below those (children controlled by
+//!   their parent or reading a parent's access), and, when the limited-access
+//!   company module is among them, every module;
+//! * otherwise every user and every stored record is compared.
+//!
+//! The per-(user, action) comparison itself goes through the fast contexts,
+//! as `filterStored` does.
+
+use crate::compile::{Compiled, Ix};
+use crate::level::Action;
+use crate::store::Store;
+use rustc_hash::FxHashSet as HashSet;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[cfg(feature = "wasm")]
+use tsify::Tsify;
+
+/// Options of `impact`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ImpactOptions {
+    /// At most this many entries in `changes` (default 1,000); the counts
+    /// always cover every difference.
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "number | null"))]
+    pub limit: Option<usize>,
+    /// Only these users (ids; unknown ids are ignored).
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string[] | null"))]
+    pub users: Option<Vec<String>>,
+    /// Only records of these modules.
+    #[serde(default)]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string[] | null"))]
+    pub modules: Option<Vec<String>>,
+}
+
+/// Parses the options of `impact` from JSON text, every problem with its path.
+pub(crate) fn parse_options(text: &str) -> Result<ImpactOptions, crate::Error> {
+    use crate::error::{ErrorKind, Problem};
+    use serde_json::Value;
+    let bad = |path: &str, msg: &str| crate::Error::single(ErrorKind::InvalidInput, path, msg.to_owned());
+    let value: Value = serde_json::from_str(text).map_err(|e| bad("options", &format!("not valid JSON: {e}")))?;
+    let mut opts = ImpactOptions::default();
+    let obj = match value {
+        Value::Null => return Ok(opts),
+        Value::Object(obj) => obj,
+        _ => return Err(bad("options", "expected an object { limit, users, modules }")),
+    };
+    let mut problems = Vec::new();
+    let strings = |v: &Value, key: &str, problems: &mut Vec<Problem>| -> Option<Vec<String>> {
+        match v {
+            Value::Null => None,
+            Value::Array(items) if items.iter().all(Value::is_string) => Some(items.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect()),
+            _ => {
+                problems.push(Problem::new(format!("options.{key}"), "expected an array of strings"));
+                None
+            }
+        }
+    };
+    for (key, v) in &obj {
+        match key.as_str() {
+            "limit" => match v {
+                Value::Null => {}
+                Value::Number(n) if n.as_u64().is_some() => opts.limit = n.as_u64().map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+                _ => problems.push(Problem::new("options.limit", "expected a whole number, 0 or more")),
+            },
+            "users" => opts.users = strings(v, "users", &mut problems),
+            "modules" => opts.modules = strings(v, "modules", &mut problems),
+            _ => problems.push(Problem::new(format!("options.{key}"), format!("unknown key \"{key}\"")).with_help("use \"limit\", \"users\" or \"modules\"")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(opts)
+    } else {
+        Err(crate::Error::from_problems(ErrorKind::InvalidInput, problems))
+    }
+}
+
+/// The default of [`ImpactOptions::limit`].
+pub const IMPACT_LIMIT: usize = 1_000;
+
+/// One answer that a batch changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+pub struct AccessChange {
+    pub user: String,
+    pub record: String,
+    /// `view`, `edit` or `delete`.
+    pub action: Action,
+    pub before: bool,
+    pub after: bool,
+}
+
+/// How many answers turn from denied to allowed (`gained`) and back (`lost`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+pub struct Counts {
+    pub gained: u64,
+    pub lost: u64,
+}
+
+impl Counts {
+    fn add(&mut self, after: bool) {
+        if after {
+            self.gained += 1;
+        } else {
+            self.lost += 1;
+        }
+    }
+}
+
+/// What a batch of changes would do.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct Impact {
+    /// The differences, sorted by user id, record id, then action (view,
+    /// edit, delete); at most `limit` of them.
+    pub changes: Vec<AccessChange>,
+    /// All differences, whatever the limit.
+    pub total: Counts,
+    /// Per user id, for the users with differences.
+    #[cfg_attr(feature = "wasm", tsify(type = "{ [user: string]: Counts }"))]
+    pub by_user: BTreeMap<String, Counts>,
+    /// Per module (of the record after the batch; before, for a removed
+    /// record), for the modules with differences.
+    #[cfg_attr(feature = "wasm", tsify(type = "{ [module: string]: Counts }"))]
+    pub by_module: BTreeMap<String, Counts>,
+    /// Whether `changes` was cut at `limit`.
+    pub truncated: bool,
+}
+
+/// One side of the comparison: a compiled model and its records.
+pub(crate) struct Side<'a> {
+    pub c: &'a Compiled,
+    pub store: &'a Store,
+}
+
+const ACTIONS: [Action; 3] = [Action::View, Action::Edit, Action::Delete];
+
+/// The users and modules where answers may differ, when that can be bounded.
+pub(crate) struct Reach {
+    /// Rule ids the batch puts or removes (set only when the batch changes
+    /// nothing but sharing rules).
+    pub rules: Option<HashSet<String>>,
+}
+
+/// Compares `before` and `after` (see the module's description).
+pub(crate) fn impact(before: &Side<'_>, after: &Side<'_>, reach: &Reach, opts: &ImpactOptions) -> Impact {
+    let limit = opts.limit.unwrap_or(IMPACT_LIMIT);
+    let only_users: Option<HashSet<&str>> = opts.users.as_ref().map(|u| u.iter().map(String::as_str).collect());
+    let only_modules: Option<HashSet<&str>> = opts.modules.as_ref().map(|m| m.iter().map(String::as_str).collect());
+
+    // the users: the union by id, sorted
+    let mut users: BTreeMap<&str, (Option<Ix>, Option<Ix>)> = BTreeMap::new();
+    for (i, u) in before.c.users.iter().enumerate() {
+        users.entry(u.id.as_str()).or_default().0 = Some(i as Ix);
+    }
+    for (i, u) in after.c.users.iter().enumerate() {
+        users.entry(u.id.as_str()).or_default().1 = Some(i as Ix);
+    }
+    if let Some(only) = &only_users {
+        users.retain(|id, _| only.contains(id));
+    }
+
+    // the bound, when the batch is only about sharing rules
+    let mut modules: Option<(Vec<bool>, Vec<bool>)> = None;
+    if let Some(rules) = &reach.rules {
+        let (b_rules, b_mods) = rule_reach(before.c, rules);
+        let (a_rules, a_mods) = rule_reach(after.c, rules);
+        users.retain(|_, (b, a)| b.is_some_and(|u| reached(before.c, u, &b_rules)) || a.is_some_and(|u| reached(after.c, u, &a_rules)));
+        modules = Some((b_mods, a_mods));
+    }
+
+    // the records: the union by id, sorted
+    let in_modules = |side: &Side<'_>, m: Ix, mods: Option<&Vec<bool>>| {
+        mods.is_none_or(|mods| mods[m as usize]) && only_modules.as_ref().is_none_or(|only| only.contains(side.c.modules[m as usize].name.as_str()))
+    };
+    let mut records: BTreeMap<&str, (Option<u32>, Option<u32>)> = BTreeMap::new();
+    for s in 0..before.store.len() as u32 {
+        let rec = before.store.slot(s);
+        if in_modules(before, rec.module, modules.as_ref().map(|m| &m.0)) {
+            records.entry(rec.id().unwrap_or("")).or_default().0 = Some(s);
+        }
+    }
+    for s in 0..after.store.len() as u32 {
+        let rec = after.store.slot(s);
+        if in_modules(after, rec.module, modules.as_ref().map(|m| &m.1)) {
+            records.entry(rec.id().unwrap_or("")).or_default().1 = Some(s);
+        }
+    }
+    // a record counted on one side only is looked up on the other
+    for (id, (b, a)) in records.iter_mut() {
+        if b.is_none() {
+            *b = before.store.slot_of(id).map(|s| s as u32);
+        }
+        if a.is_none() {
+            *a = after.store.slot_of(id).map(|s| s as u32);
+        }
+    }
+    let records: Vec<(&str, Option<u32>, Option<u32>)> = records.into_iter().map(|(id, (b, a))| (id, b, a)).collect();
+
+    let mut out = Impact::default();
+    let mut mine: Vec<(usize, u8, bool)> = Vec::new();
+    for (uid, (bu, au)) in users {
+        mine.clear();
+        for (k, &action) in ACTIONS.iter().enumerate() {
+            let mut bctx = bu.map(|u| before.c.fast_ctx(u, action));
+            let mut actx = au.map(|u| after.c.fast_ctx(u, action));
+            for (r, &(_, bs, as_)) in records.iter().enumerate() {
+                let was = match (&mut bctx, bs) {
+                    (Some(ctx), Some(s)) => before.c.fast_allowed(before.store, ctx, &before.store.slot(s).view()),
+                    _ => false,
+                };
+                let is = match (&mut actx, as_) {
+                    (Some(ctx), Some(s)) => after.c.fast_allowed(after.store, ctx, &after.store.slot(s).view()),
+                    _ => false,
+                };
+                if was != is {
+                    mine.push((r, k as u8, is));
+                }
+            }
+        }
+        if mine.is_empty() {
+            continue;
+        }
+        mine.sort_unstable();
+        let by_user = out.by_user.entry(uid.to_owned()).or_default();
+        for &(r, k, is) in &mine {
+            let (rid, bs, as_) = records[r];
+            by_user.add(is);
+            out.total.add(is);
+            let module = match as_ {
+                Some(s) => &after.c.modules[after.store.slot(s).module as usize].name,
+                None => &before.c.modules[bs.map_or(0, |s| before.store.slot(s).module) as usize].name,
+            };
+            match out.by_module.get_mut(module.as_str()) {
+                Some(m) => m.add(is),
+                None => {
+                    let mut m = Counts::default();
+                    m.add(is);
+                    out.by_module.insert(module.clone(), m);
+                }
+            }
+            if out.changes.len() < limit {
+                out.changes.push(AccessChange { user: uid.to_owned(), record: rid.to_owned(), action: ACTIONS[k as usize], before: !is, after: is });
+            } else {
+                out.truncated = true;
+            }
+        }
+    }
+    out
+}
+
+/// For the rules with these ids in `c`: their indexes, and the modules whose
+/// records they can affect.
+fn rule_reach(c: &Compiled, ids: &HashSet<String>) -> (Vec<Ix>, Vec<bool>) {
+    let rules: Vec<Ix> = (0..c.rules.len() as Ix).filter(|&r| ids.contains(&*c.rules[r as usize].id)).collect();
+    let mut mods = vec![false; c.modules.len()];
+    for &r in &rules {
+        let rule = &c.rules[r as usize];
+        mods[rule.module as usize] = true;
+        for &(child, _) in &rule.related {
+            mods[child as usize] = true;
+        }
+    }
+    // and every module below those (a child reads its parent's access); the
+    // parent links have no cycles, so this settles in at most n rounds
+    loop {
+        let mut more = false;
+        for (m, module) in c.modules.iter().enumerate() {
+            if !mods[m] && module.parent.is_some_and(|p| mods[p as usize]) {
+                mods[m] = true;
+                more = true;
+            }
+        }
+        if !more {
+            break;
+        }
+    }
+    if c.limited.as_ref().is_some_and(|l| mods[l.company_module as usize]) {
+        mods.iter_mut().for_each(|m| *m = true);
+    }
+    (rules, mods)
+}
+
+/// Does one of `rules` reach user `u`: directly (the user's class), or
+/// through an internal user below their role?
+fn reached(c: &Compiled, u: Ix, rules: &[Ix]) -> bool {
+    let user = &c.users[u as usize];
+    rules.iter().any(|&r| {
+        user.class.rules.iter().any(|&(_, ri)| ri == r)
+            || user.class.related.iter().any(|&(_, ri)| ri == r)
+            || user.role.is_some_and(|role| c.matches_below(role, c.rules[r as usize].to.into()))
+    })
+}
