@@ -462,9 +462,6 @@ pub(crate) fn prepare(model: &Model, old: &Compiled, store: &Store, changes: &[C
             }
         }
     }
-    if !problems.is_empty() {
-        return Err(problem_error(problems));
-    }
     let (users, user_from) = s.users.finish();
     let (roles, role_from) = s.roles.finish();
     let (profiles, profile_from) = s.profiles.finish();
@@ -491,8 +488,12 @@ pub(crate) fn prepare(model: &Model, old: &Compiled, store: &Store, changes: &[C
         ("sharingRules", &rule_from),
     ];
     let valid = match crate::validate::validate(&next) {
-        Ok(v) => v,
-        Err(found) => return Err(problem_error(found.into_iter().map(|p| blame(p, &origins, &removed, &next)).collect())),
+        Ok(v) if problems.is_empty() => v,
+        Ok(_) => return Err(problem_error(problems)),
+        Err(found) => {
+            problems.extend(found.into_iter().map(|p| blame(p, &origins, &removed, &next)));
+            return Err(problem_error(problems));
+        }
     };
     let c = compile::build(next.clone(), valid);
 
