@@ -10,16 +10,18 @@
 //! * when the batch only puts and removes sharing rules, a user's answers can
 //!   change only if one of those rules (before or after) reaches them, or
 //!   reaches an internal user below their role (superiors on `hierarchy`
-//!   modules); and only on records of the rules' modules, the modules their
-//!   `related` entries name, the modules below those (children controlled by
-//!   their parent or reading a parent's access), and, when the limited-access
-//!   company module is among them, every module;
+//!   modules); and only on records of a rule's module whose owner its `from`
+//!   matches (a rule grants nothing else there), and on every record of the
+//!   modules below a rule's module (related sharing, children controlled by
+//!   their parent); when the limited-access company module is among those,
+//!   every record of every module;
 //! * otherwise every user and every stored record is compared.
 //!
 //! The per-(user, action) comparison itself goes through the fast contexts,
 //! as `filterStored` does.
 
 use crate::compile::{Compiled, Ix};
+use crate::compiled::PrincipalC;
 use crate::level::Action;
 use crate::store::Store;
 use rustc_hash::FxHashSet as HashSet;
@@ -179,7 +181,7 @@ pub(crate) fn impact(before: &Side<'_>, after: &Side<'_>, reach: &Reach, opts: &
     }
 
     // the bound, when the batch is only about sharing rules
-    let mut modules: Option<(Vec<bool>, Vec<bool>)> = None;
+    let mut modules: Option<(Vec<Scope>, Vec<Scope>)> = None;
     if let Some(rules) = &reach.rules {
         let (b_rules, b_mods) = rule_reach(before.c, rules);
         let (a_rules, a_mods) = rule_reach(after.c, rules);
@@ -188,19 +190,27 @@ pub(crate) fn impact(before: &Side<'_>, after: &Side<'_>, reach: &Reach, opts: &
     }
 
     // the records: the union by id, sorted
-    let in_modules = |side: &Side<'_>, m: Ix, mods: Option<&Vec<bool>>| {
-        mods.is_none_or(|mods| mods[m as usize]) && only_modules.as_ref().is_none_or(|only| only.contains(side.c.modules[m as usize].name.as_str()))
+    let in_scope = |side: &Side<'_>, rec: &crate::store::Rec, scope: Option<&Vec<Scope>>| {
+        let m = rec.module;
+        if !only_modules.as_ref().is_none_or(|only| only.contains(side.c.modules[m as usize].name.as_str())) {
+            return false;
+        }
+        match scope.map(|s| &s[m as usize]) {
+            None | Some(Scope::All) => true,
+            Some(Scope::None) => false,
+            Some(Scope::Owners(froms)) => rec.view().owner.is_some_and(|o| froms.iter().any(|&f| side.c.rule_from_matches(f, o))),
+        }
     };
     let mut records: BTreeMap<&str, (Option<u32>, Option<u32>)> = BTreeMap::new();
     for s in 0..before.store.len() as u32 {
         let rec = before.store.slot(s);
-        if in_modules(before, rec.module, modules.as_ref().map(|m| &m.0)) {
+        if in_scope(before, rec, modules.as_ref().map(|m| &m.0)) {
             records.entry(rec.id().unwrap_or("")).or_default().0 = Some(s);
         }
     }
     for s in 0..after.store.len() as u32 {
         let rec = after.store.slot(s);
-        if in_modules(after, rec.module, modules.as_ref().map(|m| &m.1)) {
+        if in_scope(after, rec, modules.as_ref().map(|m| &m.1)) {
             records.entry(rec.id().unwrap_or("")).or_default().1 = Some(s);
         }
     }
@@ -267,16 +277,30 @@ pub(crate) fn impact(before: &Side<'_>, after: &Side<'_>, reach: &Reach, opts: &
     out
 }
 
-/// For the rules with these ids in `c`: their indexes, and the modules whose
+/// Which records of a module a batch of sharing-rule changes can affect.
+#[derive(Clone)]
+enum Scope {
+    None,
+    /// Those whose owner one of these `from`s matches (a rule's grant is
+    /// to records owned by what its `from` matches).
+    Owners(Vec<PrincipalC>),
+    All,
+}
+
+/// For the rules with these ids in `c`: their indexes, and per module the
 /// records they can affect.
-fn rule_reach(c: &Compiled, ids: &HashSet<String>) -> (Vec<Ix>, Vec<bool>) {
+fn rule_reach(c: &Compiled, ids: &HashSet<String>) -> (Vec<Ix>, Vec<Scope>) {
     let rules: Vec<Ix> = (0..c.rules.len() as Ix).filter(|&r| ids.contains(&*c.rules[r as usize].id)).collect();
     let mut mods = vec![false; c.modules.len()];
     for &r in &rules {
-        let rule = &c.rules[r as usize];
-        mods[rule.module as usize] = true;
-        for &(child, _) in &rule.related {
+        // the modules below (related entries name children) take every record
+        for &(child, _) in &c.rules[r as usize].related {
             mods[child as usize] = true;
+        }
+        for (m, module) in c.modules.iter().enumerate() {
+            if module.parent == Some(c.rules[r as usize].module) {
+                mods[m] = true;
+            }
         }
     }
     // and every module below those (a child reads its parent's access); the
@@ -293,10 +317,20 @@ fn rule_reach(c: &Compiled, ids: &HashSet<String>) -> (Vec<Ix>, Vec<bool>) {
             break;
         }
     }
-    if c.limited.as_ref().is_some_and(|l| mods[l.company_module as usize]) {
-        mods.iter_mut().for_each(|m| *m = true);
+    let mut scope: Vec<Scope> = mods.iter().map(|&all| if all { Scope::All } else { Scope::None }).collect();
+    for &r in &rules {
+        let rule = &c.rules[r as usize];
+        match &mut scope[rule.module as usize] {
+            Scope::All => {}
+            Scope::Owners(froms) => froms.push(rule.from),
+            s @ Scope::None => *s = Scope::Owners(vec![rule.from]),
+        }
     }
-    (rules, mods)
+    // limited CRM reads the access to the company record (C(X)) from any module
+    if c.limited.as_ref().is_some_and(|l| !matches!(scope[l.company_module as usize], Scope::None)) {
+        scope.iter_mut().for_each(|m| *m = Scope::All);
+    }
+    (rules, scope)
 }
 
 /// Does one of `rules` reach user `u`: directly (the user's class), or

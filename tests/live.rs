@@ -84,9 +84,11 @@ fn id_of(v: &Value) -> Option<&str> {
 /// new ones), removals of the model's items (and of unknown ids).
 fn batch(rng: &mut Rng, model: &Value, other: &Value, later: &[Value]) -> Vec<Value> {
     let n = 1 + rng.below(4);
+    // a third of the batches change sharing rules only (impact bounds those)
+    let rules_only = rng.chance(33);
     let mut out = Vec::new();
     for _ in 0..n {
-        let (kind, section) = SECTIONS[rng.below(SECTIONS.len())];
+        let (kind, section) = if rules_only { SECTIONS[5] } else { SECTIONS[rng.below(SECTIONS.len())] };
         if rng.chance(65) {
             let mut pool = items(other, section);
             if kind == "record" {
