@@ -86,6 +86,12 @@ export interface Engine {
   recordFieldAccess(user: string, record: RecordArg): FieldAccessMap;
   /** May the user save `after` (the whole record as it will be stored, same id and module) over `before`? */
   decideUpdate(user: string, before: RecordArg, after: CrmRecord): UpdateDecision;
+  /**
+   * What a batch of changes would do, without applying it: each (user, stored
+   * record, action) whose answer differs, sorted, at most `options.limit`
+   * (1,000 by default), with complete counts per user and per module.
+   */
+  impact(changes: Change[] | string, options?: ImpactOptions | null): Impact;
 }
 "#;
 
@@ -164,11 +170,11 @@ impl JsEngine {
     /// What a batch of changes would do, without applying it: every (user,
     /// stored record, action) whose answer differs, with counts per user and
     /// per module.
-    #[wasm_bindgen(unchecked_return_type = "Impact")]
+    #[wasm_bindgen(skip_typescript)]
     pub fn impact(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Change[] | string")] changes: &str,
-        #[wasm_bindgen(unchecked_param_type = "ImpactOptions | string | null")] options: Option<String>,
+        changes: &str,
+        options: Option<String>,
     ) -> Result<JsValue, JsValue> {
         let out = self.inner.impact_json(changes, options.as_deref()).map_err(to_js_error)?;
         to_js(&out)
