@@ -101,6 +101,7 @@ impl Item {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "wasm", derive(Tsify))]
 #[serde(tag = "op", rename_all = "camelCase")]
+#[allow(clippy::large_enum_variant)] // a batch is a short list; a box would only burden callers
 pub enum Change {
     Put(Item),
     #[serde(rename_all = "camelCase")]
@@ -308,7 +309,6 @@ static GROUP_TY: crate::check::Ty = crate::check::Ty::Obj(&crate::check::GROUP);
 static WORKSPACE_TY: crate::check::Ty = crate::check::Ty::Obj(&crate::check::WORKSPACE);
 static RULE_TY: crate::check::Ty = crate::check::Ty::Obj(&crate::check::RULE);
 
-
 /// The sections a batch edits, each entry with the change that last put it
 /// (`None`: unchanged since the engine was built or last changed).
 struct Sections {
@@ -368,7 +368,7 @@ impl<T: Clone> Section<T> {
 
 /// A record change of the batch, the last one for its id.
 enum RecordOp {
-    Put(usize, CrmRecord),
+    Put(usize, Box<CrmRecord>),
     Remove,
 }
 
@@ -430,7 +430,7 @@ pub(crate) fn prepare(model: &Model, old: &Compiled, store: &Store, changes: &[C
                             records.push((id.clone(), RecordOp::Remove));
                             records.len() - 1
                         });
-                        records[at].1 = RecordOp::Put(i, r);
+                        records[at].1 = RecordOp::Put(i, Box::new(r));
                     }
                     Some(_) => problems.push(Problem::new(format!("changes[{i}].value.id"), "ids must be non-empty strings")),
                     None => problems.push(Problem::new(format!("changes[{i}].value.id"), "a stored record needs an id")),
@@ -667,7 +667,7 @@ fn check_stored(
                 }
                 ShareKind::Group if m.groups[ix as usize] == NONE => bad.push((ChangeKind::Group, old.groups[ix as usize].id.as_str(), "sharedWith")),
                 ShareKind::Role | ShareKind::RoleSub if m.roles[ix as usize] == NONE => {
-                    bad.push((ChangeKind::Role, old.role_names[ix as usize].as_str(), "sharedWith"))
+                    bad.push((ChangeKind::Role, old.role_names[ix as usize].as_str(), "sharedWith"));
                 }
                 _ => {}
             }

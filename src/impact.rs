@@ -215,7 +215,7 @@ pub(crate) fn impact(before: &Side<'_>, after: &Side<'_>, reach: &Reach, opts: &
         }
     }
     // a record counted on one side only is looked up on the other
-    for (id, (b, a)) in records.iter_mut() {
+    for (id, (b, a)) in &mut records {
         if b.is_none() {
             *b = before.store.slot_of(id).map(|s| s as u32);
         }

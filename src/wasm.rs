@@ -171,11 +171,7 @@ impl JsEngine {
     /// stored record, action) whose answer differs, with counts per user and
     /// per module.
     #[wasm_bindgen(skip_typescript)]
-    pub fn impact(
-        &self,
-        changes: &str,
-        options: Option<String>,
-    ) -> Result<JsValue, JsValue> {
+    pub fn impact(&self, changes: &str, options: Option<String>) -> Result<JsValue, JsValue> {
         let out = self.inner.impact_json(changes, options.as_deref()).map_err(to_js_error)?;
         to_js(&out)
     }

@@ -224,7 +224,7 @@ fn random_change_sequences_match_a_rebuild() {
         let shared = rng.below(TAPE_LEN);
         tape_b[..shared].copy_from_slice(&tape_a[..shared]);
         let other = generate_for(&mut Tape::new(&tape_b), 2);
-        for step in 0..1 + rng.below(3) {
+        for step in 0..=rng.below(3) {
             let changes = batch(&mut rng, &model, &other.model, &other.later);
             let ctx = || format!("case {case} (CRM_LIVE_SEED={seed}), step {step}\nmodel: {model}\nchanges: {}", Value::Array(changes.clone()));
 
