@@ -6,6 +6,7 @@
 //
 //   node bench/live.mjs            # full size (about a minute)
 //   node bench/live.mjs --smoke    # small, seconds
+//   node bench/live.mjs --write    # full size, and writes its section of BENCHMARKS.md
 //
 // Each apply changes one item and the next round changes it back, so every
 // round does the same work on the same engine. The rebuild is `new Engine(text)`
@@ -84,3 +85,35 @@ console.log(`\n| impact of one sharing-rule change | median | differences | user
 console.log(`| put (to and access changed) | ${fmtMs(median(impactRuns))} | ${last.total.gained + last.total.lost} | ${users(last)} |`);
 console.log(`| remove | ${fmtMs(median(removeRuns))} | ${lastRemove.total.gained + lastRemove.total.lost} | ${users(lastRemove)} |`);
 engine.free();
+
+// --write: the tables above, as the "Live changes" section of BENCHMARKS.md
+// (between markers that bench/run.mjs keeps when it rewrites the file).
+if (process.argv.includes("--write") && !smoke) {
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const mdPath = path.join(here, "..", "BENCHMARKS.md");
+  const load = os.loadavg()[0].toFixed(2);
+  const section = [
+    "<!-- kept:begin live (written by bench/live.mjs --write) -->",
+    "## Live changes: apply and impact",
+    "",
+    `Measured on ${new Date().toISOString().slice(0, 10)} by \`node bench/live.mjs --write\` (after \`bash scripts/build.sh\`), on the organisation of the other sections (${size.users.toLocaleString("en")} users, ${size.roles.toLocaleString("en")} roles, ${size.groups} groups, ${size.rules.toLocaleString("en")} sharing rules) with ${size.records.toLocaleString("en")} stored leads; load average ${load} at the end. Rebuild and apply are timed interleaved in the same run (medians of ${size.rounds} rounds); the ratio is rebuild time ÷ apply time. Each apply puts one item, the next round puts it back, so every round does the same work. The rebuild is \`new Engine(text)\` from JSON text prepared beforehand.`,
+    "",
+    "| operation | median | rebuild ÷ this |",
+    "|---|---:|---:|",
+    ...entries.map((e) => `| ${e.id} | ${fmtMs(t.get(e.id).median)} | ${e === entries[0] ? "1" : (rebuild / t.get(e.id).median).toFixed(1) + "×"} |`),
+    "",
+    "`impact` of one sharing-rule change (the rule's `to` and access changed, or the rule removed), every difference counted, the first 100 listed:",
+    "",
+    "| impact of | median | differences | users with differences |",
+    "|---|---:|---:|---:|",
+    `| put (to and access changed) | ${fmtMs(median(impactRuns))} | ${last.total.gained + last.total.lost} | ${users(last)} |`,
+    `| remove | ${fmtMs(median(removeRuns))} | ${lastRemove.total.gained + lastRemove.total.lost} | ${users(lastRemove)} |`,
+    "<!-- kept:end -->",
+    "",
+  ].join("\n");
+  const old = fs.readFileSync(mdPath, "utf8");
+  const re = /<!-- kept:begin live [^>]*-->[\s\S]*?<!-- kept:end -->\n/;
+  fs.writeFileSync(mdPath, re.test(old) ? old.replace(re, section) : old.replace(/\n*$/, "\n\n") + section);
+  console.log(`\nwrote the "Live changes" section of ${mdPath}`);
+}

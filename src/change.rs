@@ -20,7 +20,6 @@ use crate::resolve::RecordPath;
 use crate::store::{Rec, Store};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 #[cfg(feature = "wasm")]
 use tsify::Tsify;
@@ -614,8 +613,16 @@ fn check_stored(
     problems: &mut Vec<Problem>,
 ) {
     use crate::compiled::{share_parts, ShareKind};
-    let mut named: BTreeMap<(usize, String), (Vec<String>, usize)> = BTreeMap::new();
-    let mut external: BTreeMap<(usize, String), (Vec<String>, usize)> = BTreeMap::new();
+    // (change, what) → (records named, records in all), in order of first sight
+    let mut named: Vec<((usize, String), (Vec<String>, usize))> = Vec::new();
+    let mut external: Vec<((usize, String), (Vec<String>, usize))> = Vec::new();
+    fn entry(list: &mut Vec<((usize, String), (Vec<String>, usize))>, key: (usize, String)) -> &mut (Vec<String>, usize) {
+        let at = list.iter().position(|(k, _)| *k == key).unwrap_or_else(|| {
+            list.push((key, (Vec::new(), 0)));
+            list.len() - 1
+        });
+        &mut list[at].1
+    }
     for s in 0..store.len() as u32 {
         let rec = store.slot(s);
         let id = rec.id().unwrap_or("");
@@ -658,7 +665,7 @@ fn check_stored(
                     } else if new.users[n as usize].external {
                         // construction refuses a share with an external user
                         let change = user_from.get(n as usize).copied().flatten().unwrap_or(0);
-                        let e = external.entry((change, new.users[n as usize].id.clone())).or_default();
+                        let e = entry(&mut external, (change, new.users[n as usize].id.clone()));
                         if e.0.len() < NAMED_RECORDS {
                             e.0.push(format!("\"{id}\""));
                         }
@@ -674,13 +681,15 @@ fn check_stored(
         }
         for (kind, what_id, key) in bad {
             let change = removed.get(&(kind, what_id.to_owned())).copied().unwrap_or(0);
-            let e = named.entry((change, format!("{} \"{what_id}\"", kind.name()))).or_default();
+            let e = entry(&mut named, (change, format!("{} \"{what_id}\"", kind.name())));
             if e.0.len() < NAMED_RECORDS {
                 e.0.push(format!("\"{id}\" ({key})"));
             }
             e.1 += 1;
         }
     }
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    external.sort_by(|a, b| a.0.cmp(&b.0));
     for ((change, what), (recs, n)) in named {
         let more = if n > recs.len() { format!(" and {} more", n - recs.len()) } else { String::new() };
         problems.push(Problem::new(format!("changes[{change}].id"), format!("{what} is still referenced by stored records {}{more}", recs.join(", "))));

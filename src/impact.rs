@@ -26,7 +26,6 @@ use crate::level::Action;
 use crate::store::Store;
 use rustc_hash::FxHashSet as HashSet;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 #[cfg(feature = "wasm")]
 use tsify::Tsify;
@@ -126,8 +125,35 @@ impl Counts {
     }
 }
 
+/// Counts by key (user id or module name), sorted by key; serialised as a
+/// JSON object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CountsBy(pub Vec<(String, Counts)>);
+
+impl CountsBy {
+    /// The counts of one key.
+    pub fn get(&self, key: &str) -> Option<&Counts> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok().map(|i| &self.0[i].1)
+    }
+    /// Every count, in key order.
+    pub fn values(&self) -> impl Iterator<Item = &Counts> {
+        self.0.iter().map(|(_, c)| c)
+    }
+}
+
+impl Serialize for CountsBy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
 /// What a batch of changes would do.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "wasm", derive(Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct Impact {
@@ -136,13 +162,15 @@ pub struct Impact {
     pub changes: Vec<AccessChange>,
     /// All differences, whatever the limit.
     pub total: Counts,
-    /// Per user id, for the users with differences.
+    /// Per user id, for the users with differences (sorted by id; a JSON
+    /// object keyed by user id).
     #[cfg_attr(feature = "wasm", tsify(type = "{ [user: string]: Counts }"))]
-    pub by_user: BTreeMap<String, Counts>,
+    pub by_user: CountsBy,
     /// Per module (of the record after the batch; before, for a removed
-    /// record), for the modules with differences.
+    /// record), for the modules with differences (sorted by name; a JSON
+    /// object keyed by module name).
     #[cfg_attr(feature = "wasm", tsify(type = "{ [module: string]: Counts }"))]
-    pub by_module: BTreeMap<String, Counts>,
+    pub by_module: CountsBy,
     /// Whether `changes` was cut at `limit`.
     pub truncated: bool,
 }
@@ -169,15 +197,12 @@ pub(crate) fn impact(before: &Side<'_>, after: &Side<'_>, reach: &Reach, opts: &
     let only_modules: Option<HashSet<&str>> = opts.modules.as_ref().map(|m| m.iter().map(String::as_str).collect());
 
     // the users: the union by id, sorted
-    let mut users: BTreeMap<&str, (Option<Ix>, Option<Ix>)> = BTreeMap::new();
-    for (i, u) in before.c.users.iter().enumerate() {
-        users.entry(u.id.as_str()).or_default().0 = Some(i as Ix);
-    }
-    for (i, u) in after.c.users.iter().enumerate() {
-        users.entry(u.id.as_str()).or_default().1 = Some(i as Ix);
-    }
+    let mut users = union(
+        before.c.users.iter().enumerate().map(|(i, u)| (u.id.as_str(), i as Ix)),
+        after.c.users.iter().enumerate().map(|(i, u)| (u.id.as_str(), i as Ix)),
+    );
     if let Some(only) = &only_users {
-        users.retain(|id, _| only.contains(id));
+        users.retain(|(id, _, _)| only.contains(id));
     }
 
     // the bound, when the batch is only about sharing rules
@@ -185,7 +210,7 @@ pub(crate) fn impact(before: &Side<'_>, after: &Side<'_>, reach: &Reach, opts: &
     if let Some(rules) = &reach.rules {
         let (b_rules, b_mods) = rule_reach(before.c, rules);
         let (a_rules, a_mods) = rule_reach(after.c, rules);
-        users.retain(|_, (b, a)| b.is_some_and(|u| reached(before.c, u, &b_rules)) || a.is_some_and(|u| reached(after.c, u, &a_rules)));
+        users.retain(|(_, b, a)| b.is_some_and(|u| reached(before.c, u, &b_rules)) || a.is_some_and(|u| reached(after.c, u, &a_rules)));
         modules = Some((b_mods, a_mods));
     }
 
@@ -201,21 +226,12 @@ pub(crate) fn impact(before: &Side<'_>, after: &Side<'_>, reach: &Reach, opts: &
             Some(Scope::Owners(froms)) => rec.view().owner.is_some_and(|o| froms.iter().any(|&f| side.c.rule_from_matches(f, o))),
         }
     };
-    let mut records: BTreeMap<&str, (Option<u32>, Option<u32>)> = BTreeMap::new();
-    for s in 0..before.store.len() as u32 {
-        let rec = before.store.slot(s);
-        if in_scope(before, rec, modules.as_ref().map(|m| &m.0)) {
-            records.entry(rec.id().unwrap_or("")).or_default().0 = Some(s);
-        }
-    }
-    for s in 0..after.store.len() as u32 {
-        let rec = after.store.slot(s);
-        if in_scope(after, rec, modules.as_ref().map(|m| &m.1)) {
-            records.entry(rec.id().unwrap_or("")).or_default().1 = Some(s);
-        }
-    }
+    let mut records = union(
+        (0..before.store.len() as u32).filter(|&s| in_scope(before, before.store.slot(s), modules.as_ref().map(|m| &m.0))).map(|s| (before.store.slot(s).id().unwrap_or(""), s)),
+        (0..after.store.len() as u32).filter(|&s| in_scope(after, after.store.slot(s), modules.as_ref().map(|m| &m.1))).map(|s| (after.store.slot(s).id().unwrap_or(""), s)),
+    );
     // a record counted on one side only is looked up on the other
-    for (id, (b, a)) in &mut records {
+    for (id, b, a) in &mut records {
         if b.is_none() {
             *b = before.store.slot_of(id).map(|s| s as u32);
         }
@@ -223,11 +239,11 @@ pub(crate) fn impact(before: &Side<'_>, after: &Side<'_>, reach: &Reach, opts: &
             *a = after.store.slot_of(id).map(|s| s as u32);
         }
     }
-    let records: Vec<(&str, Option<u32>, Option<u32>)> = records.into_iter().map(|(id, (b, a))| (id, b, a)).collect();
 
     let mut out = Impact::default();
     let mut mine: Vec<(usize, u8, bool)> = Vec::new();
-    for (uid, (bu, au)) in users {
+    let mut by_module = vec![Counts::default(); after.c.modules.len()];
+    for (uid, bu, au) in users {
         mine.clear();
         for (k, &action) in ACTIONS.iter().enumerate() {
             let mut bctx = bu.map(|u| before.c.fast_ctx(u, action));
@@ -250,28 +266,45 @@ pub(crate) fn impact(before: &Side<'_>, after: &Side<'_>, reach: &Reach, opts: &
             continue;
         }
         mine.sort_unstable();
-        let by_user = out.by_user.entry(uid.to_owned()).or_default();
+        let mut by_user = Counts::default();
         for &(r, k, is) in &mine {
             let (rid, bs, as_) = records[r];
             by_user.add(is);
             out.total.add(is);
+            // (modules are the same on both sides: a batch cannot change them)
             let module = match as_ {
-                Some(s) => &after.c.modules[after.store.slot(s).module as usize].name,
-                None => &before.c.modules[bs.map_or(0, |s| before.store.slot(s).module) as usize].name,
+                Some(s) => after.store.slot(s).module,
+                None => bs.map_or(0, |s| before.store.slot(s).module),
             };
-            match out.by_module.get_mut(module.as_str()) {
-                Some(m) => m.add(is),
-                None => {
-                    let mut m = Counts::default();
-                    m.add(is);
-                    out.by_module.insert(module.clone(), m);
-                }
-            }
+            by_module[module as usize].add(is);
             if out.changes.len() < limit {
                 out.changes.push(AccessChange { user: uid.to_owned(), record: rid.to_owned(), action: ACTIONS[k as usize], before: !is, after: is });
             } else {
                 out.truncated = true;
             }
+        }
+        out.by_user.0.push((uid.to_owned(), by_user));
+    }
+    let mut named: Vec<(String, Counts)> =
+        by_module.into_iter().enumerate().filter(|(_, c)| c.gained + c.lost > 0).map(|(m, c)| (after.c.modules[m].name.clone(), c)).collect();
+    named.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    out.by_module.0 = named;
+    out
+}
+
+/// The union by id of two lists of (id, index), sorted by id: each id with
+/// its index on each side.
+fn union<'a>(before: impl Iterator<Item = (&'a str, Ix)>, after: impl Iterator<Item = (&'a str, Ix)>) -> Vec<(&'a str, Option<Ix>, Option<Ix>)> {
+    let mut all: Vec<(&str, Option<Ix>, Option<Ix>)> = before.map(|(id, i)| (id, Some(i), None)).chain(after.map(|(id, i)| (id, None, Some(i)))).collect();
+    all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut out: Vec<(&str, Option<Ix>, Option<Ix>)> = Vec::with_capacity(all.len());
+    for (id, b, a) in all {
+        match out.last_mut() {
+            Some(last) if last.0 == id => {
+                last.1 = last.1.or(b);
+                last.2 = last.2.or(a);
+            }
+            _ => out.push((id, b, a)),
         }
     }
     out

@@ -50,7 +50,7 @@ mod wasm;
 pub use change::{Change, ChangeKind, Item};
 pub use decide::Decision;
 pub use error::{Error, ErrorKind, Problem};
-pub use impact::{AccessChange, Counts, Impact, ImpactOptions, IMPACT_LIMIT};
+pub use impact::{AccessChange, Counts, CountsBy, Impact, ImpactOptions, IMPACT_LIMIT};
 pub use level::{Access, Action};
 pub use model::FieldLevel;
 pub use plan::{matches as plan_matches, Condition, ListAttr, Plan, RefAttr, ScalarAttr, ShareAccess};
