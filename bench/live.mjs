@@ -109,6 +109,11 @@ if (process.argv.includes("--write") && !smoke) {
     "|---|---:|---:|---:|",
     `| put (to and access changed) | ${fmtMs(median(impactRuns))} | ${last.total.gained + last.total.lost} | ${users(last)} |`,
     `| remove | ${fmtMs(median(removeRuns))} | ${lastRemove.total.gained + lastRemove.total.lost} | ${users(lastRemove)} |`,
+    "",
+    "Targets (issue 12):",
+    "",
+    `- **${Math.min(...entries.slice(1).map((e) => rebuild / t.get(e.id).median)) >= 50 ? "PASS" : "FAIL"}** — changing one user, group or rule ≥ 50× faster than a rebuild: ${entries.slice(1).map((e) => `${(rebuild / t.get(e.id).median).toFixed(1)}×`).join(", ")}. \`apply\` validates and compiles the whole principal part of the model again (10,000 users, 2,000 roles, 500 groups, 1,000 rules), only the stored records are left alone; reaching 50× needs an incremental compile (only the classes, groups and per-role rule lists a change touches).`,
+    `- **${Math.max(median(impactRuns), median(removeRuns)) < 2000 ? "PASS" : "FAIL"}** — impact of one sharing-rule change over ${size.users.toLocaleString("en")} users × ${size.records.toLocaleString("en")} records < 2 s: ${fmtMs(Math.max(median(impactRuns), median(removeRuns)))} at most.`,
     "<!-- kept:end -->",
     "",
   ].join("\n");
