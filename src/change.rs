@@ -614,9 +614,10 @@ fn check_stored(
 ) {
     use crate::compiled::{share_parts, ShareKind};
     // (change, what) → (records named, records in all), in order of first sight
-    let mut named: Vec<((usize, String), (Vec<String>, usize))> = Vec::new();
-    let mut external: Vec<((usize, String), (Vec<String>, usize))> = Vec::new();
-    fn entry(list: &mut Vec<((usize, String), (Vec<String>, usize))>, key: (usize, String)) -> &mut (Vec<String>, usize) {
+    type Named = Vec<((usize, String), (Vec<String>, usize))>;
+    let mut named: Named = Vec::new();
+    let mut external: Named = Vec::new();
+    fn entry(list: &mut Named, key: (usize, String)) -> &mut (Vec<String>, usize) {
         let at = list.iter().position(|(k, _)| *k == key).unwrap_or_else(|| {
             list.push((key, (Vec::new(), 0)));
             list.len() - 1
@@ -704,4 +705,119 @@ fn check_stored(
             ),
         ));
     }
+}
+
+/// `apply`'s short path for a batch that only replaces existing sharing rules
+/// (each id at most once): each new rule is checked as validation checks a
+/// rule, and the compiled model is patched where that rule is read (the
+/// rule itself, the rule lists of the user classes it reaches or reached, and
+/// the per-role lists of rules reaching through subordinates), instead of
+/// compiling the whole model again. Every other batch returns `None` and
+/// takes the general path. The result is the compiled model construction
+/// would build, up to the order of equal list entries (`tests/live.rs`).
+pub(crate) fn replace_rules(model: &mut Model, c: &mut Compiled, changes: &[Change]) -> Option<Result<(), Error>> {
+    use crate::compiled::{in_spans, Class, PrincipalC, SubScan};
+    use std::sync::Arc;
+    let mut todo: Vec<(usize, usize, &SharingRule)> = Vec::with_capacity(changes.len());
+    for (i, change) in changes.iter().enumerate() {
+        let Change::Put(Item::SharingRule(rule)) = change else { return None };
+        let at = model.sharing_rules.iter().position(|r| r.id == rule.id)?;
+        if todo.iter().any(|&(_, a, _)| a == at) {
+            return None;
+        }
+        todo.push((i, at, rule));
+    }
+    if todo.is_empty() || c.rules.len() != model.sharing_rules.len() {
+        return None;
+    }
+    // check each new rule
+    let group_ix: HashMap<String, Ix> = c.groups.iter().enumerate().map(|(g, grp)| (grp.id.clone(), g as Ix)).collect();
+    let parents: Vec<Option<Ix>> = c.modules.iter().map(|m| m.parent).collect();
+    let mut problems = Vec::new();
+    let mut new_rules = Vec::with_capacity(todo.len());
+    for &(i, at, rule) in &todo {
+        match crate::validate::one_rule(rule, (&c.module_ix, &c.role_ix, &group_ix), &parents) {
+            Ok(r) => new_rules.push((at as Ix, r)),
+            Err(found) => problems.extend(found.into_iter().map(|mut p| {
+                p.path = format!("changes[{i}].value{}", p.path.strip_prefix("sharingRules[0]").unwrap_or(""));
+                p
+            })),
+        }
+    }
+    if !problems.is_empty() {
+        return Some(Err(problem_error(problems)));
+    }
+    // nothing below can fail: patch
+    let reaches = |role: Option<Ix>, groups: &[Ix], to: PrincipalC| match to {
+        PrincipalC::Role(x) => role == Some(x),
+        PrincipalC::RoleSub(a) => role.is_some_and(|r| {
+            let (a, r) = (&c.roles[a as usize], &c.roles[r as usize]);
+            a.pre <= r.pre && r.pre <= a.end
+        }),
+        PrincipalC::Group(g) => groups.binary_search(&g).is_ok() || role.is_some_and(|r| in_spans(&c.groups[g as usize].role_spans, c.roles[r as usize].pre)),
+    };
+    let changed: Vec<Ix> = new_rules.iter().map(|&(ri, _)| ri).collect();
+    let mut patched: HashMap<*const Class, Arc<Class>> = HashMap::default();
+    let mut classes: Vec<Arc<Class>> = Vec::with_capacity(c.users.len());
+    for u in &c.users {
+        let key = Arc::as_ptr(&u.class);
+        let class = patched.entry(key).or_insert_with(|| {
+            let old = &u.class;
+            let mut rules: Vec<(Ix, Ix)> = old.rules.iter().copied().filter(|(_, ri)| !changed.contains(ri)).collect();
+            let mut related: Vec<(Ix, Ix)> = old.related.iter().copied().filter(|(_, ri)| !changed.contains(ri)).collect();
+            for (ri, rule) in &new_rules {
+                if reaches(u.role, &old.groups, rule.to) {
+                    rules.push((rule.module, *ri));
+                    related.extend(rule.related.iter().map(|&(child, _)| (child, *ri)));
+                }
+            }
+            rules.sort_unstable();
+            related.sort_unstable();
+            Arc::new(Class { groups: old.groups.clone(), rules, related })
+        });
+        classes.push(class.clone());
+    }
+    let mut held: Vec<Ix> = c.users.iter().filter(|u| !u.external).filter_map(|u| u.role).collect();
+    held.sort_unstable();
+    held.dedup();
+    let mut sub_lists = Vec::new();
+    if c.sub_scan.is_none() {
+        for &r in &held {
+            let role = &c.roles[r as usize];
+            let mut rules: Vec<(Ix, Ix)> = role.sub_rules.iter().copied().filter(|(_, ri)| !changed.contains(ri)).collect();
+            let mut related: Vec<(Ix, Ix)> = role.sub_related.iter().copied().filter(|(_, ri)| !changed.contains(ri)).collect();
+            for (ri, rule) in &new_rules {
+                if c.matches_below(r, rule.to.into()) {
+                    rules.push((rule.module, *ri));
+                    related.extend(rule.related.iter().map(|&(child, _)| (child, *ri)));
+                }
+            }
+            rules.sort_unstable();
+            related.sort_unstable();
+            sub_lists.push((r, rules, related));
+        }
+    }
+    for (u, class) in c.users.iter_mut().zip(classes) {
+        u.class = class;
+    }
+    for (r, rules, related) in sub_lists {
+        let role = &mut c.roles[r as usize];
+        role.sub_rules = rules;
+        role.sub_related = related;
+    }
+    for (ri, rule) in new_rules {
+        c.rules[ri as usize] = rule;
+    }
+    if c.sub_scan.is_some() {
+        let mut by_module: Vec<(Ix, Ix)> = c.rules.iter().enumerate().map(|(ri, rule)| (rule.module, ri as Ix)).collect();
+        let mut by_child: Vec<(Ix, Ix)> =
+            c.rules.iter().enumerate().flat_map(|(ri, rule)| rule.related.iter().map(move |&(child, _)| (child, ri as Ix))).collect();
+        by_module.sort_unstable();
+        by_child.sort_unstable();
+        c.sub_scan = Some(SubScan { by_module, by_child });
+    }
+    for (_, at, rule) in todo {
+        model.sharing_rules[at] = rule.clone();
+    }
+    Some(Ok(()))
 }

@@ -227,8 +227,12 @@ pub(crate) fn impact(before: &Side<'_>, after: &Side<'_>, reach: &Reach, opts: &
         }
     };
     let mut records = union(
-        (0..before.store.len() as u32).filter(|&s| in_scope(before, before.store.slot(s), modules.as_ref().map(|m| &m.0))).map(|s| (before.store.slot(s).id().unwrap_or(""), s)),
-        (0..after.store.len() as u32).filter(|&s| in_scope(after, after.store.slot(s), modules.as_ref().map(|m| &m.1))).map(|s| (after.store.slot(s).id().unwrap_or(""), s)),
+        (0..before.store.len() as u32)
+            .filter(|&s| in_scope(before, before.store.slot(s), modules.as_ref().map(|m| &m.0)))
+            .map(|s| (before.store.slot(s).id().unwrap_or(""), s)),
+        (0..after.store.len() as u32)
+            .filter(|&s| in_scope(after, after.store.slot(s), modules.as_ref().map(|m| &m.1)))
+            .map(|s| (after.store.slot(s).id().unwrap_or(""), s)),
     );
     // a record counted on one side only is looked up on the other
     for (id, b, a) in &mut records {

@@ -190,6 +190,11 @@ impl Engine {
     /// records included), and on any problem nothing changes. Afterwards every
     /// answer is that of an engine built from the changed model.
     pub fn apply(&mut self, changes: Vec<Change>) -> Result<(), Error> {
+        if let Some(done) = change::replace_rules(&mut self.model, &mut self.c, &changes) {
+            done?;
+            self.clear_caches();
+            return Ok(());
+        }
         let next = change::prepare(&self.model, &self.c, &self.store, &changes)?;
         if let Some(m) = &next.renumber {
             self.store.renumber(m);
@@ -202,10 +207,15 @@ impl Engine {
         }
         self.c = next.c;
         self.model = next.model;
+        self.clear_caches();
+        Ok(())
+    }
+
+    /// Drops every cache that depends on the model (after `apply`).
+    fn clear_caches(&mut self) {
         self.sorted = std::sync::OnceLock::new();
         self.contexts.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
         *self.explained.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner) = Default::default();
-        Ok(())
     }
 
     /// What a batch of changes (a JSON array) would do; see [`Engine::impact`].
