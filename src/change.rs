@@ -411,7 +411,9 @@ pub(crate) fn prepare(model: &Model, old: &Compiled, store: &Store, changes: &[C
     };
     let mut problems = Vec::new();
     let mut records: Vec<(String, RecordOp)> = Vec::new();
-    let mut record_at: HashMap<String, usize> = HashMap::default();
+    // keyed by caller-chosen record ids: a keyed hash, as the store's own index
+    let mut record_at: std::collections::HashMap<String, usize, crate::store::IdHashState> =
+        std::collections::HashMap::with_hasher(crate::store::IdHashState::new());
     // the change that removed each (kind, id), to blame dangling references on
     let mut removed: HashMap<(ChangeKind, String), usize> = HashMap::default();
     for (i, change) in changes.iter().enumerate() {
@@ -450,7 +452,7 @@ pub(crate) fn prepare(model: &Model, old: &Compiled, store: &Store, changes: &[C
                             records.len() - 1
                         });
                         records[at].1 = RecordOp::Remove;
-                        true
+                        continue;
                     }
                 };
                 if found {
