@@ -691,6 +691,36 @@ export function makeEngine(glue) {
       }
     }
 
+    /**
+     * Applies a batch of changes (`{op: "put", kind, value}` or `{op: "remove", kind, id}`)
+     * in order, atomically; returns nothing. Every answer afterwards is that of an engine
+     * built from the changed model.
+     */
+    apply(changes) {
+      this.#live();
+      const text = jsonOf(changes, "changes", "invalid-changes", true);
+      const raw = this.#live();
+      try {
+        raw.apply(text);
+      } catch (e) {
+        throw fromWasm(e);
+      } finally {
+        // the id tables and the stored ids may have changed (on success; on
+        // failure nothing changed, and reading them again costs little)
+        this.#tables = null;
+        this.#storedIds = null;
+      }
+      this.#changed();
+    }
+
+    /** What a batch of changes would do, without applying it (see README, "Live changes"). */
+    impact(changes, options) {
+      this.#live();
+      const text = jsonOf(changes, "changes", "invalid-changes", true);
+      const opts = options === undefined || options === null ? undefined : jsonOf(options, "options", "invalid-input", false);
+      return this.#call("impact", text, opts);
+    }
+
     recordCount() {
       const raw = this.#live();
       try { return raw.recordCount(); } catch (e) { throw fromWasm(e); }

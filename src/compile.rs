@@ -29,7 +29,7 @@ pub(crate) fn compile(mut model: Model) -> Result<(Compiled, Store), Vec<Problem
     Ok((compiled, store))
 }
 
-fn build(model: Model, valid: Valid) -> Compiled {
+pub(crate) fn build(model: Model, valid: Valid) -> Compiled {
     let Valid { ids, module_parents, role_parents, profiles, group_nested, limited, mut workspaces, rules, rule_to } = valid;
     let modules = modules(&model, &module_parents);
     let (pre, end) = graph::pre_order(&role_parents);
@@ -315,7 +315,10 @@ fn classes(model: &Model, ids: &Ids, roles: &[RoleC], groups: &[GroupC], up: Opt
             PrincipalC::Group(g) => to_group[g as usize].push(ri as Ix),
         }
     }
-    let targeted: Vec<Ix> = (0..groups.len() as Ix).filter(|&g| !to_group[g as usize].is_empty()).collect();
+    // the groups rules name whose members include roles and subordinates: per
+    // role, those whose spans hold it (asked once per role, not per class)
+    let spanned: Vec<Ix> = (0..groups.len() as Ix).filter(|&g| !to_group[g as usize].is_empty() && !groups[g as usize].role_spans.is_empty()).collect();
+    let mut span_hits: HashMap<Ix, Vec<Ix>> = HashMap::default();
     let mut class_ix: HashMap<(Option<Ix>, Vec<Ix>), Arc<Class>> = HashMap::default();
     let mut out = Vec::with_capacity(model.users.len());
     for (i, u) in model.users.iter().enumerate() {
@@ -323,6 +326,12 @@ fn classes(model: &Model, ids: &Ids, roles: &[RoleC], groups: &[GroupC], up: Opt
         let mut direct = std::mem::take(&mut by_user[i]);
         direct.sort_unstable();
         direct.dedup();
+        if let Some(r) = role {
+            span_hits.entry(r).or_insert_with(|| {
+                let pre = roles[r as usize].pre;
+                spanned.iter().copied().filter(|&g| crate::compiled::in_spans(&groups[g as usize].role_spans, pre)).collect()
+            });
+        }
         let class = class_ix.entry((role, direct)).or_insert_with_key(|(role, direct)| {
             let mut seeds = direct.clone();
             let pre = role.map(|r| roles[r as usize].pre);
@@ -336,8 +345,12 @@ fn classes(model: &Model, ids: &Ids, roles: &[RoleC], groups: &[GroupC], up: Opt
                 let within = |a: Ix| roles[a as usize].pre <= pre && pre <= roles[a as usize].end;
                 reach.extend(to_subtree.iter().filter(|&&(a, _)| within(a)).map(|&(_, ri)| ri));
             }
-            for &g in &targeted {
-                if listed.binary_search(&g).is_ok() || pre.is_some_and(|p| crate::compiled::in_spans(&groups[g as usize].role_spans, p)) {
+            // (`class_of` sorts and dedups: a group both listed and spanned counts once)
+            for &g in &listed {
+                reach.extend_from_slice(&to_group[g as usize]);
+            }
+            if let Some(r) = role {
+                for &g in &span_hits[r] {
                     reach.extend_from_slice(&to_group[g as usize]);
                 }
             }

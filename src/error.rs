@@ -89,6 +89,9 @@ pub enum ErrorKind {
     UnknownRecord,
     /// Records in the ids-based encoding of the JS layer are malformed.
     InvalidEncoding,
+    /// A batch of changes (`apply`, `impact`) is malformed or would leave an
+    /// invalid model; nothing was changed.
+    InvalidChanges,
 }
 
 impl ErrorKind {
@@ -105,11 +108,12 @@ impl ErrorKind {
             ErrorKind::UnknownWorkspace => "unknown-workspace",
             ErrorKind::UnknownRecord => "unknown-record",
             ErrorKind::InvalidEncoding => "invalid-encoding",
+            ErrorKind::InvalidChanges => "invalid-changes",
         }
     }
 
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 10] = [
+    pub const ALL: [ErrorKind; 11] = [
         ErrorKind::InvalidModel,
         ErrorKind::InvalidRecords,
         ErrorKind::InvalidRecord,
@@ -120,6 +124,7 @@ impl ErrorKind {
         ErrorKind::UnknownWorkspace,
         ErrorKind::UnknownRecord,
         ErrorKind::InvalidEncoding,
+        ErrorKind::InvalidChanges,
     ];
 
     /// The words that open the error's message (e.g. "invalid model").
@@ -133,6 +138,7 @@ impl ErrorKind {
                 "bad query"
             }
             ErrorKind::InvalidEncoding => "invalid encoded records",
+            ErrorKind::InvalidChanges => "invalid changes",
         }
     }
 }

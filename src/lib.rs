@@ -21,6 +21,7 @@
 //! assert!(!engine.can("bob", "view", RecordRef::Id("d1")).unwrap());
 //! ```
 
+mod change;
 mod check;
 mod compile;
 mod compiled;
@@ -30,6 +31,7 @@ mod error;
 mod fast;
 mod fields;
 mod graph;
+mod impact;
 mod indexed;
 mod level;
 pub mod model;
@@ -45,8 +47,10 @@ mod validate;
 #[cfg(feature = "wasm")]
 mod wasm;
 
+pub use change::{Change, ChangeKind, Item};
 pub use decide::Decision;
 pub use error::{Error, ErrorKind, Problem};
+pub use impact::{AccessChange, Counts, CountsBy, Impact, ImpactOptions, IMPACT_LIMIT};
 pub use level::{Access, Action};
 pub use model::FieldLevel;
 pub use plan::{matches as plan_matches, Condition, ListAttr, Plan, RefAttr, ScalarAttr, ShareAccess};
@@ -78,6 +82,8 @@ pub use indexed::{IdTables, Indexed};
 /// The compiled model plus the record store.
 pub struct Engine {
     c: Compiled,
+    /// The model's sections but the records, as `apply` edits them.
+    model: Model,
     store: Store,
     /// Store slots in id order, and each slot's position in it, computed
     /// when first needed after a change.
@@ -136,9 +142,14 @@ impl Engine {
     }
 
     /// Builds an engine from a typed model.
-    pub fn from_model(model: Model) -> Result<Engine, Error> {
+    pub fn from_model(mut model: Model) -> Result<Engine, Error> {
+        let records = std::mem::take(&mut model.records);
+        let kept = model.clone();
+        model.records = records;
         match compile::compile(model) {
-            Ok((c, store)) => Ok(Engine { c, store, sorted: std::sync::OnceLock::new(), contexts: Default::default(), explained: Default::default() }),
+            Ok((c, store)) => {
+                Ok(Engine { c, model: kept, store, sorted: std::sync::OnceLock::new(), contexts: Default::default(), explained: Default::default() })
+            }
             Err(problems) => Err(Error::from_problems(ErrorKind::InvalidModel, problems)),
         }
     }
@@ -167,6 +178,94 @@ impl Engine {
             self.store.remove(id.as_ref());
         }
         self.sorted = std::sync::OnceLock::new();
+    }
+
+    /// Applies a batch of changes (issue 12), given as a JSON array, in
+    /// order and atomically: see [`Engine::apply`].
+    pub fn apply_json(&mut self, changes_json: &str) -> Result<(), Error> {
+        self.apply(change::parse_changes(changes_json)?)
+    }
+
+    /// Applies a batch of changes in order, atomically: the model after the
+    /// last change is validated as construction validates it (the stored
+    /// records included), and on any problem nothing changes. Afterwards every
+    /// answer is that of an engine built from the changed model.
+    pub fn apply(&mut self, changes: Vec<Change>) -> Result<(), Error> {
+        if let Some(done) = change::replace_rules(&mut self.model, &mut self.c, &changes) {
+            done?;
+            self.clear_caches();
+            return Ok(());
+        }
+        let next = change::prepare(&self.model, &self.c, &self.store, &changes)?;
+        if let Some(m) = &next.renumber {
+            self.store.renumber(m);
+        }
+        for (id, rec) in next.records {
+            match rec {
+                Some(rec) => self.store.put(rec),
+                None => self.store.remove(&id),
+            }
+        }
+        self.c = next.c;
+        self.model = next.model;
+        self.clear_caches();
+        Ok(())
+    }
+
+    /// Drops every cache that depends on the model (after `apply`).
+    fn clear_caches(&mut self) {
+        self.sorted = std::sync::OnceLock::new();
+        self.contexts.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+        *self.explained.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner) = Default::default();
+    }
+
+    /// What a batch of changes (a JSON array) would do; see [`Engine::impact`].
+    pub fn impact_json(&self, changes_json: &str, options_json: Option<&str>) -> Result<Impact, Error> {
+        let changes = change::parse_changes(changes_json)?;
+        let opts = match options_json {
+            Some(text) => impact::parse_options(text)?,
+            None => ImpactOptions::default(),
+        };
+        self.impact(changes, &opts)
+    }
+
+    /// What a batch of changes would do, without applying it: every (user,
+    /// stored record, action) among view, edit and delete whose answer
+    /// differs, with counts per user and per module. The batch is checked
+    /// as [`Engine::apply`] checks it.
+    pub fn impact(&self, changes: Vec<Change>, options: &ImpactOptions) -> Result<Impact, Error> {
+        let only_rules = changes.iter().all(|c| c.kind() == ChangeKind::SharingRule);
+        let rules = only_rules.then(|| {
+            changes
+                .iter()
+                .map(|c| match c {
+                    Change::Put(Item::SharingRule(r)) => r.id.clone(),
+                    Change::Remove { id, .. } => id.clone(),
+                    Change::Put(_) => String::new(),
+                })
+                .collect()
+        });
+        let next = change::prepare(&self.model, &self.c, &self.store, &changes)?;
+        let changed_store;
+        let store = if next.renumber.is_none() && next.records.is_empty() {
+            &self.store
+        } else {
+            let mut s = self.store.clone();
+            if let Some(m) = &next.renumber {
+                s.renumber(m);
+            }
+            for (id, rec) in next.records {
+                match rec {
+                    Some(rec) => s.put(rec),
+                    None => s.remove(&id),
+                }
+            }
+            changed_store = s;
+            &changed_store
+        };
+        let before = impact::Side { c: &self.c, store: &self.store };
+        let after = impact::Side { c: &next.c, store };
+        Ok(impact::impact(&before, &after, &impact::Reach { rules }, options))
     }
 
     /// The number of stored records.

@@ -43,6 +43,8 @@ pub(crate) enum RecordPath {
     At(usize),
     /// `record` (the record argument of a query)
     Arg,
+    /// `changes[i].value` (a record put by a batch of changes)
+    Change(usize),
 }
 
 impl std::fmt::Display for RecordPath {
@@ -50,6 +52,7 @@ impl std::fmt::Display for RecordPath {
         match self {
             RecordPath::At(i) => write!(f, "records[{i}]"),
             RecordPath::Arg => f.write_str("record"),
+            RecordPath::Change(i) => write!(f, "changes[{i}].value"),
         }
     }
 }

@@ -191,6 +191,44 @@ impl Rec {
         self.text.string(0)
     }
 
+    /// Renumbers the record's references by the maps of `m` (old → new).
+    fn renumber(&mut self, m: &crate::change::Renumber) {
+        use crate::compiled::{share_code, share_parts, ShareKind};
+        let at = |map: &[Ix], i: u32| map.get(i as usize).copied().unwrap_or(i);
+        self.owner = match self.owner {
+            NONE => NONE,
+            g if g & GROUP != 0 => at(&m.groups, g & !GROUP) | GROUP,
+            u => at(&m.users, u),
+        };
+        if self.created_by != NONE {
+            self.created_by = at(&m.users, self.created_by);
+        }
+        if self.lists.is_empty() {
+            return;
+        }
+        let k = if self.lists[0] & SHARES != 0 { 6 } else { 5 };
+        let counts: Vec<usize> = (0..k).map(|j| (self.lists[j] & !SHARES) as usize).collect();
+        let mut pos = k;
+        for (j, &n) in counts.iter().enumerate() {
+            for item in self.lists.iter_mut().skip(pos).take(n) {
+                *item = match j {
+                    1 => at(&m.workspaces, *item),
+                    5 => {
+                        let (kind, ix, level) = share_parts(*item);
+                        let map = match kind {
+                            ShareKind::User => &m.users,
+                            ShareKind::Group => &m.groups,
+                            ShareKind::Role | ShareKind::RoleSub => &m.roles,
+                        };
+                        share_code(kind, at(map, ix), level == crate::level::Access::Write)
+                    }
+                    _ => at(&m.users, *item),
+                };
+            }
+            pos += n;
+        }
+    }
+
     /// Whether the record's id is `id` (compares bytes; no UTF-8 check needed).
     fn has_id(&self, id: &str) -> bool {
         self.text.bytes(0) == Some(id.as_bytes())
@@ -234,7 +272,7 @@ impl Rec {
 /// entries, each the low 32 bits of the id's hash and the record's slot. A
 /// lookup reads one entry (usually one cache line) and compares the id only
 /// in slots whose hash bits match. The load stays at most 3/4.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Index {
     entries: Vec<u64>,
     len: usize,
@@ -362,7 +400,7 @@ impl Index {
 /// copies (or needs room for) all of its records at once, and freed chunks
 /// are all alike for the allocator to reuse. The first chunk grows like a
 /// vector, so a small store stays small.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Slots {
     chunks: Vec<Vec<Rec>>,
     len: usize,
@@ -530,7 +568,7 @@ const FX_RUN: usize = 512;
 /// happens (runs of a few hundred are already rare in tables of millions).
 const LONG_RUN: usize = 1024;
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Store {
     slots: Slots,
     index: Index,
@@ -650,6 +688,15 @@ impl Store {
     #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = &Rec> {
         self.slots.iter()
+    }
+
+    /// Renumbers the references of every stored record (`apply` removed or
+    /// moved users, groups, workspaces or roles; every one still referenced
+    /// has a new index).
+    pub fn renumber(&mut self, m: &crate::change::Renumber) {
+        for rec in self.slots.chunks.iter_mut().flatten() {
+            rec.renumber(m);
+        }
     }
 }
 

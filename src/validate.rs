@@ -445,7 +445,31 @@ fn workspaces(v: &mut V, model: &Model, ids: &Ids) -> Vec<WorkspaceC> {
 }
 
 fn rules(v: &mut V, model: &Model, ids: &Ids, module_parents: &[Option<Ix>]) -> (Vec<RuleC>, Vec<PrincipalC>) {
-    let (module_ix, role_ix, group_ix) = (&ids.module_ix, &ids.role_ix, &ids.group_ix);
+    rules_with(v, &model.sharing_rules, (&ids.module_ix, &ids.role_ix, &ids.group_ix), module_parents)
+}
+
+/// The (module, role, group) id maps the rules are checked against.
+pub(crate) type RuleIds<'a> = (&'a HashMap<String, Ix>, &'a HashMap<String, Ix>, &'a HashMap<String, Ix>);
+
+/// One sharing rule checked against the ids of a valid model, as `validate`
+/// checks each rule (`apply`'s path for a batch that only replaces rules);
+/// problems have the path `sharingRules[0]...`.
+pub(crate) fn one_rule(rule: &SharingRule, ids: RuleIds<'_>, module_parents: &[Option<Ix>]) -> Result<RuleC, Vec<Problem>> {
+    let mut v = V { problems: Vec::new() };
+    let (mut rules, _) = rules_with(&mut v, std::slice::from_ref(rule), ids, module_parents);
+    match rules.pop() {
+        Some(r) if v.problems.is_empty() => Ok(r),
+        _ => Err(v.problems),
+    }
+}
+
+/// The rules of a model: (module, role, group) id maps.
+fn rules_with(
+    v: &mut V,
+    sharing_rules: &[SharingRule],
+    (module_ix, role_ix, group_ix): RuleIds<'_>,
+    module_parents: &[Option<Ix>],
+) -> (Vec<RuleC>, Vec<PrincipalC>) {
     let principal = |v: &mut V, path: String, p: &Principal| -> Option<PrincipalC> {
         match p {
             Principal::Role(r) | Principal::RoleAndSubordinates(r) => {
@@ -467,9 +491,9 @@ fn rules(v: &mut V, model: &Model, ids: &Ids, module_parents: &[Option<Ix>]) -> 
             },
         }
     };
-    let mut rules = Vec::with_capacity(model.sharing_rules.len());
-    let mut rule_to = Vec::with_capacity(model.sharing_rules.len());
-    for (i, r) in model.sharing_rules.iter().enumerate() {
+    let mut rules = Vec::with_capacity(sharing_rules.len());
+    let mut rule_to = Vec::with_capacity(sharing_rules.len());
+    for (i, r) in sharing_rules.iter().enumerate() {
         let module = module_ix.get(&r.module).copied();
         if module.is_none() {
             v.unknown(format!("sharingRules[{i}].module"), "module", &r.module, module_ix);

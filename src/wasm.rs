@@ -86,6 +86,12 @@ export interface Engine {
   recordFieldAccess(user: string, record: RecordArg): FieldAccessMap;
   /** May the user save `after` (the whole record as it will be stored, same id and module) over `before`? */
   decideUpdate(user: string, before: RecordArg, after: CrmRecord): UpdateDecision;
+  /**
+   * What a batch of changes would do, without applying it: each (user, stored
+   * record, action) whose answer differs, sorted, at most `options.limit`
+   * (1,000 by default), with complete counts per user and per module.
+   */
+  impact(changes: Change[] | string, options?: ImpactOptions | null): Impact;
 }
 "#;
 
@@ -152,6 +158,22 @@ impl JsEngine {
         let list: Vec<String> = serde_wasm_bindgen::from_value(ids).map_err(|e| input_error("ids", format!("expected an array of strings: {e}")))?;
         self.inner.remove_records(&list);
         Ok(())
+    }
+
+    /// Applies a batch of changes (issue 12) in order, atomically: on any
+    /// problem nothing changes and the error lists every problem with its
+    /// path (`changes[3].value.role`).
+    pub fn apply(&mut self, #[wasm_bindgen(unchecked_param_type = "Change[] | string")] changes: &str) -> Result<(), JsValue> {
+        self.inner.apply_json(changes).map_err(to_js_error)
+    }
+
+    /// What a batch of changes would do, without applying it: every (user,
+    /// stored record, action) whose answer differs, with counts per user and
+    /// per module.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn impact(&self, changes: &str, options: Option<String>) -> Result<JsValue, JsValue> {
+        let out = self.inner.impact_json(changes, options.as_deref()).map_err(to_js_error)?;
+        to_js(&out)
     }
 
     /// The number of stored records.

@@ -32,7 +32,11 @@ function engineLabel(results, row) {
 export function writeReport(results, { mdPath, svgPath, repoDir }) {
   const svg = renderChart(results);
   fs.writeFileSync(svgPath, svg);
-  const md = renderMarkdown(results, path.relative(path.dirname(mdPath), svgPath).split(path.sep).join("/"), repoDir);
+  let md = renderMarkdown(results, path.relative(path.dirname(mdPath), svgPath).split(path.sep).join("/"), repoDir);
+  // sections other scripts write (bench/live.mjs --write), kept as they are
+  const old = fs.existsSync(mdPath) ? fs.readFileSync(mdPath, "utf8") : "";
+  const kept = old.match(/<!-- kept:begin [^>]*-->[\s\S]*?<!-- kept:end -->\n/g) ?? [];
+  if (kept.length) md = md.replace(/\n*$/, "\n\n") + kept.join("\n");
   fs.writeFileSync(mdPath, md);
 }
 

@@ -350,6 +350,13 @@ describe("the crm-access demo page", () => {
     }
     for (const [k, c] of Object.entries(after)) if (!c.changed) assert.equal(c.level, before[k].level, `${k} unchanged`);
     assert.match(await page.textContent("#matrix-status"), new RegExp(`^${changed.length} cells changed`));
+    // the impact list (engine.impact): Nora gains edit on each changed cell, nobody loses anything
+    const total = await page.textContent("#whatif-impact-total");
+    const [, gained, lost, people] = /^(\d+) gained, (\d+) lost, for (\d+) person/.exec(total) ?? [];
+    assert.ok(+gained >= changed.length && +lost === 0 && +people === 1, total);
+    assert.equal(await page.$("#whatif-lost"), null);
+    const listed = await page.$$eval("#whatif-gained li", (l) => l.map((li) => li.textContent));
+    assert.ok(listed.length > 0 && listed.every((t) => /may now (see|edit|delete)/.test(t)), listed.join("; "));
     await shot(page, "whatif-read-only");
 
     // only-changed filter narrows the grid to Nora

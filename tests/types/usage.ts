@@ -79,6 +79,28 @@ const noOp: Condition = { attr: "owner", values: [] };
 const noAccess: Access = update.access;
 void [typo, badEnum, noUsers, badMember, noAccess, noOp];
 
+// Live changes (issue 12): apply a typed batch, ask what one would do.
+import type { Change, Impact, ImpactOptions, AccessChange } from "crm-access";
+const batch: Change[] = [
+  { op: "put", kind: "user", value: { id: "cat", role: "rep" } },
+  { op: "put", kind: "sharingRule", value: { id: "r9", module: "deals", from: { role: "rep" }, to: { group: "team" }, access: "read" } },
+  { op: "remove", kind: "record", id: "d1" },
+];
+const options: ImpactOptions = { limit: 10, users: ["ann"], modules: ["deals"] };
+const impact: Impact = engine.impact(batch, options);
+const first: AccessChange | undefined = impact.changes[0];
+const flipped: boolean | undefined = first && first.before !== first.after;
+const counted: number = impact.total.gained + impact.total.lost + (impact.byUser["ann"]?.gained ?? 0) + (impact.byModule["deals"]?.lost ?? 0);
+const cut: boolean = impact.truncated;
+engine.apply(batch);
+const plain: Impact = engine.impact(batch);
+void plain;
+// @ts-expect-error: a put needs a value of its kind
+engine.apply([{ op: "put", kind: "user", value: { module: "deals" } }]);
+// @ts-expect-error: a remove names an id
+engine.apply([{ op: "remove", kind: "role" }]);
+void flipped, counted, cut;
+
 // The SQL layer: plans to PostgreSQL WHERE conditions.
 import { toSql, toRow, postgresSchema, defaultLayout, type SqlPlan, type Layout, type SqlWhere } from "crm-access";
 const sqlPlan: SqlPlan = { module: "deals", where: { op: "or", of: [{ op: "in", attr: "owner", values: ["u"] }, { op: "ref", attr: "parent", module: "companies", where: { op: "shared", with: [{ user: "u" }], access: "read" } }] } };

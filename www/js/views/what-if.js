@@ -1,5 +1,7 @@
 // The "What if…" panel: flip a person's flags or add a sharing rule, without
-// touching the model (state.whatIf; engine.js applies it).
+// touching the model (state.whatIf; engine.js applies it). The panel also asks
+// the baseline engine's impact() what those changes would do: counts, and the
+// access gained and lost, per person and record.
 import { h, option } from "../dom.js";
 import { displayName, principalText } from "../model.js";
 import { state, ui } from "../state.js";
@@ -77,6 +79,8 @@ export function whatIfPanel(env, rerender) {
         h("ul", {}, state.whatIfProblems.map((p) => h("li", {}, h("code", { class: "path" }, annotatePath(env.model, p.path)), " ", p.message))))
     : null;
 
+  const impact = changes.length ? impactPanel(base) : null;
+
   return h("aside", { class: "whatif card", "aria-labelledby": "whatif-title" },
     h("h2", { id: "whatif-title" }, "What if…"),
     h("p", { class: "muted small" }, "Try a change without touching the model. Cells that change are outlined in orange."),
@@ -96,7 +100,52 @@ export function whatIfPanel(env, rerender) {
             h("button", { class: "icon-btn small", "aria-label": `Undo: ${c.text}`, onclick: () => { c.undo(); recompute(); ui.renderAll(); } }, "×")))),
           h("button", { class: "btn btn-secondary", id: "whatif-reset", onclick: () => { state.whatIf = { users: {}, rules: [] }; recompute(); ui.renderAll(); } }, "Undo all"))
       : null,
+    impact,
   );
+}
+
+// The what-if state as a batch of changes for engine.impact(): each changed
+// person put again with their flags, each added rule put.
+function whatIfChanges(base) {
+  const changes = [];
+  for (const [uid, flags] of Object.entries(state.whatIf.users)) {
+    const u = base.model.users.find((x) => x.id === uid);
+    if (u) changes.push({ op: "put", kind: "user", value: { ...structuredClone(u), ...flags } });
+  }
+  for (const r of state.whatIf.rules) changes.push({ op: "put", kind: "sharingRule", value: structuredClone(r) });
+  return changes;
+}
+
+const SHOWN = 40; // items listed; the counts cover them all
+const VERB = { view: "see", edit: "edit", delete: "delete" };
+
+// What the active changes do to access, from impact(): totals, per module, and the list.
+function impactPanel(base) {
+  let impact;
+  try {
+    impact = base.engine.impact(whatIfChanges(base), { limit: SHOWN });
+  } catch (err) {
+    // the engine refuses the change: the panel lists its problems above
+    return h("section", { class: "whatif-impact", id: "whatif-impact" }, h("h3", {}, "Impact"),
+      h("p", { class: "muted small" }, `No impact to show: ${err?.message ?? err}`));
+  }
+  const { gained, lost } = impact.total;
+  const people = Object.keys(impact.byUser).length;
+  const modules = Object.entries(impact.byModule);
+  const item = (c) => h("li", { class: c.after ? "gained" : "lost" },
+    h("strong", {}, c.after ? "+ " : "− "), `${displayName(c.user)} ${c.after ? "may now" : "may no longer"} ${VERB[c.action]} `, h("code", {}, c.record));
+  const gainedItems = impact.changes.filter((c) => c.after), lostItems = impact.changes.filter((c) => !c.after);
+  return h("section", { class: "whatif-impact", id: "whatif-impact", "aria-labelledby": "whatif-impact-title" },
+    h("h3", { id: "whatif-impact-title" }, "Impact"),
+    h("p", { id: "whatif-impact-total" }, gained + lost === 0
+      ? "No one's access to the stored records changes."
+      : `${gained} gained, ${lost} lost, for ${people} ${people === 1 ? "person" : "people"} (view, edit and delete counted apart).`),
+    modules.length
+      ? h("ul", { class: "small", id: "whatif-impact-modules" }, modules.map(([m, c]) => h("li", {}, `${m}: +${c.gained} / −${c.lost}`)))
+      : null,
+    gainedItems.length ? h("div", {}, h("h4", {}, "Access gained"), h("ul", { class: "impact-list", id: "whatif-gained" }, gainedItems.map(item))) : null,
+    lostItems.length ? h("div", {}, h("h4", {}, "Access lost"), h("ul", { class: "impact-list", id: "whatif-lost" }, lostItems.map(item))) : null,
+    impact.truncated ? h("p", { class: "muted small" }, `The first ${SHOWN} of ${gained + lost} are listed.`) : null);
 }
 
 function annotatePath(model, path) {
