@@ -41,6 +41,7 @@ mod store;
 mod strict;
 mod update;
 mod validate;
+mod who;
 
 #[cfg(feature = "wasm")]
 mod wasm;
@@ -52,6 +53,7 @@ pub use model::FieldLevel;
 pub use plan::{matches as plan_matches, Condition, ListAttr, Plan, RefAttr, ScalarAttr, ShareAccess};
 pub use reason::{Reason, REASON_CODES};
 pub use update::UpdateDecision;
+pub use who::WhoCan;
 
 use compiled::{Compiled, Ix};
 use model::{CrmRecord, Model};
@@ -88,6 +90,8 @@ pub struct Engine {
     /// The sharing-rule rows `decide` has explained, by (user, module, owner)
     /// (bounded; see `decide::RuleCache`).
     explained: std::sync::Mutex<decide::RuleCache>,
+    /// What `who_can` reads besides the compiled model, built when first asked.
+    who: std::sync::OnceLock<who::WhoIndex>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -137,7 +141,14 @@ impl Engine {
     /// Builds an engine from a typed model.
     pub fn from_model(model: Model) -> Result<Engine, Error> {
         match compile::compile(model) {
-            Ok((c, store)) => Ok(Engine { c, store, sorted: std::sync::OnceLock::new(), contexts: Default::default(), explained: Default::default() }),
+            Ok((c, store)) => Ok(Engine {
+                c,
+                store,
+                sorted: std::sync::OnceLock::new(),
+                contexts: Default::default(),
+                explained: Default::default(),
+                who: Default::default(),
+            }),
             Err(problems) => Err(Error::from_problems(ErrorKind::InvalidModel, problems)),
         }
     }
@@ -330,6 +341,25 @@ impl Engine {
         }
         let m = self.module(module)?;
         Ok(self.c.plan(u, a, m))
+    }
+
+    /// Every user allowed `action` (view, edit or delete) on the record, with
+    /// their access, sorted by user id (issue 12): exactly the users whose
+    /// `decide` is allowed, found from the indexes rather than by asking
+    /// every user (see `src/who.rs`).
+    pub fn who_can(&self, action: &str, record: RecordRef<'_>) -> Result<Vec<WhoCan>, Error> {
+        Ok(self.who_can_ix(action, record)?.into_iter().map(|(u, access)| WhoCan { user: self.c.users[u as usize].id.clone(), access }).collect())
+    }
+
+    /// [`Engine::who_can`] with users by index (the JS binding's form).
+    pub(crate) fn who_can_ix(&self, action: &str, record: RecordRef<'_>) -> Result<Vec<(Ix, Access)>, Error> {
+        let a = Self::action(action)?;
+        if a == Action::Create {
+            return Err(Error::single(ErrorKind::UnknownAction, "action", "whoCan covers \"view\", \"edit\" and \"delete\", not \"create\"".to_owned()));
+        }
+        let rec = self.resolve(record)?;
+        let ix = self.who.get_or_init(|| who::WhoIndex::new(&self.c));
+        Ok(self.c.who_can(ix, &self.store, a, &rec.view()))
     }
 
     /// What the user may do with each field of the module, in the module's order.
