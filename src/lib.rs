@@ -27,6 +27,7 @@ mod compiled;
 mod decide;
 mod encoded;
 mod error;
+mod explain;
 mod fast;
 mod fields;
 mod graph;
@@ -48,6 +49,7 @@ mod wasm;
 
 pub use decide::Decision;
 pub use error::{Error, ErrorKind, Problem};
+pub use explain::{Change, Explanation, Grant, GrantPath, ParentStep, PrincipalRef, RulePath, Suggestion, WorkspacePath};
 pub use level::{Access, Action};
 pub use model::FieldLevel;
 pub use plan::{matches as plan_matches, Condition, ListAttr, Plan, RefAttr, ScalarAttr, ShareAccess};

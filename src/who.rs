@@ -29,7 +29,7 @@ use rustc_hash::FxHashMap as HashMap;
 /// What `who_can` reads besides the compiled model, built once per engine.
 pub(crate) struct WhoIndex {
     /// Per role: its parent (derived from the pre-order numbering).
-    role_parent: Vec<Option<Ix>>,
+    pub(crate) role_parent: Vec<Option<Ix>>,
     /// Per role: the users holding it.
     role_users: Vec<Vec<Ix>>,
     /// (pre-order number of the role, user) for users with a role, sorted.
@@ -204,7 +204,7 @@ impl Cands<'_> {
     }
 
     /// The users the record's own rows can reach (see the module docs).
-    fn from_record(&mut self, store: &Store, rec: &RecRef<'_>) {
+    fn add_record(&mut self, store: &Store, rec: &RecRef<'_>) {
         let c = self.c;
         let m = rec.module;
         let hierarchy = c.modules[m as usize].hierarchy;
@@ -313,7 +313,7 @@ impl Compiled {
         // the record, and the chain of parents it may follow (§3.8)
         let mut at = *rec;
         for _ in 0..=self.modules.len() {
-            cands.from_record(store, &at);
+            cands.add_record(store, &at);
             if !self.modules[at.module as usize].controlled {
                 break;
             }
