@@ -12,7 +12,7 @@
 //!   runs from the owner's role up to the user's, a rule's `from`/`to`, ...).
 //!
 //! The model is changed as JSON and the engine rebuilt from it. `CRM_EXPLAIN_CASES`
-//! sets the number of models (default 120).
+//! sets the number of models (default 40).
 
 // The reference model is kept for clarity over style by its owner; lints do not apply to it.
 #[allow(clippy::all, clippy::pedantic, dead_code)]
@@ -290,7 +290,7 @@ fn whole_model(seed: u64) -> Value {
 
 #[test]
 fn explanations_cite_removable_grants_and_suggest_working_changes() {
-    let cases: u64 = std::env::var("CRM_EXPLAIN_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(120);
+    let cases: u64 = std::env::var("CRM_EXPLAIN_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
     let start = Instant::now();
     let mut c = Counts { explained: 0, removals: 0, suggestions: 0, denials_without: 0 };
     let mut models = 0;
