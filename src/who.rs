@@ -16,9 +16,26 @@
 //! external, limited modes, read-only, profile set, record types). Users are
 //! grouped by signature once per engine; per record, one representative of
 //! each group outside S runs the ladder, and the whole group (minus S) takes
-//! its answer. Users of S each run the ladder (`Acc::fast(Full)`, no
-//! explanation). The property test `tests/who.rs` holds the result to asking
-//! every user.
+//! its answer.
+//!
+//! Inside S, the users the record names *in person* (owner, the users it
+//! lists, its workspaces' participants, users it is shared with by name, the
+//! managers and deal owners limited access reads, along the parent chain),
+//! and users in a mode of their own (external, limited, inactive, admin),
+//! each run the ladder (`Acc::fast(Full)`, no explanation). The others were
+//! reached through their role or groups, and the candidates carry the level
+//! that reached them: `Full` for the owner's superiors (hierarchy modules)
+//! and a group owner's members, the rule's level for the users a sharing rule
+//! reaches, the related level for related sharing, the share's level for
+//! group and role shares, and on hierarchy modules each of these again for
+//! the strict superiors of the internal users reached (§2 "reaches"). Their
+//! level is that, or the module rows' if higher, capped as `decide` caps it.
+//! A record that follows a parent (§3.8) has users whose level comes from
+//! the parent's rows: there one ladder run per (class, signature) answers
+//! the candidates reached through role and groups (their *class*, role and
+//! direct memberships shared between users, fixes what those rows give).
+//! The property test `tests/who.rs` holds the result to asking every user,
+//! with a twin of every user so that a wrong grouping shows.
 
 use crate::compiled::{share_parts, Compiled, Ix, Pr, PrincipalC, ShareKind};
 use crate::decide::{profile_denies, Acc};
@@ -45,6 +62,8 @@ pub(crate) struct WhoIndex {
     order: Vec<(Ix, u32)>,
     /// Per signature group: its members.
     sig_members: Vec<Vec<Ix>>,
+    /// Per user: their signature group.
+    sig_of: Vec<u32>,
 }
 
 impl WhoIndex {
@@ -100,104 +119,118 @@ impl WhoIndex {
             sig_members[s as usize].push(ui as Ix);
             order.push((ui as Ix, s));
         }
+        let mut sig_of = vec![0; c.users.len()];
+        for &(u, s) in &order {
+            sig_of[u as usize] = s;
+        }
         order.sort_unstable_by(|a, b| c.users[a.0 as usize].id.cmp(&c.users[b.0 as usize].id));
-        WhoIndex { role_parent, role_users, by_pre, group_users, module_rules, related_rules, order, sig_members }
+        WhoIndex { role_parent, role_users, by_pre, group_users, module_rules, related_rules, order, sig_members, sig_of }
     }
 }
 
-/// The candidate set being built: a mark per user and the list of marked
-/// users, plus the roles whose strict superiors must be added.
+/// The candidate set being built: a mark per user, the list of marked users,
+/// and per user the best level the rows that reach them through their role
+/// or groups give (hierarchy, group owner, rules, related sharing, group and
+/// role shares, and all of these through subordinates).
 struct Cands<'a> {
     c: &'a Compiled,
     ix: &'a WhoIndex,
     mark: Vec<bool>,
+    /// Users the record names in person (see `who_can`).
+    personal: Vec<bool>,
     list: Vec<Ix>,
-    /// Roles whose superiors are wanted (hierarchy modules), and a mark per role.
-    up: Vec<Ix>,
-    up_mark: Vec<bool>,
+    level: Vec<Access>,
+    /// Roles whose strict superiors get a level (hierarchy modules), and the
+    /// best level each role has passed on to its superiors so far.
+    up: Vec<(Ix, Access)>,
+    up_level: Vec<Access>,
 }
 
 impl Cands<'_> {
-    fn add(&mut self, u: Ix) {
+    fn add(&mut self, u: Ix, level: Access) {
         if !std::mem::replace(&mut self.mark[u as usize], true) {
             self.list.push(u);
         }
+        let l = &mut self.level[u as usize];
+        *l = (*l).max(level);
     }
 
-    /// Adds user `u` and, when `sup`, remembers their role for the superiors.
-    fn add_user(&mut self, u: Ix, sup: bool) {
-        self.add(u);
-        if sup {
+    /// A user the record names in person: their answer is their own.
+    fn add_personal(&mut self, u: Ix) {
+        self.add(u, Access::None);
+        self.personal[u as usize] = true;
+    }
+
+    /// Passes `level` to the strict superiors of internal user `u` (`sup`).
+    fn up_from(&mut self, u: Ix, level: Access, sup: bool) {
+        if sup && !self.c.externals[u as usize] {
             if let Some(r) = self.c.users[u as usize].role {
-                self.up.push(r);
+                self.up.push((r, level));
             }
         }
     }
 
-    fn add_role(&mut self, r: Ix, sup: bool) {
+    fn add_user(&mut self, u: Ix, level: Access, sup: bool) {
+        self.add(u, level);
+        self.up_from(u, level, sup);
+    }
+
+    fn add_role(&mut self, r: Ix, level: Access, sup: bool) {
         for i in 0..self.ix.role_users[r as usize].len() {
-            self.add(self.ix.role_users[r as usize][i]);
-        }
-        if sup {
-            self.up.push(r);
+            let u = self.ix.role_users[r as usize][i];
+            self.add_user(u, level, sup);
         }
     }
 
     /// The users whose role's pre-order number is in `lo..=hi`.
-    fn add_pre_range(&mut self, lo: u32, hi: u32, sup: bool) {
+    fn add_pre_range(&mut self, lo: u32, hi: u32, level: Access, sup: bool) {
         let start = self.ix.by_pre.partition_point(|&(p, _)| p < lo);
-        let mut last_role_pre = u32::MAX;
         for i in start..self.ix.by_pre.len() {
             let (p, u) = self.ix.by_pre[i];
             if p > hi {
                 break;
             }
-            self.add(u);
-            if sup && p != last_role_pre {
-                last_role_pre = p;
-                if let Some(r) = self.c.users[u as usize].role {
-                    self.up.push(r);
-                }
-            }
+            self.add_user(u, level, sup);
         }
     }
 
-    fn add_role_sub(&mut self, r: Ix, sup: bool) {
+    fn add_role_sub(&mut self, r: Ix, level: Access, sup: bool) {
         let role = &self.c.roles[r as usize];
-        // superiors of anything in the subtree outside it are the role's ancestors
-        self.add_pre_range(role.pre, role.end, false);
-        if sup {
-            self.up.push(r);
-        }
+        self.add_pre_range(role.pre, role.end, level, sup);
     }
 
-    fn add_group(&mut self, g: Ix, sup: bool) {
+    fn add_group(&mut self, g: Ix, level: Access, sup: bool) {
         for i in 0..self.ix.group_users[g as usize].len() {
-            self.add_user(self.ix.group_users[g as usize][i], sup);
+            self.add_user(self.ix.group_users[g as usize][i], level, sup);
         }
         for i in 0..self.c.groups[g as usize].role_spans.len() {
             let (lo, hi) = self.c.groups[g as usize].role_spans[i];
-            self.add_pre_range(lo, hi, sup);
+            self.add_pre_range(lo, hi, level, sup);
         }
     }
 
-    fn add_principal(&mut self, p: PrincipalC, sup: bool) {
+    fn add_principal(&mut self, p: PrincipalC, level: Access, sup: bool) {
         match p {
-            PrincipalC::Role(r) => self.add_role(r, sup),
-            PrincipalC::RoleSub(r) => self.add_role_sub(r, sup),
-            PrincipalC::Group(g) => self.add_group(g, sup),
+            PrincipalC::Role(r) => self.add_role(r, level, sup),
+            PrincipalC::RoleSub(r) => self.add_role_sub(r, level, sup),
+            PrincipalC::Group(g) => self.add_group(g, level, sup),
         }
     }
 
-    /// Adds the holders of every strict superior role of the remembered roles.
+    /// Gives the holders of every strict superior role of the remembered
+    /// roles their level. A role that already passed on as much stops the walk.
     fn add_superiors(&mut self) {
-        while let Some(r) = self.up.pop() {
+        while let Some((r, level)) = self.up.pop() {
             let mut at = self.ix.role_parent[r as usize];
             while let Some(p) = at {
-                if std::mem::replace(&mut self.up_mark[p as usize], true) {
+                if self.up_level[p as usize] >= level {
                     break;
                 }
-                self.add_role(p, false);
+                self.up_level[p as usize] = level;
+                for i in 0..self.ix.role_users[p as usize].len() {
+                    let u = self.ix.role_users[p as usize][i];
+                    self.add(u, level);
+                }
                 at = self.ix.role_parent[p as usize];
             }
         }
@@ -210,36 +243,45 @@ impl Cands<'_> {
         let hierarchy = c.modules[m as usize].hierarchy;
         if let Some(owner) = rec.owner {
             match owner {
-                Pr::User(o) => self.add_user(o, hierarchy),
-                Pr::Group(g) => self.add_group(g, false),
+                Pr::User(o) => {
+                    self.add_personal(o);
+                    // the hierarchy row reads the owner's role, external or not
+                    if let Some(r) = c.users[o as usize].role.filter(|_| hierarchy) {
+                        self.up.push((r, Access::Full));
+                    }
+                }
+                Pr::Group(g) => self.add_group(g, Access::Full, false),
             }
             for i in 0..self.ix.module_rules[m as usize].len() {
                 let rule = &c.rules[self.ix.module_rules[m as usize][i] as usize];
                 if c.rule_from_matches(rule.from, owner) {
-                    self.add_principal(rule.to, hierarchy);
+                    self.add_principal(rule.to, rule.level, hierarchy);
                 }
             }
         }
         for list in [rec.account_managers, rec.assignees, rec.participants, rec.auditors] {
             for &u in list {
-                self.add(u);
+                self.add_personal(u);
             }
         }
         if let Some(u) = rec.created_by {
-            self.add(u);
+            self.add_personal(u);
         }
         for &w in rec.workspaces {
             for &u in &c.workspaces[w as usize].participants {
-                self.add(u);
+                self.add_personal(u);
             }
         }
         for &code in rec.shares {
-            let (kind, x, _) = share_parts(code);
+            let (kind, x, level) = share_parts(code);
             match kind {
-                ShareKind::User => self.add_user(x, hierarchy),
-                ShareKind::Group => self.add_group(x, hierarchy),
-                ShareKind::Role => self.add_role(x, hierarchy),
-                ShareKind::RoleSub => self.add_role_sub(x, hierarchy),
+                ShareKind::User => {
+                    self.add_personal(x);
+                    self.up_from(x, level, hierarchy);
+                }
+                ShareKind::Group => self.add_group(x, level, hierarchy),
+                ShareKind::Role => self.add_role(x, level, hierarchy),
+                ShareKind::RoleSub => self.add_role_sub(x, level, hierarchy),
             }
         }
         let parent = c.parent_of(store, rec);
@@ -249,13 +291,15 @@ impl Cands<'_> {
                 for i in 0..self.ix.related_rules[m as usize].len() {
                     let rule = &c.rules[self.ix.related_rules[m as usize][i] as usize];
                     if rule.module == p.module && c.rule_from_matches(rule.from, po) {
-                        self.add_principal(rule.to, hierarchy);
+                        if let Some(&(_, level)) = rule.related.iter().find(|&&(child, _)| child == m) {
+                            self.add_principal(rule.to, level, hierarchy);
+                        }
                     }
                 }
             }
             // limited deal access: the owner of the parent deal
             if let Some(Pr::User(o)) = p.view().owner {
-                self.add(o);
+                self.add_personal(o);
             }
         }
         // limited CRM access: the account managers of C(X)
@@ -267,7 +311,7 @@ impl Cands<'_> {
                 }
                 if let Some(co) = at.company.and_then(|id| store.get(id)) {
                     for &u in co.view().account_managers {
-                        self.add(u);
+                        self.add_personal(u);
                     }
                     break;
                 }
@@ -278,7 +322,7 @@ impl Cands<'_> {
                     Some(p) => {
                         at = p.view();
                         for &u in at.account_managers {
-                            self.add(u);
+                            self.add_personal(u);
                         }
                     }
                     None => break,
@@ -309,21 +353,63 @@ impl Compiled {
     /// Every user allowed `action` (view, edit, delete) on the record, with
     /// their access, sorted by user id; see the module docs.
     pub(crate) fn who_can(&self, ix: &WhoIndex, store: &Store, action: Action, rec: &RecRef<'_>) -> Vec<(Ix, Access)> {
-        let mut cands = Cands { c: self, ix, mark: vec![false; self.users.len()], list: Vec::new(), up: Vec::new(), up_mark: vec![false; self.roles.len()] };
+        let n = self.users.len();
+        let mut cands = Cands {
+            c: self,
+            ix,
+            mark: vec![false; n],
+            personal: vec![false; n],
+            list: Vec::new(),
+            level: vec![Access::None; n],
+            up: Vec::new(),
+            up_level: vec![Access::None; self.roles.len()],
+        };
         // the record, and the chain of parents it may follow (§3.8)
         let mut at = *rec;
+        let mut chain = false;
         for _ in 0..=self.modules.len() {
             cands.add_record(store, &at);
             if !self.modules[at.module as usize].controlled {
                 break;
             }
             match self.parent_of(store, &at) {
-                Some(p) => at = p.view(),
+                Some(p) => {
+                    chain = true;
+                    at = p.view();
+                }
                 None => break,
             }
         }
         cands.add_superiors();
-        let Cands { mark, list, .. } = cands;
+        let Cands { mark, personal, list, level, .. } = cands;
+        let m = rec.module;
+        // the module rows (default, viewAll/editAll, no record security) per signature
+        let mut module_level: Vec<Option<Access>> = vec![None; ix.sig_members.len()];
+        // candidates the record does not name in person: their level is what
+        // reaches them through role and groups, with the module rows (or, when
+        // the record follows a parent, one ladder run per (class, signature))
+        let mut by_class: HashMap<(usize, u32), Option<Access>> = HashMap::default();
+        let mut judge = |ui: Ix| {
+            let u = &self.users[ui as usize];
+            if personal[ui as usize] || self.special_mode(u, m) || u.settled().is_some() {
+                return self.allowed_access(store, ui, action, rec);
+            }
+            let sig = ix.sig_of[ui as usize];
+            if chain {
+                let key = (std::sync::Arc::as_ptr(&u.class) as usize, sig);
+                return *by_class.entry(key).or_insert_with(|| self.allowed_access(store, ui, action, rec));
+            }
+            if profile_denies(self.combos[u.combo as usize].perms[m as usize], action).is_some() || u.type_hidden(rec) {
+                return None;
+            }
+            let module = *module_level[sig as usize].get_or_insert_with(|| {
+                let mut acc = Acc::fast(Access::Full);
+                let _ = self.module_rows(u, m, &mut acc);
+                acc.best
+            });
+            let l = level[ui as usize].max(module).min(u.cap());
+            (l >= action.needs()).then(|| l.min(self.profile_cap(u, m)))
+        };
         // one representative outside S per signature group
         let verdicts: Vec<Option<Access>> = ix
             .sig_members
@@ -333,14 +419,14 @@ impl Compiled {
         let mut out: Vec<(Ix, Access)> = Vec::new();
         if verdicts.iter().all(Option::is_none) {
             for &u in &list {
-                if let Some(a) = self.allowed_access(store, u, action, rec) {
+                if let Some(a) = judge(u) {
                     out.push((u, a));
                 }
             }
             out.sort_unstable_by(|a, b| self.users[a.0 as usize].id.cmp(&self.users[b.0 as usize].id));
         } else {
             for &(u, s) in &ix.order {
-                let verdict = if mark[u as usize] { self.allowed_access(store, u, action, rec) } else { verdicts[s as usize] };
+                let verdict = if mark[u as usize] { judge(u) } else { verdicts[s as usize] };
                 if let Some(a) = verdict {
                     out.push((u, a));
                 }

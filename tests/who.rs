@@ -46,6 +46,11 @@ fn check_one(engine: &Engine, users: &[String], record: RecordRef<'_>, label: &s
             }
         }
         want.sort_by(|a, b| a.user.cmp(&b.user));
+        if got != want && std::env::var("WHO_DEBUG").is_ok() {
+            for w in got.iter().filter(|w| !want.contains(w)) {
+                eprintln!("extra {w:?}: {:?}", engine.decide(&w.user, action, record).unwrap());
+            }
+        }
         assert_eq!(got, want, "{label}: whoCan({action}, {record:?})");
     }
     n
@@ -95,6 +100,9 @@ fn who_can_equals_asking_every_user() {
         let mut g = generate_for(&mut Tape::new(&data), 2);
         if seed % 2 == 1 {
             g.model = with_twins(&g.model);
+        }
+        if std::env::var("WHO_DEBUG").is_ok_and(|v| v == seed.to_string()) {
+            eprintln!("model: {}\nlater: {}", g.model, Value::Array(g.later.clone()));
         }
         let Ok(mut engine) = Engine::new(&g.model.to_string()) else { panic!("seed {seed}: a valid model was rejected") };
         let mut reference = Reference::with_version(&g.model, 2);
