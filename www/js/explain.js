@@ -283,3 +283,37 @@ export function describeParticipation(ix, uid) {
   }
   return out;
 }
+
+// A suggested change of explain() (`{ op, kind, id, path, value }`) in plain words.
+export function changeText(ix, uid, c) {
+  const who = (id) => (id === uid ? "you" : displayName(id));
+  const last = c.path[c.path.length - 1];
+  const LISTS = { accountManagers: "the account managers", auditors: "the auditors", moderators: "the moderators", members: "the members", profiles: "the profiles", recordTypes: "the record types" };
+  if (c.kind === "profile" && c.op === "put") {
+    const [mod, perms] = Object.entries(c.value.modules ?? {})[0] ?? ["?", {}];
+    return `a new profile “${c.id}” that opens ${mod} (${Object.keys(perms).join(", ")}) were given to ${who(uid)}`;
+  }
+  if (c.kind === "profile") return `the profile “${c.id}” allowed ${c.path[2] ?? "it"} on ${c.path[1] ?? "the module"}`;
+  if (c.kind === "record" && last === "sharedWith") {
+    const mine = (c.value ?? []).find((e) => e.user === uid);
+    return `it were shared by hand with ${who(uid)} (${mine?.access === "readWrite" ? "read and edit" : "read"})`;
+  }
+  if (c.kind === "user") {
+    if (last === "active") return `${who(uid)} were reactivated`;
+    if (last === "readOnly") return `${who(uid)} were no longer read-only`;
+    if (last === "limitedCrm") return `${who(uid)} had no limited CRM access`;
+    if (last === "limitedDeals") return `${who(uid)} had no limited deal access`;
+    if (last === "role") return `${who(uid)} had the role “${c.value}”`;
+    if (last === "profiles") return `${who(uid)} had the profile “${c.value}”`;
+    if (last === "recordTypes") return `${who(uid)} could see records of type “${c.value}”`;
+  }
+  const item = typeof c.value === "object" && c.value !== null ? c.value.user : c.value;
+  const where = c.kind === "record" ? "this record" : c.kind === "group" ? `the group “${c.id}”` : c.kind === "workspace" ? `the workspace “${c.id}”` : `${c.kind} “${c.id}”`;
+  if (c.op === "add") return `${who(item)} were added to ${LISTS[last] ?? last} of ${where}`;
+  return `${where} had ${last} set to ${JSON.stringify(c.value)}`;
+}
+
+// A suggestion in plain words: "it would open if you were added to the group “support”".
+export function suggestionText(ix, uid, s) {
+  return `it would open if ${s.changes.map((c) => changeText(ix, uid, c)).join(", and ")}`;
+}
