@@ -33,7 +33,9 @@ export function writeReport(results, { mdPath, svgPath, repoDir }) {
   const svg = renderChart(results);
   fs.writeFileSync(svgPath, svg);
   const md = renderMarkdown(results, path.relative(path.dirname(mdPath), svgPath).split(path.sep).join("/"), repoDir);
-  fs.writeFileSync(mdPath, md);
+  // bench/who.mjs writes its own section (between these markers): keep it
+  const kept = fs.existsSync(mdPath) ? /<!-- who:start -->[\s\S]*<!-- who:end -->\n?/.exec(fs.readFileSync(mdPath, "utf8")) : null;
+  fs.writeFileSync(mdPath, kept ? `${md.trimEnd()}\n\n${kept[0]}` : md);
 }
 
 function renderMarkdown(results, svgRel) {
