@@ -61,6 +61,7 @@ pub struct Grant {
 #[serde(rename_all = "camelCase")]
 pub struct PrincipalRef {
     /// `user`, `group`, `role` or `roleAndSubordinates`.
+    #[cfg_attr(feature = "wasm", tsify(type = "\"user\" | \"group\" | \"role\" | \"roleAndSubordinates\""))]
     pub kind: String,
     pub id: String,
 }
@@ -83,6 +84,7 @@ pub struct RulePath {
 pub struct WorkspacePath {
     pub id: String,
     /// The user's part: `owner`, `moderator`, `auditor`, `member`, `readOnlyMember`, `counterparty`.
+    #[cfg_attr(feature = "wasm", tsify(type = "\"owner\" | \"moderator\" | \"auditor\" | \"member\" | \"readOnlyMember\" | \"counterparty\""))]
     pub part: String,
 }
 
@@ -108,13 +110,19 @@ pub struct GrantPath {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub owner: Option<PrincipalRef>,
-    /// Hierarchy: the roles from the owner's role up to the user's role.
+    /// Hierarchy: the roles from the owner's role up to the user's role; a
+    /// grant through a subordinate: from the subordinate's role up to the user's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub roles: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub rule: Option<RulePath>,
+    /// A grant through a subordinate (§2 "reaches"): a user below this one
+    /// whom the rule or share reaches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wasm", tsify(optional))]
+    pub subordinate: Option<String>,
     /// The `sharedWith` entries naming the principal: who, and the access.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "wasm", tsify(optional))]
@@ -165,7 +173,9 @@ pub struct Suggestion {
 #[serde(rename_all = "camelCase")]
 pub struct Change {
     /// `set`, `add` or `put`.
+    #[cfg_attr(feature = "wasm", tsify(type = "\"set\" | \"add\" | \"put\""))]
     pub op: String,
+    #[cfg_attr(feature = "wasm", tsify(type = "\"user\" | \"profile\" | \"group\" | \"workspace\" | \"record\""))]
     pub kind: String,
     pub id: String,
     pub path: Vec<String>,
@@ -221,6 +231,27 @@ impl Compiled {
             }
         }
         out
+    }
+
+    /// An internal user strictly below user `ui` in the role hierarchy that
+    /// `reaches` holds for, and the roles from theirs up to `ui`'s.
+    fn subordinate(&self, ix: &WhoIndex, ui: Ix, reaches: impl Fn(Ix) -> bool) -> Option<(String, Vec<String>)> {
+        let mine = self.users[ui as usize].role?;
+        let r = &self.roles[mine as usize];
+        let start = ix.by_pre.partition_point(|&(p, _)| p <= r.pre);
+        let v = ix.by_pre[start..].iter().take_while(|&&(p, _)| p <= r.end).map(|&(_, v)| v).find(|&v| !self.externals[v as usize] && reaches(v))?;
+        let theirs = self.users[v as usize].role?;
+        Some((self.users[v as usize].id.clone(), self.role_chain(ix, theirs, mine)))
+    }
+
+    /// Does a rule's `to` (or a group or role share) name user `v`?
+    fn principal_matches(&self, p: PrincipalC, v: Ix) -> bool {
+        let role = self.users[v as usize].role;
+        match p {
+            PrincipalC::Role(r) => role == Some(r),
+            PrincipalC::RoleSub(r) => role.is_some_and(|x| self.role_within(x, r)),
+            PrincipalC::Group(g) => self.user_in_group(v, g),
+        }
     }
 
     fn part_name(&self, u: Ix, w: Ix) -> String {
@@ -286,9 +317,15 @@ impl Compiled {
             Reason::SharingRule(id) | Reason::SubordinateRule(id) => {
                 p.owner = rec.owner.map(|o| self.owner_ref(o));
                 p.rule = self.rule_path(id);
+                if matches!(reason, Reason::SubordinateRule(_)) {
+                    self.through_subordinate(ix, ui, id, &mut p);
+                }
             }
             Reason::RelatedSharing(id) | Reason::SubordinateRelated(id) => {
                 p.rule = self.rule_path(id);
+                if matches!(reason, Reason::SubordinateRelated(_)) {
+                    self.through_subordinate(ix, ui, id, &mut p);
+                }
                 let parent = self.parent_of(store, rec)?;
                 p.record = parent.id().map(str::to_owned);
                 p.owner = parent.view().owner.map(|o| self.owner_ref(o));
@@ -304,6 +341,18 @@ impl Compiled {
                     };
                     if name.as_str() == &**id {
                         p.shares.push((PrincipalRef { kind: key.into(), id: name.clone() }, access));
+                        if matches!(reason, Reason::SubordinateShared(_)) && p.subordinate.is_none() {
+                            let reaches = |v: Ix| match kind {
+                                ShareKind::User => v == x,
+                                ShareKind::Group => self.principal_matches(PrincipalC::Group(x), v),
+                                ShareKind::Role => self.principal_matches(PrincipalC::Role(x), v),
+                                ShareKind::RoleSub => self.principal_matches(PrincipalC::RoleSub(x), v),
+                            };
+                            if let Some((who, roles)) = self.subordinate(ix, ui, reaches) {
+                                p.subordinate = Some(who);
+                                p.roles = roles;
+                            }
+                        }
                     }
                 }
             }
@@ -328,6 +377,15 @@ impl Compiled {
             _ => return None,
         }
         Some(p)
+    }
+
+    /// A rule reaching the user through a subordinate: who, and the roles up.
+    fn through_subordinate(&self, ix: &WhoIndex, ui: Ix, rule_id: &str, p: &mut GrantPath) {
+        let Some(rule) = self.rules.iter().find(|r| &*r.id == rule_id) else { return };
+        if let Some((who, roles)) = self.subordinate(ix, ui, |v| self.principal_matches(rule.to, v)) {
+            p.subordinate = Some(who);
+            p.roles = roles;
+        }
     }
 
     /// Limited CRM: the record whose `accountManagers` names the user (None: the record itself, or a contact the user created).

@@ -50,7 +50,7 @@ pub(crate) struct WhoIndex {
     /// Per role: the users holding it.
     role_users: Vec<Vec<Ix>>,
     /// (pre-order number of the role, user) for users with a role, sorted.
-    by_pre: Vec<(u32, Ix)>,
+    pub(crate) by_pre: Vec<(u32, Ix)>,
     /// Per group: the users in it through user, role and group members
     /// (`roleAndSubordinates` members come from the group's `role_spans`).
     group_users: Vec<Vec<Ix>>,

@@ -194,6 +194,22 @@ fn remove_grant(model: &Value, user: &str, record: &str, g: &Grant) -> Option<Va
     Some(m)
 }
 
+/// A grant through a subordinate names one, whose role chain runs up to the user's role.
+fn check_subordinate(model: &Value, user: &str, g: &Grant) {
+    if !matches!(g.reason, Reason::SubordinateRule(_) | Reason::SubordinateRelated(_) | Reason::SubordinateShared(_)) {
+        return;
+    }
+    let sub = g.path.subordinate.as_deref().unwrap_or_else(|| panic!("{user}: {} names no subordinate", g.reason));
+    let role_of = |u: &str| model["users"].as_array().unwrap().iter().find(|x| x["id"] == json!(u)).and_then(|x| x["role"].as_str()).map(str::to_owned);
+    let roles = &g.path.roles;
+    assert_eq!(roles.first().cloned(), role_of(sub), "{}: the chain starts at the subordinate's role", g.reason);
+    assert_eq!(roles.last().cloned(), role_of(user), "{}: the chain ends at the user's role", g.reason);
+    for w in roles.windows(2) {
+        let parent = model["roles"].as_array().unwrap().iter().find(|r| r["id"] == json!(w[0])).and_then(|r| r["parent"].as_str());
+        assert_eq!(parent, Some(w[1].as_str()), "{}: {} reports to {}", g.reason, w[0], w[1]);
+    }
+}
+
 fn is_involvement(r: &Reason) -> bool {
     matches!(r, Reason::Auditor | Reason::Assignee | Reason::Participant)
 }
@@ -218,6 +234,15 @@ fn check_model(seed: u64, model: &Value, c: &mut Counts) {
                 let d = engine.decide(user, action, RecordRef::Id(record)).unwrap();
                 assert_eq!(x.decision, d, "seed {seed}: explain's decision is decide's");
                 c.explained += 1;
+                for g in &x.grants {
+                    check_subordinate(model, user, g);
+                    if g.reason == Reason::Hierarchy {
+                        assert_eq!(
+                            g.path.roles.last().map(String::as_str),
+                            model["users"].as_array().unwrap().iter().find(|u| u["id"] == json!(user)).and_then(|u| u["role"].as_str())
+                        );
+                    }
+                }
                 if x.level > Access::None && x.decision.reasons.first() != Some(&Reason::Inactive) {
                     assert!(!x.grants.is_empty(), "seed {seed}: {user} {record}: level {:?} without grants: {x:?}", x.level);
                 }
@@ -349,4 +374,11 @@ fn explain_paths_on_a_small_model() {
         serde_json::to_value(&via_group.changes).unwrap(),
         json!([{ "op": "add", "kind": "group", "id": "support", "path": ["members"], "value": { "user": "lee" } }])
     );
+    // a share with raj reaches his superiors: maya sees it through him
+    let shared = json!({ "id": "memo", "module": "companies", "sharedWith": [{ "user": "raj", "access": "read" }] });
+    let x = engine.explain("maya", "view", RecordRef::Json(&shared.to_string())).unwrap();
+    assert_eq!(x.grants.len(), 1, "{x:?}");
+    assert_eq!(x.grants[0].reason, Reason::SubordinateShared("raj".into()));
+    assert_eq!(x.grants[0].path.subordinate.as_deref(), Some("raj"));
+    assert_eq!(x.grants[0].path.roles, ["rep", "vp", "ceo"]);
 }

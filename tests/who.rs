@@ -165,3 +165,34 @@ fn who_can_limited_access() {
     let who: Vec<String> = engine.who_can("view", RecordRef::Id("d")).unwrap().into_iter().map(|w| w.user).collect();
     assert_eq!(who, ["lim", "limd"]);
 }
+
+/// A role chain 20,000 deep, one user per role: the bottom user's record is
+/// open to every user above (hierarchy), found with loops (no recursion on
+/// depth), and explain's role chain for the top user names every role.
+#[test]
+fn who_can_and_explain_on_a_deep_role_chain() {
+    let n = 20_000;
+    let roles: Vec<Value> = (0..n)
+        .map(|i| {
+            if i == 0 {
+                serde_json::json!({ "id": "r0", "profiles": ["p"] })
+            } else {
+                serde_json::json!({ "id": format!("r{i}"), "parent": format!("r{}", i - 1), "profiles": ["p"] })
+            }
+        })
+        .collect();
+    let users: Vec<Value> = (0..n).map(|i| serde_json::json!({ "id": format!("u{i:05}"), "role": format!("r{i}") })).collect();
+    let model = serde_json::json!({
+        "modules": [{ "name": "deals" }],
+        "profiles": [{ "id": "p", "modules": { "deals": { "view": true, "edit": true, "delete": true } } }],
+        "roles": roles,
+        "users": users,
+        "records": [{ "id": "deep", "module": "deals", "owner": format!("u{:05}", n - 1) }]
+    });
+    let engine = Engine::new(&model.to_string()).unwrap();
+    let who = engine.who_can("delete", RecordRef::Id("deep")).unwrap();
+    assert_eq!(who.len(), n);
+    assert!(who.iter().all(|w| w.access == crm_access::Access::Full));
+    let x = engine.explain("u00000", "delete", RecordRef::Id("deep")).unwrap();
+    assert_eq!(x.grants[0].path.roles.len(), n);
+}
