@@ -95,13 +95,15 @@ engine.whoCan("c1", "view", "ann");
 const noReasons = who[0].reasons;
 // @ts-expect-error: explain takes an action
 engine.explain("ann", "fly", "c1");
+// @ts-expect-error: a change is set, add or put
+const badOp: Change["op"] = "remove";
 // @ts-expect-error: plan takes a module name
 engine.plan("ann", "view", 3);
 // @ts-expect-error: a condition has an op
 const noOp: Condition = { attr: "owner", values: [] };
 // @ts-expect-error: an update decision has no access
 const noAccess: Access = update.access;
-void [typo, badEnum, noUsers, badMember, noAccess, noOp, noReasons];
+void [typo, badEnum, noUsers, badMember, noAccess, noOp, noReasons, badOp];
 
 // The SQL layer: plans to PostgreSQL WHERE conditions.
 import { toSql, toRow, postgresSchema, defaultLayout, type SqlPlan, type Layout, type SqlWhere } from "crm-access";
