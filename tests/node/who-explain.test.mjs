@@ -121,6 +121,9 @@ test("explain: decide's decision, grant paths, and suggestions that allow the ac
   const g = rel.grants.find((g) => g.reason === "related-sharing:r");
   assert.deepEqual(g.path.rule, { id: "r", module: "companies", from: { kind: "role", id: "boss" }, to: { kind: "group", id: "g" + q }, access: "read" });
   assert.equal(g.path.record, "c1");
+  // a record given as an object: no change addresses it (it is not the stored record)
+  const obj = engine.explain("nobody", "view", { id: "c1", module: "companies", owner: "boss", assignees: ["boss"] });
+  assert.ok(obj.suggestions.length > 0 && obj.suggestions.every((s) => s.changes.every((c) => c.kind !== "record")), JSON.stringify(obj.suggestions));
   // a user without profiles is given one that opens the module (named __proto__ here)
   const none = engine.explain("nobody", "view", "p1");
   assert.ok(none.suggestions.length > 0 && none.suggestions.every((s) => s.changes.some((c) => c.kind === "user" && c.path[0] === "profiles" && c.value === "all")));
