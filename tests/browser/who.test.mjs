@@ -95,4 +95,12 @@ describe("who can see this, and what would open it", () => {
     assert.ok(because.some((t) => /role hierarchy is switched off for notes/.test(t)), because.join(" | "));
     assert.deepEqual(page.errors, []);
   });
+
+  test("a grant through a subordinate names them, from explain()'s path", async () => {
+    await chooseScenario(page, "enterprise-hierarchy");
+    await viewAs(page, "helena");
+    await openRecord("a-airbus");
+    const because = await page.$$eval('#detail li[data-action="view"] .because li', (lis) => lis.map((li) => li.textContent));
+    assert.ok(because.some((t) => /key-accounts-to-americas.*which includes someone who reports to you.*\(through Linda/.test(t)), because.join(" | "));
+  });
 });

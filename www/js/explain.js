@@ -85,7 +85,15 @@ function involvement(ix, uid, rec, role) {
 const KEY_WORDS = { owner: "the owner", accountManagers: "the account managers", auditors: "the auditors", createdBy: "who created it" };
 
 // One reason → one sentence (second person: "you" is the user being viewed as).
-export function sentence(ix, uid, rec, code) {
+// `path`, when given, is the grant's path from engine.explain(): its role
+// chain and the subordinate a grant reaches the user through are used.
+export function sentence(ix, uid, rec, code, path = null) {
+  const text = baseSentence(ix, uid, rec, code, path);
+  const named = splitCode(code)[1] === path?.subordinate; // a share naming that very person says so already
+  return path?.subordinate && !named ? `${text} (through ${displayName(path.subordinate)})` : text;
+}
+
+function baseSentence(ix, uid, rec, code, path) {
   const [kind, detail] = splitCode(code);
   const mod = rec?.module ?? "records";
   const user = ix.users.get(uid) ?? {};
@@ -97,7 +105,7 @@ export function sentence(ix, uid, rec, code) {
     case "owner": return "you own it";
     case "hierarchy": {
       const owner = ix.users.get(rec?.owner);
-      const chain = owner?.role && user.role ? subRoleChain(ix, owner.role, user.role) : null;
+      const chain = path?.roles?.length >= 2 ? path.roles : owner?.role && user.role ? subRoleChain(ix, owner.role, user.role) : null;
       if (chain && chain.length === 2) return `owned by ${displayName(rec.owner)}, who reports to you`;
       if (chain) return `owned by ${displayName(rec.owner)}, who reports to you indirectly (${chain.join(" → ")})`;
       return `owned by ${ownerName(ix, rec?.owner)}, who is below you in the role hierarchy`;
@@ -264,15 +272,19 @@ export function headline(ix, uid, rec, d) {
   return { verdict: v, text: text ? `${lead}: ${text}` : lead };
 }
 
-// Per action: allowed + its sentences.
-export function explainActions(ix, uid, rec, d) {
-  return ["view", "edit", "delete"].map((action) => ({
-    action,
-    allowed: d[action].allowed,
-    access: d[action].access,
-    reasons: d[action].reasons,
-    sentences: d[action].reasons.map((c) => cap(sentence(ix, uid, rec, c))),
-  }));
+// Per action: allowed + its sentences. `xs`, when given, holds engine.explain()'s
+// answer per action: its grant paths go into the sentences of the grants.
+export function explainActions(ix, uid, rec, d, xs = null) {
+  return ["view", "edit", "delete"].map((action) => {
+    const paths = new Map((xs?.[action]?.grants ?? []).map((g) => [g.reason, g.path]));
+    return {
+      action,
+      allowed: d[action].allowed,
+      access: d[action].access,
+      reasons: d[action].reasons,
+      sentences: d[action].reasons.map((c) => cap(sentence(ix, uid, rec, c, paths.get(c) ?? null))),
+    };
+  });
 }
 
 export function describeParticipation(ix, uid) {

@@ -47,7 +47,7 @@ export function renderDetail() {
   const d = { view: xs.view.decision, edit: xs.edit.decision, delete: xs.delete.decision };
   const who = whoCanOf(env, r.id);
   const why = headline(ix, u.id, r, d);
-  const actions = explainActions(ix, u.id, r, d);
+  const actions = explainActions(ix, u.id, r, d, xs);
   const fa = fieldAccessOf(env, u.id, r.module);
   const seen = maskedFields(env, u.id, r.id);
   const rfa = recordFieldAccessOf(env, u.id, r.id) ?? {};
