@@ -15,7 +15,8 @@
 //! allow the action: the settings the user needs whatever grants it (active,
 //! the profile permission, not read-only, the record type, no limited mode),
 //! plus one grant (a share, account manager, a group a rule reaches, a role a
-//! rule reaches, a workspace part, an auditor entry).
+//! rule reaches, a new sharing rule to the user's role, a workspace part, an
+//! auditor entry).
 
 use crate::compiled::{share_parts, Compiled, Ix, Pr, PrincipalC, ShareKind};
 use crate::decide::profile_denies;
@@ -164,7 +165,7 @@ pub struct Suggestion {
 }
 
 /// One change to the model: in the section `kind` (`user`, `profile`,
-/// `group`, `workspace`, `record`), the element whose id is `id`; at `path`
+/// `group`, `workspace`, `record`, `sharingRule`), the element whose id is `id`; at `path`
 /// inside it (keys, created when missing), `set` the value, or `add` it to
 /// the list there (when it is not in it already); or `put` the whole element
 /// `value` (replacing the one with that id, or added; `path` is empty).
@@ -175,7 +176,7 @@ pub struct Change {
     /// `set`, `add` or `put`.
     #[cfg_attr(feature = "wasm", tsify(type = "\"set\" | \"add\" | \"put\""))]
     pub op: String,
-    #[cfg_attr(feature = "wasm", tsify(type = "\"user\" | \"profile\" | \"group\" | \"workspace\" | \"record\""))]
+    #[cfg_attr(feature = "wasm", tsify(type = "\"user\" | \"profile\" | \"group\" | \"workspace\" | \"record\" | \"sharingRule\""))]
     pub kind: String,
     pub id: String,
     pub path: Vec<String>,
@@ -576,6 +577,23 @@ impl Compiled {
                     }
                     _ => {}
                 }
+            }
+        }
+        // a new sharing rule: from the owner's role (or owning group) to the user's role
+        if let (Some(owner), Some(mine), true) = (rec.owner, u.role, need <= Access::Write) {
+            let from = match owner {
+                Pr::User(o) => self.users[o as usize].role.map(|r| json!({ "role": self.role_names[r as usize] })),
+                Pr::Group(g) => Some(json!({ "group": self.groups[g as usize].id })),
+            };
+            if let Some(from) = from {
+                let mname = self.modules[m as usize].name.as_str();
+                let mut id = format!("{mname}-to-{}", self.role_names[mine as usize]);
+                while self.rules.iter().any(|r| *r.id == *id) {
+                    id.push('+');
+                }
+                let access = if need == Access::Write { "readWrite" } else { "read" };
+                let rule = json!({ "id": id, "module": mname, "from": from, "to": { "role": self.role_names[mine as usize] }, "access": access });
+                with(Reason::SharingRule(id.as_str().into()), vec![change("put", "sharingRule", &id, &[], rule)]);
             }
         }
         if let Some(w) = &first_ws {

@@ -75,7 +75,7 @@ describe("who can see this, and what would open it", () => {
       const model = await (await fetch("scenarios/enterprise-hierarchy.json")).json();
       const engine = new Engine(model);
       const x = engine.explain("nina", "view", "note-stefan-coaching");
-      const sections = { user: "users", profile: "profiles", group: "groups", workspace: "workspaces", record: "records" };
+      const sections = { user: "users", profile: "profiles", group: "groups", workspace: "workspaces", record: "records", sharingRule: "sharingRules" };
       return x.suggestions.map((s) => {
         const m = structuredClone(model);
         for (const c of s.changes) {

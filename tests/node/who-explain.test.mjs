@@ -72,7 +72,7 @@ test("whoCan refuses create, unknown records and bad actions with crm-access err
 
 /** Applies explain's changes to a model (a copy). */
 function applyChanges(m, changes) {
-  const sections = { user: "users", profile: "profiles", group: "groups", workspace: "workspaces", record: "records" };
+  const sections = { user: "users", profile: "profiles", group: "groups", workspace: "workspaces", record: "records", sharingRule: "sharingRules" };
   for (const c of changes) {
     const list = (m[sections[c.kind]] ??= []);
     if (c.op === "put") {

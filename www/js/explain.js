@@ -306,6 +306,7 @@ export function changeText(ix, uid, c) {
     return `a new profile “${c.id}” that opens ${mod} (${Object.keys(perms).join(", ")}) were given to ${who(uid)}`;
   }
   if (c.kind === "profile") return `the profile “${c.id}” allowed ${c.path[2] ?? "it"} on ${c.path[1] ?? "the module"}`;
+  if (c.kind === "sharingRule") return `a sharing rule shared ${c.value.module} owned by ${principalText(c.value.from)} with ${principalText(c.value.to)} (${c.value.access === "readWrite" ? "read and edit" : "read"})`;
   if (c.kind === "record" && last === "sharedWith") {
     const mine = (c.value ?? []).find((e) => e.user === uid);
     return `it were shared by hand with ${who(uid)} (${mine?.access === "readWrite" ? "read and edit" : "read"})`;
