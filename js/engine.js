@@ -352,7 +352,7 @@ export function makeEngine(glue) {
       for (const x of t.externalUsers) shareable.users.delete(t.users[x]);
       t.groups.forEach((id, i) => shareable.groups.set(id, i));
       t.roles.forEach((id, i) => shareable.roles.set(id, i));
-      return (this.#tables = { users, principals, modules, workspaces, shareable });
+      return (this.#tables = { users, principals, modules, workspaces, shareable, userIds: t.users });
     }
 
     #grow(need) {
@@ -1006,6 +1006,22 @@ export function makeEngine(glue) {
       }
       const a = this.#recordArgOnce(after, "after");
       return this.#call("decideUpdateRecords", user, b[0], b[1], a[0]);
+    }
+    whoCan(action, record) {
+      this.#live();
+      str(action, "action", "an action");
+      const arg = this.#recordArgOnce(record);
+      const pairs = this.#call("whoCanRecord", action, arg[0], arg[1]);
+      const ids = this.#ids().userIds, out = new Array(pairs.length / 2);
+      for (let i = 0; i < pairs.length; i += 2) out[i / 2] = { user: ids[pairs[i]], access: ACCESS_NAMES[pairs[i + 1]] };
+      return out;
+    }
+    explain(user, action, record) {
+      this.#live();
+      str(user, "user", "a user");
+      str(action, "action", "an action");
+      const arg = this.#recordArgOnce(record);
+      return this.#call("explainRecord", user, action, arg[0], arg[1]);
     }
     workspacesOf(user) { this.#live(); return this.#call("workspacesOf", str(user, "user", "a user")); }
     plan(user, action, module) { this.#live(); return this.#call("plan", str(user, "user", "a user"), str(action, "action", "an action"), str(module, "module", "a module name")); }

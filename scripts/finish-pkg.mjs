@@ -163,5 +163,11 @@ const manifest = {
   peerDependencies: { react: ">=18" }, // for crm-access/react only
   peerDependenciesMeta: { react: { optional: true } },
 };
+// the command line (`npx crm-access check model.json [tests.json]`)
+fs.mkdirSync(path.join(pkg, "bin"), { recursive: true });
+fs.copyFileSync(path.join(root, "bin", "crm-access.mjs"), path.join(pkg, "bin", "crm-access.mjs"));
+fs.chmodSync(path.join(pkg, "bin", "crm-access.mjs"), 0o755);
+manifest.bin = { "crm-access": "./bin/crm-access.mjs" };
+manifest.files.push("bin/crm-access.mjs");
 write("package.json", JSON.stringify(manifest, null, 2) + "\n");
 if (fs.existsSync(path.join(root, "README.md"))) fs.copyFileSync(path.join(root, "README.md"), path.join(pkg, "README.md"));

@@ -41,6 +41,16 @@ pub(crate) fn build(model: Model, valid: Valid) -> Compiled {
     let (combos, user_combo) = combos(&model, &ids, &profiles, modules.len());
     let user_ws = participation(&model, &mut workspaces);
     let role_names: Vec<String> = model.roles.iter().map(|r| r.id.clone()).collect();
+    let role_profiles: Vec<Vec<Ix>> = model
+        .roles
+        .iter()
+        .map(|r| {
+            let mut ps: Vec<Ix> = r.profiles.iter().map(|p| ids.profile_ix[p]).collect();
+            ps.sort_unstable();
+            ps.dedup();
+            ps
+        })
+        .collect();
     let users = users(model, &ids, classes, user_combo, user_ws);
     let externals: Vec<bool> = users.iter().map(|u| u.external).collect();
     let mut active_internal: Vec<Ix> = (0..users.len() as Ix).filter(|&i| users[i as usize].active && !users[i as usize].external).collect();
@@ -64,6 +74,7 @@ pub(crate) fn build(model: Model, valid: Valid) -> Compiled {
         active_internal,
         role_ix,
         role_names,
+        role_profiles,
         externals,
         held_pres,
         group_pres,

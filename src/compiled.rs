@@ -51,6 +51,7 @@ pub(crate) struct RoleC {
 }
 
 pub(crate) struct ProfileC {
+    pub id: String,
     pub view_all: bool,
     pub edit_all: bool,
     /// Per module: the action bits this profile opens, and its field settings.
@@ -176,6 +177,8 @@ pub(crate) struct Compiled {
     pub role_ix: HashMap<String, Ix>,
     /// Role ids by index.
     pub role_names: Vec<String>,
+    /// Per role: its profiles, sorted.
+    pub role_profiles: Vec<Vec<Ix>>,
     /// Per user: external.
     pub externals: Vec<bool>,
     /// Sorted pre-order numbers of the roles that some internal user holds.

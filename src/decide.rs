@@ -479,6 +479,21 @@ impl Compiled {
         self.workspaces[w as usize].id.clone()
     }
 
+    /// The record level before the read-only cap, with the reasons of the
+    /// grants at it (or of the denial): what `explain` builds its grant paths
+    /// from (the same rows as `record_level`, explained).
+    pub(crate) fn grant_level(&self, store: &Store, ui: Ix, rec: &RecRef<'_>) -> (Access, Vec<Reason>) {
+        let u = &self.users[ui as usize];
+        if u.type_hidden(rec) {
+            return (Access::None, vec![Reason::RecordTypeHidden]);
+        }
+        let mut acc = Acc::explain();
+        if self.uncapped_level(store, ui, u, rec, &mut acc).is_continue() && self.follows_parent(u, rec.module) {
+            let _ = self.parent_row(store, ui, u, rec, &mut acc);
+        }
+        (acc.best, acc.into_reasons())
+    }
+
     /// The record level L of §3.2–3.6 for an active, non-admin user.
     pub(crate) fn record_level(&self, store: &Store, ui: Ix, rec: &RecRef<'_>, acc: &mut Acc) {
         let u = &self.users[ui as usize];

@@ -28,6 +28,7 @@ mod compiled;
 mod decide;
 mod encoded;
 mod error;
+mod explain;
 mod fast;
 mod fields;
 mod graph;
@@ -43,6 +44,7 @@ mod store;
 mod strict;
 mod update;
 mod validate;
+mod who;
 
 #[cfg(feature = "wasm")]
 mod wasm;
@@ -50,12 +52,14 @@ mod wasm;
 pub use change::{Change, ChangeKind, Item};
 pub use decide::Decision;
 pub use error::{Error, ErrorKind, Problem};
+pub use explain::{Explanation, Grant, GrantPath, ModelEdit, ParentStep, PrincipalRef, RulePath, Suggestion, WorkspacePath};
 pub use impact::{AccessChange, Counts, CountsBy, Impact, ImpactOptions, IMPACT_LIMIT};
 pub use level::{Access, Action};
 pub use model::FieldLevel;
 pub use plan::{matches as plan_matches, Condition, ListAttr, Plan, RefAttr, ScalarAttr, ShareAccess};
 pub use reason::{Reason, REASON_CODES};
 pub use update::UpdateDecision;
+pub use who::WhoCan;
 
 use compiled::{Compiled, Ix};
 use model::{CrmRecord, Model};
@@ -95,6 +99,8 @@ pub struct Engine {
     /// The sharing-rule rows `decide` has explained, by (user, module, owner)
     /// (bounded; see `decide::RuleCache`).
     explained: std::sync::Mutex<decide::RuleCache>,
+    /// What `who_can` reads besides the compiled model, built when first asked.
+    who: std::sync::OnceLock<who::WhoIndex>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -147,9 +153,15 @@ impl Engine {
         let kept = model.clone();
         model.records = records;
         match compile::compile(model) {
-            Ok((c, store)) => {
-                Ok(Engine { c, model: kept, store, sorted: std::sync::OnceLock::new(), contexts: Default::default(), explained: Default::default() })
-            }
+            Ok((c, store)) => Ok(Engine {
+                c,
+                model: kept,
+                store,
+                sorted: std::sync::OnceLock::new(),
+                contexts: Default::default(),
+                explained: Default::default(),
+                who: Default::default(),
+            }),
             Err(problems) => Err(Error::from_problems(ErrorKind::InvalidModel, problems)),
         }
     }
@@ -430,6 +442,25 @@ impl Engine {
         }
         let m = self.module(module)?;
         Ok(self.c.plan(u, a, m))
+    }
+
+    /// Every user allowed `action` (view, edit or delete) on the record, with
+    /// their access, sorted by user id (issue 12): exactly the users whose
+    /// `decide` is allowed, found from the indexes rather than by asking
+    /// every user (see `src/who.rs`).
+    pub fn who_can(&self, action: &str, record: RecordRef<'_>) -> Result<Vec<WhoCan>, Error> {
+        Ok(self.who_can_ix(action, record)?.into_iter().map(|(u, access)| WhoCan { user: self.c.users[u as usize].id.clone(), access }).collect())
+    }
+
+    /// [`Engine::who_can`] with users by index (the JS binding's form).
+    pub(crate) fn who_can_ix(&self, action: &str, record: RecordRef<'_>) -> Result<Vec<(Ix, Access)>, Error> {
+        let a = Self::action(action)?;
+        if a == Action::Create {
+            return Err(Error::single(ErrorKind::UnknownAction, "action", "whoCan covers \"view\", \"edit\" and \"delete\", not \"create\"".to_owned()));
+        }
+        let rec = self.resolve(record)?;
+        let ix = self.who.get_or_init(|| who::WhoIndex::new(&self.c));
+        Ok(self.c.who_can(ix, &self.store, a, &rec.view()))
     }
 
     /// What the user may do with each field of the module, in the module's order.

@@ -249,7 +249,7 @@ fn profiles(v: &mut V, model: &Model, ids: &Ids) -> Vec<ProfileC> {
                 | (if perms.create { CREATE } else { 0 });
             mods.insert(mi, (bits, fields));
         }
-        profiles.push(ProfileC { view_all: p.view_all, edit_all: p.edit_all, modules: mods });
+        profiles.push(ProfileC { id: p.id.clone(), view_all: p.view_all, edit_all: p.edit_all, modules: mods });
     }
     profiles
 }

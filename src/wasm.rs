@@ -92,6 +92,10 @@ export interface Engine {
    * (1,000 by default), with complete counts per user and per module.
    */
   impact(changes: Change[] | string, options?: ImpactOptions | null): Impact;
+  /** Every user allowed the action (view, edit, delete) on the record, with their access, sorted by user id. */
+  whoCan(action: Action, record: RecordArg): WhoCan[];
+  /** The decision, the path of every grant at the winning level, and for a denial the model changes that would allow it. */
+  explain(user: string, action: Action, record: RecordArg): Explanation;
 }
 "#;
 
@@ -257,6 +261,22 @@ impl JsEngine {
     pub fn decide_update_records(&self, user: &str, before: &str, before_json: bool, after: &str) -> Result<JsValue, JsValue> {
         let d = self.inner.decide_update(user, record_ref(before, before_json), RecordRef::Json(after)).map_err(to_js_error)?;
         to_js(&d)
+    }
+
+    /// `whoCan` for a stored record id (`json` false) or a record as JSON
+    /// text: (user index, access 1-3) pairs, in user id order.
+    #[wasm_bindgen(js_name = whoCanRecord, skip_typescript)]
+    pub fn who_can_record(&self, action: &str, record: &str, json: bool) -> Result<Vec<u32>, JsValue> {
+        let list = self.inner.who_can_ix(action, record_ref(record, json)).map_err(to_js_error)?;
+        Ok(list.into_iter().flat_map(|(u, a)| [u, a as u32]).collect())
+    }
+
+    /// `explain` for a stored record id (`json` false) or a record as JSON
+    /// text (through `JSON.parse`: suggested changes carry model keys).
+    #[wasm_bindgen(js_name = explainRecord, skip_typescript)]
+    pub fn explain_record(&self, user: &str, action: &str, record: &str, json: bool) -> Result<JsValue, JsValue> {
+        let x = self.inner.explain(user, action, record_ref(record, json)).map_err(to_js_error)?;
+        parse_json(&serde_json::to_string(&x).map_err(|e| input_error("", format!("internal: {e}")))?)
     }
 
     /// Ids of the workspaces the user may open, sorted.

@@ -1,6 +1,6 @@
 // Type-checked (never run) by `tsc -p tests/types`: the declarations generated
 // from the Rust types must accept correct use and reject wrong use.
-import { Engine, contractVersion, type Model, type CrmRecord, type Decision, type FieldAccessMap, type CrmAccessError, type Access, type StoredRecords, type UpdateDecision, type Reason, type Plan, type Condition } from "crm-access";
+import { Engine, contractVersion, type Model, type CrmRecord, type Decision, type FieldAccessMap, type CrmAccessError, type Access, type StoredRecords, type UpdateDecision, type Reason, type Plan, type Condition, type WhoCan, type Explanation, type Grant, type Suggestion, type ModelEdit } from "crm-access";
 
 const model: Model = {
   modules: [{ name: "companies", defaultSharing: "publicRead" }, { name: "deals", parent: "companies", fields: ["amount"] }],
@@ -71,13 +71,39 @@ if (plan.kind === "conditional") {
   if (where.op === "in") { const attr: "id" | "owner" | "createdBy" | "type" | "parent" | "company" = where.attr; void attr; }
   if (where.op === "shared") { const keys: string[] = where.principals; void keys; }
 }
+// whoCan and explain (issue 12)
+const who: WhoCan[] = engine.whoCan("view", "c1");
+const whoLevel: Access = who[0].access;
+const whoUser: string = who[0].user;
+const x: Explanation = engine.explain("ann", "edit", record);
+const xDecision: Decision = x.decision;
+const firstGrant: Grant | undefined = x.grants[0];
+if (firstGrant) {
+  const why: Reason = firstGrant.reason;
+  const roles: string[] | undefined = firstGrant.path.roles;
+  const ruleFrom: string | undefined = firstGrant.path.rule?.from.id;
+  const parentGrants: Grant[] | undefined = firstGrant.path.parents?.[0]?.grants;
+  void [why, roles, ruleFrom, parentGrants];
+}
+const s: Suggestion | undefined = x.suggestions[0];
+const changes: ModelEdit[] = s ? s.changes : [];
+const changeKind: string | undefined = changes[0]?.kind;
+void [whoLevel, whoUser, xDecision, changeKind];
+// @ts-expect-error: whoCan takes the action first
+engine.whoCan("c1", "view", "ann");
+// @ts-expect-error: an entry of whoCan has no reasons
+const noReasons = who[0].reasons;
+// @ts-expect-error: explain takes an action
+engine.explain("ann", "fly", "c1");
+// @ts-expect-error: a change is set, add or put
+const badOp: ModelEdit["op"] = "remove";
 // @ts-expect-error: plan takes a module name
 engine.plan("ann", "view", 3);
 // @ts-expect-error: a condition has an op
 const noOp: Condition = { attr: "owner", values: [] };
 // @ts-expect-error: an update decision has no access
 const noAccess: Access = update.access;
-void [typo, badEnum, noUsers, badMember, noAccess, noOp];
+void [typo, badEnum, noUsers, badMember, noAccess, noOp, noReasons, badOp];
 
 // Live changes (issue 12): apply a typed batch, ask what one would do.
 import type { Change, Impact, ImpactOptions, AccessChange } from "crm-access";

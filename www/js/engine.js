@@ -59,6 +59,25 @@ export function decisions(env, uid, rid) {
   return d;
 }
 
+// Per action, the engine's explanation (issue 12): the decision, the path of
+// each grant, and for a denial the model changes that would allow it.
+export function explanations(env, uid, rid) {
+  const x = {};
+  for (const a of ["view", "edit", "delete"]) {
+    try {
+      x[a] = env.engine.explain(uid, a, rid);
+    } catch (err) {
+      x[a] = { decision: { allowed: false, access: "none", readOnly: false, reasons: [], error: String(err?.message ?? err) }, level: "none", grants: [], suggestions: [] };
+    }
+  }
+  return x;
+}
+
+// Who may open the record (whoCan), with each person's level; null when the engine refuses.
+export function whoCanOf(env, rid) {
+  return safe(() => env.engine.whoCan("view", rid), null);
+}
+
 // The engine may hand back Maps (serde-wasm-bindgen) or plain objects.
 const plain = (x) => (x instanceof Map ? Object.fromEntries(x) : x ?? {});
 export function fieldAccessOf(env, uid, module) {

@@ -85,7 +85,15 @@ function involvement(ix, uid, rec, role) {
 const KEY_WORDS = { owner: "the owner", accountManagers: "the account managers", auditors: "the auditors", createdBy: "who created it" };
 
 // One reason → one sentence (second person: "you" is the user being viewed as).
-export function sentence(ix, uid, rec, code) {
+// `path`, when given, is the grant's path from engine.explain(): its role
+// chain and the subordinate a grant reaches the user through are used.
+export function sentence(ix, uid, rec, code, path = null) {
+  const text = baseSentence(ix, uid, rec, code, path);
+  const named = splitCode(code)[1] === path?.subordinate; // a share naming that very person says so already
+  return path?.subordinate && !named ? `${text} (through ${displayName(path.subordinate)})` : text;
+}
+
+function baseSentence(ix, uid, rec, code, path) {
   const [kind, detail] = splitCode(code);
   const mod = rec?.module ?? "records";
   const user = ix.users.get(uid) ?? {};
@@ -97,7 +105,7 @@ export function sentence(ix, uid, rec, code) {
     case "owner": return "you own it";
     case "hierarchy": {
       const owner = ix.users.get(rec?.owner);
-      const chain = owner?.role && user.role ? subRoleChain(ix, owner.role, user.role) : null;
+      const chain = path?.roles?.length >= 2 ? path.roles : owner?.role && user.role ? subRoleChain(ix, owner.role, user.role) : null;
       if (chain && chain.length === 2) return `owned by ${displayName(rec.owner)}, who reports to you`;
       if (chain) return `owned by ${displayName(rec.owner)}, who reports to you indirectly (${chain.join(" → ")})`;
       return `owned by ${ownerName(ix, rec?.owner)}, who is below you in the role hierarchy`;
@@ -264,15 +272,19 @@ export function headline(ix, uid, rec, d) {
   return { verdict: v, text: text ? `${lead}: ${text}` : lead };
 }
 
-// Per action: allowed + its sentences.
-export function explainActions(ix, uid, rec, d) {
-  return ["view", "edit", "delete"].map((action) => ({
-    action,
-    allowed: d[action].allowed,
-    access: d[action].access,
-    reasons: d[action].reasons,
-    sentences: d[action].reasons.map((c) => cap(sentence(ix, uid, rec, c))),
-  }));
+// Per action: allowed + its sentences. `xs`, when given, holds engine.explain()'s
+// answer per action: its grant paths go into the sentences of the grants.
+export function explainActions(ix, uid, rec, d, xs = null) {
+  return ["view", "edit", "delete"].map((action) => {
+    const paths = new Map((xs?.[action]?.grants ?? []).map((g) => [g.reason, g.path]));
+    return {
+      action,
+      allowed: d[action].allowed,
+      access: d[action].access,
+      reasons: d[action].reasons,
+      sentences: d[action].reasons.map((c) => cap(sentence(ix, uid, rec, c, paths.get(c) ?? null))),
+    };
+  });
 }
 
 export function describeParticipation(ix, uid) {
@@ -282,4 +294,39 @@ export function describeParticipation(ix, uid) {
     if (p) out.push({ workspace: w, part: p });
   }
   return out;
+}
+
+// A suggested change of explain() (`{ op, kind, id, path, value }`) in plain words.
+export function changeText(ix, uid, c) {
+  const who = (id) => (id === uid ? "you" : displayName(id));
+  const last = c.path[c.path.length - 1];
+  const LISTS = { accountManagers: "the account managers", auditors: "the auditors", moderators: "the moderators", members: "the members", profiles: "the profiles", recordTypes: "the record types" };
+  if (c.kind === "profile" && c.op === "put") {
+    const [mod, perms] = Object.entries(c.value.modules ?? {})[0] ?? ["?", {}];
+    return `a new profile “${c.id}” that opens ${mod} (${Object.keys(perms).join(", ")}) were given to ${who(uid)}`;
+  }
+  if (c.kind === "profile") return `the profile “${c.id}” allowed ${c.path[2] ?? "it"} on ${c.path[1] ?? "the module"}`;
+  if (c.kind === "sharingRule") return `a sharing rule shared ${c.value.module} owned by ${principalText(c.value.from)} with ${principalText(c.value.to)} (${c.value.access === "readWrite" ? "read and edit" : "read"})`;
+  if (c.kind === "record" && last === "sharedWith") {
+    const mine = (c.value ?? []).find((e) => e.user === uid);
+    return `it were shared by hand with ${who(uid)} (${mine?.access === "readWrite" ? "read and edit" : "read"})`;
+  }
+  if (c.kind === "user") {
+    if (last === "active") return `${who(uid)} were reactivated`;
+    if (last === "readOnly") return `${who(uid)} were no longer read-only`;
+    if (last === "limitedCrm") return `${who(uid)} had no limited CRM access`;
+    if (last === "limitedDeals") return `${who(uid)} had no limited deal access`;
+    if (last === "role") return `${who(uid)} had the role “${c.value}”`;
+    if (last === "profiles") return `${who(uid)} had the profile “${c.value}”`;
+    if (last === "recordTypes") return `${who(uid)} could see records of type “${c.value}”`;
+  }
+  const item = typeof c.value === "object" && c.value !== null ? c.value.user : c.value;
+  const where = c.kind === "record" ? "this record" : c.kind === "group" ? `the group “${c.id}”` : c.kind === "workspace" ? `the workspace “${c.id}”` : `${c.kind} “${c.id}”`;
+  if (c.op === "add") return `${who(item)} were added to ${LISTS[last] ?? last} of ${where}`;
+  return `${where} had ${last} set to ${JSON.stringify(c.value)}`;
+}
+
+// A suggestion in plain words: "it would open if you were added to the group “support”".
+export function suggestionText(ix, uid, s) {
+  return `it would open if ${s.changes.map((c) => changeText(ix, uid, c)).join(", and ")}`;
 }

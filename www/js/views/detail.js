@@ -1,9 +1,9 @@
 // The "why?" side panel: one record as one person sees it, action by action.
 import { h, clear } from "../dom.js";
 import { recordTitle, displayName, ownerName } from "../model.js";
-import { headline, explainActions, VERDICTS } from "../explain.js";
+import { headline, explainActions, suggestionText, VERDICTS } from "../explain.js";
 import { state, $ } from "../state.js";
-import { canShareOf, decisions, fieldAccessOf, maskedFields, recordFieldAccessOf } from "../engine.js";
+import { canShareOf, explanations, fieldAccessOf, maskedFields, recordFieldAccessOf, whoCanOf } from "../engine.js";
 import { fact, formatValue } from "../widgets.js";
 
 let detailReturnFocus = null;
@@ -42,9 +42,12 @@ export function renderDetail() {
   const ix = env.ix;
   const r = ix.records.get(sel.record);
   const u = ix.users.get(sel.user);
-  const d = decisions(env, u.id, r.id);
+  // the why text comes from explain(): its decisions, and what would open a denied action
+  const xs = explanations(env, u.id, r.id);
+  const d = { view: xs.view.decision, edit: xs.edit.decision, delete: xs.delete.decision };
+  const who = whoCanOf(env, r.id);
   const why = headline(ix, u.id, r, d);
-  const actions = explainActions(ix, u.id, r, d);
+  const actions = explainActions(ix, u.id, r, d, xs);
   const fa = fieldAccessOf(env, u.id, r.module);
   const seen = maskedFields(env, u.id, r.id);
   const rfa = recordFieldAccessOf(env, u.id, r.id) ?? {};
@@ -92,7 +95,14 @@ export function renderDetail() {
       h("span", { class: "mark", "aria-hidden": "true" }, a.allowed ? "✓" : "✕"),
       h("div", {},
         h("strong", {}, `${ACTION_WORD[a.action]}: ${a.allowed ? "yes" : "no"}`),
-        a.sentences.length ? h("ul", { class: "because" }, a.sentences.map((s) => h("li", {}, s))) : null)))),
+        a.sentences.length ? h("ul", { class: "because" }, a.sentences.map((s) => h("li", {}, s))) : null,
+        !a.allowed && xs[a.action].suggestions.length
+          ? h("ul", { class: "would-open" }, xs[a.action].suggestions.slice(0, 3).map((s) => h("li", { "data-grant": s.grant }, `${suggestionText(ix, u.id, s)[0].toUpperCase()}${suggestionText(ix, u.id, s).slice(1)}`)))
+          : null)))),
+    h("h3", {}, "Who can see this"),
+    who === null ? h("p", { class: "muted" }, "—")
+      : h("ul", { class: "who-can", id: "detail-who" }, who.map((w) => h("li", { "data-user": w.user, "data-access": w.access },
+        displayName(w.user), " ", h("span", { class: `badge lv-${w.access}` }, { read: "read", write: "read and edit", full: "full" }[w.access] ?? w.access)))),
     fieldRows.length ? [h("h3", {}, "Fields"), h("table", { class: "mini" },
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Field"), h("th", { scope: "col" }, "Access"), h("th", { scope: "col" }, "On this record"), h("th", { scope: "col" }, "Value seen"))),
       h("tbody", {}, fieldRows))] : null,
