@@ -568,6 +568,8 @@ pub(crate) fn to_json(m: &Model) -> String {
                     if let Some(o) = item.as_object_mut() {
                         o.retain(|k, x| match (k.as_str(), &*x) {
                             ("recordTypes", serde_json::Value::Array(_)) => true,
+                            ("externalVisibility", serde_json::Value::String(v)) => v != "all",
+                            ("invitePolicy", serde_json::Value::String(v)) => v != "ownerAndModerators",
                             ("active", serde_json::Value::Bool(b)) => !*b,
                             ("readOnly", serde_json::Value::Bool(b)) => *b,
                             (_, serde_json::Value::Bool(b)) => *b,
