@@ -213,7 +213,7 @@ impl Engine {
     /// this user as this engine does, holding only what those answers read
     /// (see `src/slice.rs` and the README). Other users are refused by it.
     pub fn slice_for(&self, user: &str) -> Result<String, Error> {
-        Ok(slice::to_json(&self.slice_model(user)?))
+        Ok(slice::to_json(self.slice_model(user)?))
     }
 
     /// [`Engine::slice_for`] as a typed model.

@@ -312,6 +312,31 @@ impl<'a> Slicer<'a> {
         (v == self.ui || self.from_groups.contains(&g) || (!vu.external && vu.role.is_some_and(|r| self.below_me(r)))) && self.c.user_in_group(v, g)
     }
 
+    /// For each kept group (sorted), the users (in the slice or hidden) whose
+    /// membership is listed: only the candidates of `membership_listed` are
+    /// asked, so a group costs the users below the user's role, not everyone.
+    fn memberships(&self, group_order: &[Ix], user_ixs: &[Ix], hidden: &[Ix]) -> Vec<Vec<Ix>> {
+        let c = self.c;
+        let everyone: Vec<Ix> = user_ixs.iter().chain(hidden).copied().collect();
+        let below: Vec<Ix> = everyone
+            .iter()
+            .copied()
+            .filter(|&v| {
+                v == self.ui || {
+                    let vu = &c.users[v as usize];
+                    !vu.external && vu.role.is_some_and(|r| self.below_me(r))
+                }
+            })
+            .collect();
+        group_order
+            .iter()
+            .map(|&g| {
+                let cands = if self.from_groups.contains(&g) { &everyone } else { &below };
+                cands.iter().copied().filter(|&v| self.membership_listed(v, g)).collect()
+            })
+            .collect()
+    }
+
     fn model(self) -> Model {
         let c = self.c;
         let spec = self.spec;
@@ -321,14 +346,23 @@ impl<'a> Slicer<'a> {
         // placeholders: one per distinct (role, external, groups listed)
         let mut group_order: Vec<Ix> = self.groups.iter().copied().collect();
         group_order.sort_unstable();
+        let mut user_ixs: Vec<Ix> = self.users.iter().copied().collect();
+        user_ixs.sort_unstable();
+        let mut hidden: Vec<Ix> = self.hidden.iter().copied().collect();
+        hidden.sort_unstable();
+        let members_of = self.memberships(&group_order, &user_ixs, &hidden);
+        let mut groups_of: HashMap<Ix, Vec<Ix>> = HashMap::default();
+        for (gi, list) in members_of.iter().enumerate() {
+            for &v in list {
+                groups_of.entry(v).or_default().push(group_order[gi]);
+            }
+        }
         let mut placeholder_of: BTreeMap<(Option<Ix>, bool, Vec<Ix>), String> = BTreeMap::new();
         let mut placeholders: Vec<(String, Option<Ix>, bool, Vec<Ix>)> = Vec::new();
         let mut hidden_id: HashMap<Ix, String> = HashMap::default();
-        let mut hidden: Vec<Ix> = self.hidden.iter().copied().collect();
-        hidden.sort_unstable();
         for &v in &hidden {
             let vu = &c.users[v as usize];
-            let key = (self.role_kept(v), vu.external, group_order.iter().copied().filter(|&g| self.membership_listed(v, g)).collect::<Vec<_>>());
+            let key = (self.role_kept(v), vu.external, groups_of.get(&v).cloned().unwrap_or_default());
             let id = placeholder_of
                 .entry(key.clone())
                 .or_insert_with(|| {
@@ -379,8 +413,6 @@ impl<'a> Slicer<'a> {
         let profiles = spec.profiles.iter().filter(|p| mine.contains(p.id.as_str())).cloned().collect();
 
         // users: in the model's order, then the placeholders
-        let mut user_ixs: Vec<Ix> = self.users.iter().copied().collect();
-        user_ixs.sort_unstable();
         let mut users: Vec<User> = Vec::with_capacity(user_ixs.len() + placeholders.len());
         for &v in &user_ixs {
             if v == self.ui {
@@ -397,10 +429,11 @@ impl<'a> Slicer<'a> {
         // groups: direct members only, as the answers read them
         let groups: Vec<Group> = group_order
             .iter()
-            .map(|&g| {
+            .zip(&members_of)
+            .map(|(&g, listed)| {
                 let mut members: Vec<GroupMember> = Vec::new();
-                for &v in &user_ixs {
-                    if self.membership_listed(v, g) {
+                for &v in listed {
+                    if self.users.contains(&v) {
                         members.push(GroupMember::User(c.users[v as usize].id.clone()));
                     }
                 }
@@ -432,7 +465,7 @@ impl<'a> Slicer<'a> {
         // records: the viewable ones with their visible fields, then the stubs
         let mut records: Vec<CrmRecord> = Vec::with_capacity(self.viewable.len() + self.stubs.len());
         for rec in &self.viewable {
-            let mut r: CrmRecord = serde_json::from_value(c.record_json(rec)).unwrap_or_else(|_| stub_record(c, rec));
+            let mut r = whole_record(c, rec);
             r.fields = model::Fields::from_map(&c.visible_fields(self.store, self.ui, rec));
             records.push(r);
         }
@@ -535,6 +568,28 @@ fn bare_user(id: String, role: Option<String>, external: bool, active: bool) -> 
     }
 }
 
+/// A stored record with every key but its fields.
+fn whole_record(c: &Compiled, rec: &Rec) -> CrmRecord {
+    let v = rec.view();
+    let users = |ids: &[Ix]| ids.iter().map(|&u| c.users[u as usize].id.clone()).collect::<Vec<_>>();
+    let mut r = stub_record(c, rec);
+    r.owner = v.owner.map(|o| match o {
+        Pr::User(u) => c.users[u as usize].id.clone(),
+        Pr::Group(g) => c.groups[g as usize].id.clone(),
+    });
+    r.parent = v.parent.map(str::to_owned);
+    r.company = v.company.map(str::to_owned);
+    r.account_managers = users(v.account_managers);
+    r.created_by = v.created_by.map(|u| c.users[u as usize].id.clone());
+    r.workspaces = v.workspaces.iter().map(|&w| c.workspaces[w as usize].id.to_string()).collect();
+    r.assignees = users(v.assignees);
+    r.participants = users(v.participants);
+    r.auditors = users(v.auditors);
+    r.record_type = v.record_type.map(str::to_owned);
+    r.shared_with = c.shares_json(rec);
+    r
+}
+
 /// A stored record with its id and module only.
 fn stub_record(c: &Compiled, rec: &Rec) -> CrmRecord {
     CrmRecord {
@@ -557,30 +612,157 @@ fn stub_record(c: &Compiled, rec: &Rec) -> CrmRecord {
 
 /// The slice as compact JSON text: keys that hold their default are left out
 /// of users, roles, groups, workspaces and records (modules, profiles and
-/// rules are written as the model gave them).
-pub(crate) fn to_json(m: &Model) -> String {
-    let mut v = serde_json::to_value(m).unwrap_or(serde_json::Value::Null);
-    if let Some(obj) = v.as_object_mut() {
-        obj.retain(|_, x| !is_empty(x));
-        for key in ["users", "roles", "groups", "workspaces", "records"] {
-            if let Some(serde_json::Value::Array(items)) = obj.get_mut(key) {
-                for item in items {
-                    if let Some(o) = item.as_object_mut() {
-                        o.retain(|k, x| match (k.as_str(), &*x) {
-                            ("recordTypes", serde_json::Value::Array(_)) => true,
-                            ("externalVisibility", serde_json::Value::String(v)) => v != "all",
-                            ("invitePolicy", serde_json::Value::String(v)) => v != "ownerAndModerators",
-                            ("active", serde_json::Value::Bool(b)) => !*b,
-                            ("readOnly", serde_json::Value::Bool(b)) => *b,
-                            (_, serde_json::Value::Bool(b)) => *b,
-                            _ => !is_empty(x),
-                        });
-                    }
+/// rules are written as the model gave them). Users and records, the bulk of
+/// a slice, are written directly.
+pub(crate) fn to_json(mut m: Model) -> String {
+    let users = std::mem::take(&mut m.users);
+    let records = std::mem::take(&mut m.records);
+    let mut v = serde_json::to_value(&m).unwrap_or(serde_json::Value::Null);
+    let Some(obj) = v.as_object_mut() else { return String::new() };
+    for key in ["roles", "groups", "workspaces"] {
+        if let Some(serde_json::Value::Array(items)) = obj.get_mut(key) {
+            for item in items {
+                if let Some(o) = item.as_object_mut() {
+                    o.retain(|k, x| match (k.as_str(), &*x) {
+                        ("externalVisibility", serde_json::Value::String(v)) => v != "all",
+                        ("invitePolicy", serde_json::Value::String(v)) => v != "ownerAndModerators",
+                        (_, serde_json::Value::Bool(b)) => *b,
+                        _ => !is_empty(x),
+                    });
                 }
             }
         }
     }
-    v.to_string()
+    let mut out = String::with_capacity(64 * (users.len() + records.len()) + 4096);
+    out.push('{');
+    let mut first = true;
+    for key in ["modules", "roles", "profiles", "groups", "users", "workspaces", "sharingRules", "limitedAccess", "records", "sliceFor"] {
+        let start = out.len();
+        if !first {
+            out.push(',');
+        }
+        str_into(&mut out, key);
+        out.push(':');
+        let wrote = match key {
+            "users" if !users.is_empty() => {
+                list_into(&mut out, &users, user_into);
+                true
+            }
+            "records" if !records.is_empty() => {
+                list_into(&mut out, &records, record_into);
+                true
+            }
+            _ => match obj.get(key) {
+                Some(x) if !is_empty(x) => {
+                    out.push_str(&x.to_string());
+                    true
+                }
+                _ => false,
+            },
+        };
+        if wrote {
+            first = false;
+        } else {
+            out.truncate(start);
+        }
+    }
+    out.push('}');
+    out
+}
+
+fn str_into(out: &mut String, s: &str) {
+    out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+}
+
+fn list_into<T>(out: &mut String, items: &[T], f: fn(&mut String, &T)) {
+    out.push('[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        f(out, x);
+    }
+    out.push(']');
+}
+
+fn key_into(out: &mut String, key: &str) {
+    out.push(',');
+    str_into(out, key);
+    out.push(':');
+}
+
+fn opt_into(out: &mut String, key: &str, v: Option<&String>) {
+    if let Some(v) = v {
+        key_into(out, key);
+        str_into(out, v);
+    }
+}
+
+fn ids_into(out: &mut String, key: &str, v: &[String]) {
+    if !v.is_empty() {
+        key_into(out, key);
+        list_into(out, v, |o, s| str_into(o, s));
+    }
+}
+
+fn flag_into(out: &mut String, key: &str, on: bool) {
+    if on {
+        key_into(out, key);
+        out.push_str("true");
+    }
+}
+
+fn user_into(out: &mut String, u: &User) {
+    out.push_str("{\"id\":");
+    str_into(out, &u.id);
+    opt_into(out, "role", u.role.as_ref());
+    ids_into(out, "profiles", &u.profiles);
+    flag_into(out, "admin", u.admin);
+    if !u.active {
+        key_into(out, "active");
+        out.push_str("false");
+    }
+    flag_into(out, "teamLead", u.team_lead);
+    flag_into(out, "limitedCrm", u.limited_crm);
+    flag_into(out, "limitedDeals", u.limited_deals);
+    flag_into(out, "external", u.external);
+    opt_into(out, "company", u.company.as_ref());
+    flag_into(out, "readOnly", u.read_only);
+    if let Some(types) = &u.record_types {
+        key_into(out, "recordTypes");
+        list_into(out, types, |o, s| str_into(o, s));
+    }
+    flag_into(out, "canGrantAccess", u.can_grant_access);
+    out.push('}');
+}
+
+fn record_into(out: &mut String, r: &CrmRecord) {
+    out.push_str("{\"id\":");
+    match &r.id {
+        Some(id) => str_into(out, id),
+        None => out.push_str("null"),
+    }
+    key_into(out, "module");
+    str_into(out, &r.module);
+    opt_into(out, "owner", r.owner.as_ref());
+    opt_into(out, "parent", r.parent.as_ref());
+    opt_into(out, "company", r.company.as_ref());
+    ids_into(out, "accountManagers", &r.account_managers);
+    opt_into(out, "createdBy", r.created_by.as_ref());
+    ids_into(out, "workspaces", &r.workspaces);
+    ids_into(out, "assignees", &r.assignees);
+    ids_into(out, "participants", &r.participants);
+    ids_into(out, "auditors", &r.auditors);
+    opt_into(out, "type", r.record_type.as_ref());
+    if !r.shared_with.is_empty() {
+        key_into(out, "sharedWith");
+        out.push_str(&serde_json::to_string(&r.shared_with).unwrap_or_else(|_| "[]".into()));
+    }
+    if !r.fields.is_empty() {
+        key_into(out, "fields");
+        out.push_str(r.fields.as_json());
+    }
+    out.push('}');
 }
 
 fn is_empty(x: &serde_json::Value) -> bool {

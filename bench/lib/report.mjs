@@ -32,7 +32,11 @@ function engineLabel(results, row) {
 export function writeReport(results, { mdPath, svgPath, repoDir }) {
   const svg = renderChart(results);
   fs.writeFileSync(svgPath, svg);
-  const md = renderMarkdown(results, path.relative(path.dirname(mdPath), svgPath).split(path.sep).join("/"), repoDir);
+  let md = renderMarkdown(results, path.relative(path.dirname(mdPath), svgPath).split(path.sep).join("/"), repoDir);
+  // the section bench/slice.mjs writes (between its markers) is kept as it is
+  const old = fs.existsSync(mdPath) ? fs.readFileSync(mdPath, "utf8") : "";
+  const kept = old.match(/<!-- slice:start -->[\s\S]*<!-- slice:end -->\n?/);
+  if (kept) md = md.replace(/\n*$/, "\n\n") + kept[0];
   fs.writeFileSync(mdPath, md);
 }
 
