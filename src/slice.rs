@@ -464,9 +464,22 @@ impl<'a> Slicer<'a> {
 
         // records: the viewable ones with their visible fields, then the stubs
         let mut records: Vec<CrmRecord> = Vec::with_capacity(self.viewable.len() + self.stubs.len());
+        // the fields `mask` shows, without asking again whether the record
+        // is viewable (it is): all of them in a module without field security,
+        // else those its levels do not hide
+        let mut levels: HashMap<Ix, Vec<(String, crate::model::FieldLevel)>> = HashMap::default();
         for rec in &self.viewable {
             let mut r = whole_record(c, rec);
-            r.fields = model::Fields::from_map(&c.visible_fields(self.store, self.ui, rec));
+            if let Some(text) = rec.fields.as_deref() {
+                // parsed and written again even when all are shown: the text
+                // could name a key twice, and only the value mask shows may go
+                let mut data: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).unwrap_or_default();
+                if c.modules[rec.module as usize].fields.is_some() {
+                    let lv = levels.entry(rec.module).or_insert_with(|| c.field_levels(self.ui, rec.module));
+                    data.retain(|name, _| lv.iter().any(|(f, l)| f == name && *l != crate::model::FieldLevel::Hidden));
+                }
+                r.fields = model::Fields::from_map(&data);
+            }
             records.push(r);
         }
         for rec in &self.stubs {
@@ -671,7 +684,13 @@ pub(crate) fn to_json(mut m: Model) -> String {
 }
 
 fn str_into(out: &mut String, s: &str) {
-    out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+    }
 }
 
 fn list_into<T>(out: &mut String, items: &[T], f: fn(&mut String, &T)) {

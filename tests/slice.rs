@@ -858,3 +858,26 @@ fn stubs_and_placeholders_carry_what_the_answers_read() {
     let placeholder = ann["users"].as_array().unwrap().iter().find(|u| u["id"] == owner).unwrap();
     assert_eq!(placeholder, &json!({"id": owner, "role": "rep", "active": false}));
 }
+
+/// Field data is sent as `mask` shows it: a key written twice in a record's
+/// text keeps only the value that counts, even in a module without field
+/// security (the text is not copied as it is).
+#[test]
+fn slice_sends_only_the_field_values_mask_shows() {
+    let model = r#"{
+        "modules": [{"name": "notes"}, {"name": "deals", "fields": ["amount"]}],
+        "profiles": [{"id": "p", "modules": {"notes": {"view": true}, "deals": {"view": true}}}],
+        "users": [{"id": "ann", "profiles": ["p"]}],
+        "records": [
+            {"id": "n1", "module": "notes", "owner": "ann", "fields": {"text": "old secret", "text": "shown"}},
+            {"id": "d1", "module": "deals", "owner": "ann", "fields": {"amount": 1, "margin": 2, "amount": 3}}
+        ]
+    }"#;
+    let full = Engine::new(model).unwrap();
+    let text = full.slice_for("ann").unwrap();
+    assert!(!text.contains("old secret") && !text.contains("margin") && !text.contains("\"amount\":1"), "{text}");
+    let sl = Engine::new(&text).unwrap();
+    for id in ["n1", "d1"] {
+        assert_eq!(full.mask("ann", RecordRef::Id(id)).unwrap(), sl.mask("ann", RecordRef::Id(id)).unwrap());
+    }
+}
