@@ -9,6 +9,7 @@
 //   node bench/slice.mjs            # writes the section of BENCHMARKS.md between the slice markers
 //   node bench/slice.mjs --smoke    # small sizes, prints only
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
@@ -23,6 +24,7 @@ const size = smoke ? { users: 500, roles: 100, groups: 30, rules: 50, records: 5
 const ROUNDS = smoke ? 3 : 7;
 const SAMPLE = smoke ? 5 : 20;
 
+const loadStart = os.loadavg()[0];
 const { Engine, version } = await loadCrm();
 const org = generateOrg({ users: size.users, roles: size.roles, groups: size.groups, rules: size.rules, seed: 1 });
 const model = crmModel(org);
@@ -69,7 +71,7 @@ const sample = new Set([listUser]);
 while (sample.size < SAMPLE) sample.add(org.userIds[rng.int(org.userIds.length)]);
 const rows = [...sample].map(measure);
 const typical = rows[0];
-const med = (k) => median(rows.map((r) => r[k]));
+const med = (k) => Math.round(median(rows.map((r) => r[k])) * 10) / 10;
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const fullBytes = Buffer.byteLength(modelText), fullGzip = zlib.gzipSync(modelText).length;
 
@@ -77,7 +79,7 @@ const L = [];
 L.push("<!-- slice:start -->");
 L.push("### (g) One user's slice (`sliceFor`, issue 13)");
 L.push("");
-L.push(`Written by \`node bench/slice.mjs\` (crm-access ${version}, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}). The organisation of the other sections (${size.users.toLocaleString("en")} users, ${size.roles.toLocaleString("en")} roles, ${size.groups} groups, ${size.rules.toLocaleString("en")} sharing rules) with ${size.records.toLocaleString("en")} stored leads, each with two field values. \`sliceFor(user, { json: true })\` is timed in the full engine (median of ${ROUNDS}); \`new Engine(slice)\` is what the browser then pays. The whole model as JSON is ${kb(fullBytes)} (${kb(fullGzip)} gzipped).`);
+L.push(`Written by \`node bench/slice.mjs\` (crm-access ${version}, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores, load average ${loadStart.toFixed(2)} at start and ${os.loadavg()[0].toFixed(2)} at the end: times on a busy machine are upper bounds). The organisation of the other sections (${size.users.toLocaleString("en")} users, ${size.roles.toLocaleString("en")} roles, ${size.groups} groups, ${size.rules.toLocaleString("en")} sharing rules) with ${size.records.toLocaleString("en")} stored leads, each with two field values. \`sliceFor(user, { json: true })\` is timed in the full engine (median of ${ROUNDS}); \`new Engine(slice)\` is what the browser then pays. The whole model as JSON is ${kb(fullBytes)} (${kb(fullGzip)} gzipped).`);
 L.push("");
 L.push("| user | sliceFor | JSON | gzipped | records (viewable) | users | groups | roles | rules | new Engine(slice) |");
 L.push("|---|---|---|---|---|---|---|---|---|---|");
