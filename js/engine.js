@@ -1026,6 +1026,21 @@ export function makeEngine(glue) {
     workspacesOf(user) { this.#live(); return this.#call("workspacesOf", str(user, "user", "a user")); }
     plan(user, action, module) { this.#live(); return this.#call("plan", str(user, "user", "a user"), str(action, "action", "an action"), str(module, "module", "a module name")); }
     visibleUsers(user) { this.#live(); return this.#call("visibleUsers", str(user, "user", "a user")); }
+    // The user's slice of the model (issue 13): an object, or with
+    // `{ json: true }` the JSON text as the engine wrote it.
+    sliceFor(user, options) {
+      this.#live();
+      str(user, "user", "a user");
+      let json = false;
+      if (options !== undefined && options !== null) {
+        if (typeof options !== "object") throw error("invalid-input", "options", `sliceFor(user, options): expected an object, got ${describe(options)}`, undefined, TypeError);
+        const j = options.json;
+        if (j !== undefined && typeof j !== "boolean") throw error("invalid-input", "options.json", `expected a boolean, got ${describe(j)}`, undefined, TypeError);
+        json = j === true;
+      }
+      const text = this.#call("sliceFor", user);
+      return json ? text : JSON.parse(text);
+    }
     canInvite(user, workspace) { this.#live(); return this.#call("canInvite", str(user, "user", "a user"), str(workspace, "workspace", "a workspace")); }
     canCreateWorkspace(user) { this.#live(); return this.#call("canCreateWorkspace", str(user, "user", "a user")); }
     canGrantAccess(user) { this.#live(); return this.#call("canGrantAccess", str(user, "user", "a user")); }

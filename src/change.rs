@@ -479,6 +479,7 @@ pub(crate) fn prepare(model: &Model, old: &Compiled, store: &Store, changes: &[C
         sharing_rules,
         limited_access: model.limited_access.clone(),
         records: Vec::new(),
+        slice_for: model.slice_for.clone(),
     };
     let origins: [(&str, &[Option<usize>]); 6] = [
         ("users", &user_from),

@@ -140,6 +140,7 @@ pub(crate) static MODEL: Schema = Schema {
         ("sharingRules", Ty::List(&Ty::Obj(&RULE)), false),
         ("limitedAccess", Ty::Null(&Ty::Obj(&LIMITED)), false),
         ("records", Ty::List(&Ty::Obj(&RECORD)), false),
+        ("sliceFor", Ty::Null(&Ty::Str), false),
     ],
 };
 

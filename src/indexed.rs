@@ -63,7 +63,7 @@ impl Engine {
 impl<'e> Indexed<'e> {
     fn user_at(&self, ui: u32) -> Result<Ix, Error> {
         if (ui as usize) < self.e.c.users.len() {
-            Ok(ui)
+            self.e.answers_for(ui)
         } else {
             Err(Error::single(ErrorKind::UnknownUser, "user", format!("user index {ui} out of range")))
         }

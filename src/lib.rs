@@ -40,6 +40,7 @@ mod people;
 mod plan;
 mod reason;
 mod resolve;
+mod slice;
 mod store;
 mod strict;
 mod update;
@@ -101,6 +102,8 @@ pub struct Engine {
     explained: std::sync::Mutex<decide::RuleCache>,
     /// What `who_can` reads besides the compiled model, built when first asked.
     who: std::sync::OnceLock<who::WhoIndex>,
+    /// For an engine built from a slice (`sliceFor`), the one user it answers for.
+    slice_user: Option<Ix>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -153,15 +156,19 @@ impl Engine {
         let kept = model.clone();
         model.records = records;
         match compile::compile(model) {
-            Ok((c, store)) => Ok(Engine {
-                c,
-                model: kept,
-                store,
-                sorted: std::sync::OnceLock::new(),
-                contexts: Default::default(),
-                explained: Default::default(),
-                who: Default::default(),
-            }),
+            Ok((c, store)) => {
+                let slice_user = kept.slice_for.as_deref().and_then(|s| resolve::user_ix(&c.principal_ix, s).ok());
+                Ok(Engine {
+                    c,
+                    model: kept,
+                    store,
+                    sorted: std::sync::OnceLock::new(),
+                    contexts: Default::default(),
+                    explained: Default::default(),
+                    who: Default::default(),
+                    slice_user,
+                })
+            }
             Err(problems) => Err(Error::from_problems(ErrorKind::InvalidModel, problems)),
         }
     }
@@ -227,6 +234,8 @@ impl Engine {
     /// Drops every cache that depends on the model (after `apply`).
     fn clear_caches(&mut self) {
         self.sorted = std::sync::OnceLock::new();
+        self.who = std::sync::OnceLock::new();
+        self.slice_user = self.model.slice_for.as_deref().and_then(|s| resolve::user_ix(&self.c.principal_ix, s).ok());
         self.contexts.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
         *self.explained.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner) = Default::default();
     }
@@ -287,10 +296,40 @@ impl Engine {
 
     fn user(&self, id: &str) -> Result<Ix, Error> {
         match resolve::user_ix(&self.c.principal_ix, id) {
-            Ok(u) => Ok(u),
+            Ok(u) => self.answers_for(u),
             Err(NotUser::Group) => Err(Error::single(ErrorKind::UnknownUser, "user", format!("\"{id}\" is a group, not a user"))),
             Err(NotUser::Unknown) => Err(Error::single(ErrorKind::UnknownUser, "user", format!("unknown user \"{id}\""))),
         }
+    }
+
+    /// The user at `u`, unless this engine is another user's slice: a slice
+    /// answers for its own user only (issue 13).
+    pub(crate) fn answers_for(&self, u: Ix) -> Result<Ix, Error> {
+        match self.slice_user {
+            Some(s) if s != u => Err(Error::single(
+                ErrorKind::UnknownUser,
+                "user",
+                format!(
+                    "unknown user \"{}\": this engine holds the slice of \"{}\" and answers only for them",
+                    self.c.users[u as usize].id, self.c.users[s as usize].id
+                ),
+            )),
+            _ => Ok(u),
+        }
+    }
+
+    /// The user's slice of the model (issue 13) as JSON text: a model that
+    /// [`Engine::new`] accepts and whose engine answers every query about
+    /// this user as this engine does, holding only what those answers read
+    /// (see `src/slice.rs` and the README). Other users are refused by it.
+    pub fn slice_for(&self, user: &str) -> Result<String, Error> {
+        Ok(slice::to_json(self.slice_model(user)?))
+    }
+
+    /// [`Engine::slice_for`] as a typed model.
+    pub fn slice_model(&self, user: &str) -> Result<Model, Error> {
+        let u = self.user(user)?;
+        Ok(slice::slice(&self.c, &self.store, &self.model, u))
     }
 
     fn action(s: &str) -> Result<Action, Error> {

@@ -40,6 +40,11 @@ pub struct Model {
     #[serde(default)]
     #[cfg_attr(feature = "wasm", tsify(optional))]
     pub records: Vec<CrmRecord>,
+    /// Set on a model made by `sliceFor` (issue 13): the one user this model
+    /// answers for; an engine built from it refuses queries about anyone else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wasm", tsify(optional, type = "string | null"))]
+    pub slice_for: Option<String>,
 }
 
 /// How records of a module are shared with everyone by default.

@@ -344,6 +344,11 @@ fn limited(v: &mut V, model: &Model, ids: &Ids) -> Option<LimitedC> {
 
 fn users(v: &mut V, model: &Model, ids: &Ids) {
     let (role_ix, profile_ix) = (&ids.role_ix, &ids.profile_ix);
+    if let Some(s) = &model.slice_for {
+        if !matches!(ids.principal_ix.get(s), Some(Pr::User(_))) {
+            v.at("sliceFor".into(), format!("unknown user \"{s}\": a slice names the user it was made for"));
+        }
+    }
     for (i, u) in model.users.iter().enumerate() {
         let p = |k: &str| format!("users[{i}].{k}");
         if let Some(r) = &u.role {

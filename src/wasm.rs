@@ -27,6 +27,26 @@ use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
+const SLICE_TS: &'static str = r#"
+/** Options of `sliceFor`. */
+export interface SliceOptions {
+  /** `true`: the slice as JSON text (what a server sends as it is), not an object. */
+  json?: boolean;
+}
+export interface Engine {
+  /**
+   * The user's slice of the model (issue 13): a model that `new Engine(slice)`
+   * accepts and whose engine answers every query about this user as this one
+   * does, holding only what those answers read (see the README, "Sending each
+   * user their slice"). It refuses queries about any other user.
+   */
+  sliceFor(user: string, options?: { json?: false }): Model;
+  sliceFor(user: string, options: { json: true }): string;
+  sliceFor(user: string, options?: SliceOptions): Model | string;
+}
+"#;
+
+#[wasm_bindgen(typescript_custom_section)]
 const TS_EXTRA: &'static str = r#"
 /** A record argument: a record object, or the id of a stored record. */
 export type RecordArg = CrmRecord | string;
@@ -293,6 +313,13 @@ impl JsEngine {
     pub fn plan(&self, user: &str, action: &str, module: &str) -> Result<JsValue, JsValue> {
         let plan = self.inner.plan(user, action, module).map_err(to_js_error)?;
         to_js(&plan)
+    }
+
+    /// The user's slice of the model as JSON text (issue 13); the JS layer's
+    /// `sliceFor` parses it unless asked for the text. Typed in `SLICE_TS`.
+    #[wasm_bindgen(js_name = sliceFor, skip_typescript)]
+    pub fn slice_for(&self, user: &str) -> Result<String, JsValue> {
+        self.inner.slice_for(user).map_err(to_js_error)
     }
 
     /// Ids of the active users this user may see in a people picker, sorted.

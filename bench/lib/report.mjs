@@ -35,7 +35,7 @@ export function writeReport(results, { mdPath, svgPath, repoDir }) {
   let md = renderMarkdown(results, path.relative(path.dirname(mdPath), svgPath).split(path.sep).join("/"), repoDir);
   // sections other scripts write (bench/live.mjs, bench/who.mjs, bench/slice.mjs --write), kept as they are
   const old = fs.existsSync(mdPath) ? fs.readFileSync(mdPath, "utf8") : "";
-  const kept = old.match(/<!-- kept:begin [^>]*-->[\s\S]*?<!-- kept:end -->\n?|<!-- who:start -->[\s\S]*?<!-- who:end -->\n?/g) ?? [];
+  const kept = old.match(/<!-- kept:begin [^>]*-->[\s\S]*?<!-- kept:end -->\n?|<!-- who:start -->[\s\S]*?<!-- who:end -->\n?|<!-- slice:start -->[\s\S]*?<!-- slice:end -->\n?/g) ?? [];
   if (kept.length) md = md.replace(/\n*$/, "\n\n") + kept.map((k) => k.replace(/\n*$/, "\n")).join("\n");
   fs.writeFileSync(mdPath, md);
 }

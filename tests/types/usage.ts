@@ -1,6 +1,6 @@
 // Type-checked (never run) by `tsc -p tests/types`: the declarations generated
 // from the Rust types must accept correct use and reject wrong use.
-import { Engine, contractVersion, type Model, type CrmRecord, type Decision, type FieldAccessMap, type CrmAccessError, type Access, type StoredRecords, type UpdateDecision, type Reason, type Plan, type Condition, type WhoCan, type Explanation, type Grant, type Suggestion, type ModelEdit } from "crm-access";
+import { Engine, contractVersion, type Model, type CrmRecord, type Decision, type FieldAccessMap, type CrmAccessError, type Access, type StoredRecords, type UpdateDecision, type Reason, type Plan, type Condition, type WhoCan, type Explanation, type Grant, type Suggestion, type ModelEdit, type SliceOptions } from "crm-access";
 
 const model: Model = {
   modules: [{ name: "companies", defaultSharing: "publicRead" }, { name: "deals", parent: "companies", fields: ["amount"] }],
@@ -147,3 +147,15 @@ void changes;
 engine.version = 3;
 // @ts-expect-error: a listener is a function
 engine.subscribe("changed");
+// sliceFor (issue 13): a model by default, its JSON text with { json: true }.
+const slice: Model = engine.sliceFor("ann");
+const sliceText: string = engine.sliceFor("ann", { json: true });
+const sliceOptions: SliceOptions = { json: false };
+const either: Model | string = engine.sliceFor("ann", sliceOptions);
+const mine = new Engine(slice);
+const forAnn: string | null | undefined = slice.sliceFor;
+void [sliceText, either, mine, forAnn];
+// @ts-expect-error: the text is not a model
+const wrongSlice: Model = engine.sliceFor("ann", { json: true });
+// @ts-expect-error: json is a boolean
+engine.sliceFor("ann", { json: "yes" });
