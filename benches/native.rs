@@ -216,6 +216,16 @@ fn plan() {
         .collect();
     let model = json!({"modules": [{"name": "leads"}], "roles": roles, "groups": groups, "users": users, "sharingRules": rules,
         "profiles": [{"id": "p", "modules": {"leads": {"view": true, "edit": true, "delete": true}}}]});
+    // PLAN_MODEL=file.json: another model with a `leads` module (e.g. bench/lib/model.mjs's, written by tests/sql/plan-time.mjs --write FILE)
+    let (model, nu) = match std::env::var("PLAN_MODEL") {
+        Ok(path) => {
+            let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            let n = m["users"].as_array().unwrap().len();
+            (m, n)
+        }
+        Err(_) => (model, nu),
+    };
+    let ids: Vec<String> = model["users"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap().to_owned()).collect();
     let e = Engine::new(&model.to_string()).unwrap();
     if let Ok(user) = std::env::var("PLAN_USER") {
         // profiling one user: `PLAN_USER=u123 BENCH=plan perf record …`
@@ -232,7 +242,7 @@ fn plan() {
     for i in 0..nu {
         for action in ["view", "edit"] {
             // the best of three runs: the machine is shared, this keeps preemption out
-            let user = format!("u{i}");
+            let user = ids[i].clone();
             let mut took = std::time::Duration::MAX;
             let mut p = None;
             for _ in 0..3 {

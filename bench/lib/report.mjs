@@ -32,7 +32,11 @@ function engineLabel(results, row) {
 export function writeReport(results, { mdPath, svgPath, repoDir }) {
   const svg = renderChart(results);
   fs.writeFileSync(svgPath, svg);
-  const md = renderMarkdown(results, path.relative(path.dirname(mdPath), svgPath).split(path.sep).join("/"), repoDir);
+  let md = renderMarkdown(results, path.relative(path.dirname(mdPath), svgPath).split(path.sep).join("/"), repoDir);
+  // The SQL section is written by tests/sql/bench.mjs (a PostgreSQL server, not this harness): keep it.
+  const old = fs.existsSync(mdPath) ? fs.readFileSync(mdPath, "utf8") : "";
+  const sql = old.indexOf("\n## SQL");
+  if (sql >= 0) md = md.replace(/\n*$/, "\n") + old.slice(sql);
   fs.writeFileSync(mdPath, md);
 }
 
