@@ -217,13 +217,9 @@ fn plan() {
     let model = json!({"modules": [{"name": "leads"}], "roles": roles, "groups": groups, "users": users, "sharingRules": rules,
         "profiles": [{"id": "p", "modules": {"leads": {"view": true, "edit": true, "delete": true}}}]});
     // PLAN_MODEL=file.json: another model with a `leads` module (e.g. bench/lib/model.mjs's, written by tests/sql/plan-time.mjs --write FILE)
-    let (model, nu) = match std::env::var("PLAN_MODEL") {
-        Ok(path) => {
-            let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-            let n = m["users"].as_array().unwrap().len();
-            (m, n)
-        }
-        Err(_) => (model, nu),
+    let model = match std::env::var("PLAN_MODEL") {
+        Ok(path) => serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(path).unwrap()).unwrap(),
+        Err(_) => model,
     };
     let ids: Vec<String> = model["users"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap().to_owned()).collect();
     let e = Engine::new(&model.to_string()).unwrap();
@@ -239,15 +235,14 @@ fn plan() {
     let mut times = vec![];
     let mut size = 0;
     let mut slow = vec![];
-    for i in 0..nu {
+    for user in &ids {
         for action in ["view", "edit"] {
             // the best of three runs: the machine is shared, this keeps preemption out
-            let user = ids[i].clone();
             let mut took = std::time::Duration::MAX;
             let mut p = None;
             for _ in 0..3 {
                 let t = Instant::now();
-                p = Some(e.plan(&user, action, "leads").unwrap());
+                p = Some(e.plan(user, action, "leads").unwrap());
                 took = took.min(t.elapsed());
             }
             let p = p.unwrap();

@@ -21,7 +21,7 @@ const SCALARS = ["id", "owner", "parent", "company", "createdBy", "type"];
 const LISTS = ["accountManagers", "auditors", "assignees", "participants", "workspaces"];
 const SHARE_COLUMNS = { read: "sharedRead", readWrite: "sharedWrite" };
 /** More conditions than this in one plan is an error (a cyclic hand-made plan, or no sane plan). */
-const MAX_CONDITIONS = 5_000_000;
+const MAX_CONDITIONS = 1_000_000;
 
 const defaultColumns = Object.freeze({
   id: "id",

@@ -95,7 +95,7 @@ test("a deep plan in the engine's spelling: 100,000 nested and/or and refs with 
 test("a plan that contains itself is a clear error, not an endless loop", () => {
   const c = { op: "or", of: [{ op: "isNull", attr: "owner" }] };
   c.of.push(c);
-  assert.throws(() => toSql({ kind: "conditional", condition: c }, undefined, { module: "deals" }), (e) => e.code === "sql-layout" && /more than 5000000 conditions/.test(e.message));
+  assert.throws(() => toSql({ kind: "conditional", condition: c }, undefined, { module: "deals" }), (e) => e.code === "sql-layout" && /more than 1000000 conditions/.test(e.message));
   const r = { op: "ref", attr: "parent", module: "deals" };
   r.condition = r;
   assert.throws(() => toSql({ kind: "conditional", condition: r }, undefined, { module: "deals" }), (e) => e.code === "sql-layout");
@@ -185,7 +185,8 @@ const dbs = await databases();
 test.after(async () => {
   for (const db of dbs) await db.close();
 });
-for (const db of dbs) await db.exec(postgresSchema());
+// a server kept from an earlier run (or the bench's) may still hold the table
+for (const db of dbs) await db.exec(`DROP TABLE IF EXISTS crm_records; ${postgresSchema()}`);
 
 const select = async (db, plan, module) => {
   const { where, params, from } = toSql(plan, defaultLayout, { module });
