@@ -216,19 +216,33 @@ fn plan() {
         .collect();
     let model = json!({"modules": [{"name": "leads"}], "roles": roles, "groups": groups, "users": users, "sharingRules": rules,
         "profiles": [{"id": "p", "modules": {"leads": {"view": true, "edit": true, "delete": true}}}]});
+    // PLAN_MODEL=file.json: another model with a `leads` module (e.g. bench/lib/model.mjs's, written by tests/sql/plan-time.mjs --write FILE)
+    let model = match std::env::var("PLAN_MODEL") {
+        Ok(path) => serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(path).unwrap()).unwrap(),
+        Err(_) => model,
+    };
+    let ids: Vec<String> = model["users"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap().to_owned()).collect();
     let e = Engine::new(&model.to_string()).unwrap();
+    if let Ok(user) = std::env::var("PLAN_USER") {
+        // profiling one user: `PLAN_USER=u123 BENCH=plan perf record …`
+        let t = Instant::now();
+        for _ in 0..1000 {
+            std::hint::black_box(e.plan(&user, "view", "leads").unwrap());
+        }
+        println!("plan({user}, view): {:?} each", t.elapsed() / 1000);
+        return;
+    }
     let mut times = vec![];
     let mut size = 0;
     let mut slow = vec![];
-    for i in (0..nu).step_by(10) {
+    for user in &ids {
         for action in ["view", "edit"] {
             // the best of three runs: the machine is shared, this keeps preemption out
-            let user = format!("u{i}");
             let mut took = std::time::Duration::MAX;
             let mut p = None;
             for _ in 0..3 {
                 let t = Instant::now();
-                p = Some(e.plan(&user, action, "leads").unwrap());
+                p = Some(e.plan(user, action, "leads").unwrap());
                 took = took.min(t.elapsed());
             }
             let p = p.unwrap();
@@ -236,7 +250,7 @@ fn plan() {
             times.push(took);
             size += bytes;
             if took > std::time::Duration::from_millis(1) {
-                slow.push((took, bytes));
+                slow.push((took, bytes, user.clone(), action));
             }
         }
     }

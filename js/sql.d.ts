@@ -1,32 +1,19 @@
 // Types of crm-access's SQL layer (js/sql.js): plans to PostgreSQL WHERE conditions.
 
-/** A scalar attribute of a record. */
-export type PlanScalar = "id" | "owner" | "parent" | "company" | "createdBy" | "type";
-/** A list attribute of a record. */
-export type PlanListAttr = "accountManagers" | "auditors" | "assignees" | "participants" | "workspaces";
+import type { Plan, Condition, ScalarAttr, ListAttr } from "./crm_access.js";
 
-/** A condition on a record's attributes (no `not`: a NULL attribute never makes it true). */
-export type PlanCondition =
-  | { op: "and"; of: PlanCondition[] }
-  | { op: "or"; of: PlanCondition[] }
-  | { op: "in"; attr: PlanScalar; values: string[] }
-  | { op: "isNull"; attr: PlanScalar }
-  | { op: "none"; attr: PlanScalar | PlanListAttr; values: string[] }
-  | { op: "overlaps"; attr: PlanListAttr; values: string[] }
-  | { op: "always" }
-  | { op: "never" }
-  | { op: "shared"; principals: string[]; access: "read" | "readWrite" }
-  | { op: "shared"; with: ({ user: string } | { group: string } | { role: string } | { roleAndSubordinates: string })[]; access: "read" | "readWrite" }
-  | { op: "ref"; attr: "parent" | "company"; module: string; condition?: PlanCondition }
-  | { op: "ref"; attr: "parent" | "company"; module: string; where: PlanCondition };
+/** A scalar attribute of a record: the engine's `ScalarAttr`. */
+export type PlanScalar = ScalarAttr;
+/** A list attribute of a record: the engine's `ListAttr`. */
+export type PlanListAttr = ListAttr;
 
-/** Which records of a module a user may view, edit or delete (`engine.plan`): the engine's
- * `{ module, where }` or the `{ kind, condition }` spelling. An empty `and` holds, an empty `or` does not. */
-export type SqlPlan =
-  | { module: string; where: PlanCondition; user?: string; action?: string }
-  | { kind: "always"; module?: string }
-  | { kind: "never"; module?: string }
-  | { kind: "conditional"; condition: PlanCondition; module?: string };
+/** A condition of a plan: the very type `engine.plan` returns conditions in (`Condition`,
+ * generated from the Rust type). No `not`: a NULL attribute never makes a condition true. */
+export type PlanCondition = Condition;
+
+/** What `toSql` takes: a plan as `engine.plan(user, action, module)` returns it (`Plan`),
+ * optionally carrying its module (otherwise pass `{ module }` to `toSql`). */
+export type SqlPlan = Plan & { module?: string };
 
 /** A list attribute kept in a link table: one row (idColumn = record id, valueColumn = element) per element. */
 export interface LinkTable {

@@ -20,6 +20,8 @@
 const SCALARS = ["id", "owner", "parent", "company", "createdBy", "type"];
 const LISTS = ["accountManagers", "auditors", "assignees", "participants", "workspaces"];
 const SHARE_COLUMNS = { read: "sharedRead", readWrite: "sharedWrite" };
+/** More conditions than this in one plan is an error (a cyclic hand-made plan, or no sane plan). */
+const MAX_CONDITIONS = 1_000_000;
 
 const defaultColumns = Object.freeze({
   id: "id",
@@ -116,8 +118,8 @@ function toSql(plan, layout, options) {
   const top = tableOf(layout, module);
   const from = `${quoteIdent(top.table)} ${quoteIdent(alias)}`;
 
-  // Two spellings of a plan are accepted: { kind: "always" | "never" | "conditional", condition }
-  // (/tmp/planformat.md) and the engine's { module, where: Condition } (src/plan.rs),
+  // Two spellings of a plan are accepted: the engine's { kind: "always" | "never" | "conditional", condition }
+  // (what engine.plan returns, typed as SqlPlan) and an older { module, where: Condition } one,
   // whose conditions may be `always` / `never` and whose `and` / `or` may be empty.
   let kind = plan.kind;
   let rootCond = plan.condition;
@@ -138,12 +140,15 @@ function toSql(plan, layout, options) {
       // The explicit stack: strings to emit as they are, or conditions to
       // expand, each with the module and table alias it is evaluated on.
       const stack = [{ cond: rootCond, module, t: top, alias, depth: 0 }];
+      let nodes = 0;
       while (stack.length > 0) {
         const item = stack.pop();
         if (typeof item === "string") {
           out.push(item);
           continue;
         }
+        // a plan object that contains itself (only a hand-made one can) would grow the stack forever
+        if (++nodes > MAX_CONDITIONS) throw sqlError(`the plan has more than ${MAX_CONDITIONS} conditions (does a condition contain itself?)`);
         const { cond, t, depth } = item;
         const a = quoteIdent(item.alias);
         if (!cond || typeof cond !== "object") throw sqlError("a condition must be an object");

@@ -192,6 +192,8 @@ pub(crate) struct Compiled {
     /// be too large (deep role chains under many rules), by scanning the
     /// module's rules with range queries at decision time.
     pub sub_scan: Option<SubScan>,
+    /// The ids plans list, shared (`plan.rs`); filled by the first plan.
+    pub plan_ids: std::sync::OnceLock<crate::plan::PlanIds>,
 }
 
 /// Rules by module, and by child module of their related entries, sorted.

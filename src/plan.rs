@@ -34,6 +34,7 @@ use crate::decide::profile_denies;
 use crate::level::{Access, Action};
 use crate::model::ExternalVisibility;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 #[cfg(feature = "wasm")]
 use tsify::Tsify;
@@ -125,21 +126,25 @@ pub enum Condition {
     },
     In {
         attr: ScalarAttr,
-        values: Vec<String>,
+        #[cfg_attr(feature = "wasm", tsify(type = "string[]"))]
+        values: Vec<Arc<str>>,
     },
     IsNull {
         attr: ScalarAttr,
     },
     Overlaps {
         attr: ListAttr,
-        values: Vec<String>,
+        #[cfg_attr(feature = "wasm", tsify(type = "string[]"))]
+        values: Vec<Arc<str>>,
     },
     None {
         attr: ListAttr,
-        values: Vec<String>,
+        #[cfg_attr(feature = "wasm", tsify(type = "string[]"))]
+        values: Vec<Arc<str>>,
     },
     Shared {
-        principals: Vec<String>,
+        #[cfg_attr(feature = "wasm", tsify(type = "string[]"))]
+        principals: Vec<Arc<str>>,
         access: ShareAccess,
     },
     /// `condition` absent: the referenced record exists (in `module`).
@@ -193,7 +198,7 @@ fn when(ok: bool, c: impl FnOnce() -> Condition) -> Condition {
     }
 }
 
-fn overlaps(attr: ListAttr, values: Vec<String>) -> Condition {
+fn overlaps(attr: ListAttr, values: Vec<Arc<str>>) -> Condition {
     if values.is_empty() {
         Condition::Never
     } else {
@@ -201,7 +206,7 @@ fn overlaps(attr: ListAttr, values: Vec<String>) -> Condition {
     }
 }
 
-fn is_in(attr: ScalarAttr, values: Vec<String>) -> Condition {
+fn is_in(attr: ScalarAttr, values: Vec<Arc<str>>) -> Condition {
     if values.is_empty() {
         Condition::Never
     } else {
@@ -224,8 +229,47 @@ fn range(list: &[(Ix, Ix)], key: Ix) -> &[(Ix, Ix)] {
     &list[lo..hi]
 }
 
+/// The ids a plan lists, each allocated once per engine and shared by every
+/// plan (a top manager's plan names thousands of owners and share keys; with
+/// these it clones pointers instead of strings).
+pub(crate) struct PlanIds {
+    users: Vec<Arc<str>>,
+    /// `user:ID`
+    user_keys: Vec<Arc<str>>,
+    groups: Vec<Arc<str>>,
+    /// `group:ID`
+    group_keys: Vec<Arc<str>>,
+    /// `role:ID`
+    role_keys: Vec<Arc<str>>,
+    /// `roleAndSubordinates:ID`
+    role_sub_keys: Vec<Arc<str>>,
+}
+
+/// `kind:id`.
+fn key(kind: &str, id: &str) -> Arc<str> {
+    let mut k = String::with_capacity(kind.len() + 1 + id.len());
+    k.push_str(kind);
+    k.push(':');
+    k.push_str(id);
+    Arc::from(k)
+}
+
+impl Compiled {
+    fn plan_ids(&self) -> &PlanIds {
+        self.plan_ids.get_or_init(|| PlanIds {
+            users: self.users.iter().map(|u| Arc::from(u.id.as_str())).collect(),
+            user_keys: self.users.iter().map(|u| key("user", &u.id)).collect(),
+            groups: self.groups.iter().map(|g| Arc::from(g.id.as_str())).collect(),
+            group_keys: self.groups.iter().map(|g| key("group", &g.id)).collect(),
+            role_keys: self.role_names.iter().map(|r| key("role", r)).collect(),
+            role_sub_keys: self.role_names.iter().map(|r| key("roleAndSubordinates", r)).collect(),
+        })
+    }
+}
+
 struct Planner<'a> {
     c: &'a Compiled,
+    ids: &'a PlanIds,
     ui: Ix,
     u: &'a UserC,
     need: Access,
@@ -251,7 +295,7 @@ impl Compiled {
         if profile_denies(self.combos[u.combo as usize].perms[m as usize], action).is_some() {
             return Condition::Never;
         }
-        let p = Planner { c: self, ui, u, need: action.needs() };
+        let p = Planner { c: self, ids: self.plan_ids(), ui, u, need: action.needs() };
         if u.cap() < p.need {
             return Condition::Never;
         }
@@ -260,8 +304,8 @@ impl Compiled {
 }
 
 impl Planner<'_> {
-    fn me(&self) -> Vec<String> {
-        vec![self.u.id.clone()]
+    fn me(&self) -> Vec<Arc<str>> {
+        vec![self.ids.users[self.ui as usize].clone()]
     }
 
     fn module_name(&self, m: Ix) -> &str {
@@ -272,7 +316,9 @@ impl Planner<'_> {
     fn type_ok(&self) -> Condition {
         match &self.u.record_types {
             None => Condition::Always,
-            Some(types) => or(vec![Condition::IsNull { attr: ScalarAttr::Type }, is_in(ScalarAttr::Type, types.clone())]),
+            Some(types) => {
+                or(vec![Condition::IsNull { attr: ScalarAttr::Type }, is_in(ScalarAttr::Type, types.iter().map(|t| Arc::from(t.as_str())).collect())])
+            }
         }
     }
 
@@ -382,14 +428,14 @@ impl Planner<'_> {
     /// §3.6 (external users).
     fn external(&self, _m: Ix) -> Condition {
         let c = self.c;
-        let mine: Vec<String> = self.u.workspaces.iter().map(|&(w, _)| c.workspaces[w as usize].id.to_string()).collect();
+        let mine: Vec<Arc<str>> = self.u.workspaces.iter().map(|&(w, _)| c.workspaces[w as usize].id.clone()).collect();
         let outside = and(vec![
             if mine.is_empty() { Condition::Always } else { Condition::None { attr: ListAttr::Workspaces, values: mine } },
             self.involvement(false, Access::Full),
         ]);
         let (mut fixed, mut part, mut part_ro) = (Vec::new(), Vec::new(), Vec::new());
         for &(w, p) in &self.u.workspaces {
-            let id = c.workspaces[w as usize].id.to_string();
+            let id = c.workspaces[w as usize].id.clone();
             let level = if p.owner || p.moderator || p.auditor {
                 Access::Full
             } else {
@@ -449,7 +495,7 @@ impl Planner<'_> {
             None => None,
         };
         let owners = self.owners(&froms, below, true);
-        let ws: Vec<String> = u
+        let ws: Vec<Arc<str>> = u
             .workspaces
             .iter()
             .filter(|&&(_, p)| {
@@ -462,7 +508,7 @@ impl Planner<'_> {
                 };
                 level >= need
             })
-            .map(|&(w, _)| c.workspaces[w as usize].id.to_string())
+            .map(|&(w, _)| c.workspaces[w as usize].id.clone())
             .collect();
         or(vec![
             is_in(ScalarAttr::Owner, owners),
@@ -478,7 +524,7 @@ impl Planner<'_> {
     /// the users whose role's pre-order number is in `span` (subordinates) and,
     /// with `mine`, U and U's groups. One pass over users and groups: the role
     /// principals and the groups' role spans become marks on pre-order numbers.
-    fn owners(&self, froms: &[PrincipalC], span: Option<(u32, u32)>, mine: bool) -> Vec<String> {
+    fn owners(&self, froms: &[PrincipalC], span: Option<(u32, u32)>, mine: bool) -> Vec<Arc<str>> {
         let c = self.c;
         let n = c.roles.len() + 2;
         let mut diff = vec![0i32; n + 1];
@@ -517,10 +563,10 @@ impl Planner<'_> {
                 || v.role.is_some_and(|r| marked[c.roles[r as usize].pre as usize])
                 || (any_group && v.class.groups.iter().any(|&g| from_group[g as usize]));
             if hit {
-                out.push(v.id.clone());
+                out.push(self.ids.users[o].clone());
             }
         }
-        for (h, grp) in c.groups.iter().enumerate() {
+        for h in 0..c.groups.len() {
             let h = h as Ix;
             let hit = (mine && c.user_in_group(self.ui, h))
                 || (any_group
@@ -530,7 +576,7 @@ impl Planner<'_> {
                             None => froms.iter().any(|&f| c.rule_from_matches(f, Pr::Group(h))),
                         }));
             if hit {
-                out.push(grp.id.clone());
+                out.push(self.ids.groups[h as usize].clone());
             }
         }
         out
@@ -573,25 +619,32 @@ impl Planner<'_> {
         let below = u.role.filter(|_| c.modules[m as usize].hierarchy);
         let reaches = |t: Target| below.is_some_and(|r| c.matches_below(r, t));
         let mut with = Vec::new();
-        for (v, user) in c.users.iter().enumerate() {
-            let v = v as Ix;
-            if v == ui || reaches(Target::User(v)) {
-                with.push(format!("user:{}", user.id));
+        // the users strictly below U's role (internal ones): a span of pre-order numbers
+        let span = below.map(|r| (c.roles[r as usize].pre + 1, c.roles[r as usize].end)).filter(|&(lo, hi)| lo <= hi);
+        match span {
+            None => with.push(self.ids.user_keys[ui as usize].clone()),
+            Some((lo, hi)) => {
+                for (v, user) in c.users.iter().enumerate() {
+                    let hit = v as Ix == ui || (!c.externals[v] && user.role.is_some_and(|rv| (lo..=hi).contains(&c.roles[rv as usize].pre)));
+                    if hit {
+                        with.push(self.ids.user_keys[v].clone());
+                    }
+                }
             }
         }
-        for (g, grp) in c.groups.iter().enumerate() {
+        for g in 0..c.groups.len() {
             let g = g as Ix;
             if c.user_in_group(ui, g) || reaches(Target::Group(g)) {
-                with.push(format!("group:{}", grp.id));
+                with.push(self.ids.group_keys[g as usize].clone());
             }
         }
-        for (r, name) in c.role_names.iter().enumerate() {
+        for r in 0..c.role_names.len() {
             let r = r as Ix;
             if u.role == Some(r) || reaches(Target::Role(r)) {
-                with.push(format!("role:{name}"));
+                with.push(self.ids.role_keys[r as usize].clone());
             }
             if u.role.is_some_and(|mine| c.role_within(mine, r)) || reaches(Target::RoleSub(r)) {
-                with.push(format!("roleAndSubordinates:{name}"));
+                with.push(self.ids.role_sub_keys[r as usize].clone());
             }
         }
         Condition::Shared { principals: with, access }
@@ -630,15 +683,15 @@ pub fn matches(c: &Condition, rec: &serde_json::Value, lookup: &dyn Fn(&str) -> 
         Condition::Never => false,
         Condition::And { of } => of.iter().all(|c| matches(c, rec, lookup)),
         Condition::Or { of } => of.iter().any(|c| matches(c, rec, lookup)),
-        Condition::In { attr, values } => scalar(*attr).is_some_and(|v| values.iter().any(|x| x == v)),
+        Condition::In { attr, values } => scalar(*attr).is_some_and(|v| values.iter().any(|x| &**x == v)),
         Condition::IsNull { attr } => scalar(*attr).is_none(),
-        Condition::Overlaps { attr, values } => list(*attr).iter().any(|v| values.iter().any(|x| x == v)),
-        Condition::None { attr, values } => !list(*attr).iter().any(|v| values.iter().any(|x| x == v)),
+        Condition::Overlaps { attr, values } => list(*attr).iter().any(|v| values.iter().any(|x| &**x == *v)),
+        Condition::None { attr, values } => !list(*attr).iter().any(|v| values.iter().any(|x| &**x == *v)),
         Condition::Shared { principals, access } => rec.get("sharedWith").and_then(Value::as_array).is_some_and(|shares| {
             shares.iter().any(|s| {
                 let level_ok = *access == ShareAccess::Read || s.get("access").and_then(Value::as_str) == Some("readWrite");
                 let key = ["user", "group", "role", "roleAndSubordinates"].iter().find_map(|k| s.get(*k).and_then(Value::as_str).map(|id| format!("{k}:{id}")));
-                level_ok && key.is_some_and(|k| principals.contains(&k))
+                level_ok && key.is_some_and(|k| principals.iter().any(|p| **p == *k))
             })
         }),
         Condition::Ref { attr, module, condition } => {

@@ -33,9 +33,16 @@ export function writeReport(results, { mdPath, svgPath, repoDir }) {
   const svg = renderChart(results);
   fs.writeFileSync(svgPath, svg);
   let md = renderMarkdown(results, path.relative(path.dirname(mdPath), svgPath).split(path.sep).join("/"), repoDir);
-  // sections other scripts write (bench/live.mjs, bench/who.mjs, bench/slice.mjs --write), kept as they are
+  // sections other scripts write, kept as they are: tests/sql/bench.mjs writes "## SQL…" (it needs a
+  // PostgreSQL server), bench/live.mjs, bench/who.mjs and bench/slice.mjs --write their marked sections
   const old = fs.existsSync(mdPath) ? fs.readFileSync(mdPath, "utf8") : "";
   const kept = old.match(/<!-- kept:begin [^>]*-->[\s\S]*?<!-- kept:end -->\n?|<!-- who:start -->[\s\S]*?<!-- who:end -->\n?|<!-- slice:start -->[\s\S]*?<!-- slice:end -->\n?/g) ?? [];
+  const sqlAt = old.indexOf("\n## SQL");
+  if (sqlAt >= 0) {
+    const rest = old.slice(sqlAt);
+    const stop = rest.search(/\n<!-- (kept:begin|who:start|slice:start)/);
+    md = md.replace(/\n*$/, "\n") + (stop >= 0 ? rest.slice(0, stop) : rest);
+  }
   if (kept.length) md = md.replace(/\n*$/, "\n\n") + kept.map((k) => k.replace(/\n*$/, "\n")).join("\n");
   fs.writeFileSync(mdPath, md);
 }

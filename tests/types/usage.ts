@@ -128,15 +128,24 @@ engine.apply([{ op: "remove", kind: "role" }]);
 void flipped, counted, cut;
 
 // The SQL layer: plans to PostgreSQL WHERE conditions.
-import { toSql, toRow, postgresSchema, defaultLayout, type SqlPlan, type Layout, type SqlWhere } from "crm-access";
-const sqlPlan: SqlPlan = { module: "deals", where: { op: "or", of: [{ op: "in", attr: "owner", values: ["u"] }, { op: "ref", attr: "parent", module: "companies", where: { op: "shared", with: [{ user: "u" }], access: "read" } }] } };
+import { toSql, toRow, postgresSchema, defaultLayout, type SqlPlan, type PlanCondition, type Layout, type SqlWhere } from "crm-access";
+// SqlPlan and PlanCondition are the engine's own Plan and Condition: a plan goes to toSql as it is
+const sqlPlan: SqlPlan = engine.plan("ann", "view", "deals");
+const withModule: SqlPlan = { kind: "conditional", module: "deals", condition: { op: "or", of: [{ op: "in", attr: "owner", values: ["u"] }, { op: "ref", attr: "parent", module: "companies", condition: { op: "shared", principals: ["user:u"], access: "read" } }] } };
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const sameCondition: Same<PlanCondition, Condition> = true;
+const backToPlan: Plan = withModule;
+void [sameCondition, backToPlan];
+// @ts-expect-error: a condition of the plan format has no `not`
+const notOp: PlanCondition = { op: "not", of: [] };
+void notOp;
 const ownLayout: Layout = { tables: { deals: { table: ["crm", "deals"], columns: { id: "id", owner: "owner_id", assignees: { linkTable: "deal_assignees", idColumn: "deal_id", valueColumn: "user_id" } } } } };
-const sqlWhere: SqlWhere = toSql(sqlPlan, ownLayout, { startParam: 2 });
+const sqlWhere: SqlWhere = toSql(sqlPlan, ownLayout, { module: "deals", startParam: 2 });
 const sqlText: string = `SELECT * FROM ${sqlWhere.from} WHERE ${sqlWhere.where}` + postgresSchema() + toRow({ id: "d", module: "deals" }).fields;
 void sqlText;
 void defaultLayout;
 // @ts-expect-error: an unknown op
-toSql({ module: "deals", where: { op: "not", of: [] } });
+toSql({ kind: "conditional", condition: { op: "not", of: [] } }, undefined, { module: "deals" });
 
 // Change notification (engine.subscribe, engine.version).
 const changes: number = engine.version;

@@ -9,6 +9,7 @@ import { renderViewAs } from "./views/view-as.js";
 import { renderMatrix } from "./views/matrix.js";
 import { renderPeople } from "./views/people.js";
 import { setupEditor, renderEditorStatus } from "./views/model-editor.js";
+import { renderSql } from "./views/sql.js";
 import { renderSlice } from "./views/slice.js";
 
 const PKG_URL = new URL("../../pkg/index.js", import.meta.url);
@@ -134,7 +135,7 @@ function renderUserSelect() {
   if (ix.users.has(state.user)) us.value = state.user;
 }
 
-const TABS = ["viewas", "matrix", "people", "slice", "model"];
+const TABS = ["viewas", "matrix", "people", "sql", "slice", "model"];
 function setupTabs() {
   for (const t of TABS) {
     const tab = $(`tab-${t}`);
@@ -213,6 +214,7 @@ function renderActive() {
   if (state.tab === "viewas") renderViewAs();
   else if (state.tab === "matrix") renderMatrix();
   else if (state.tab === "people") renderPeople();
+  else if (state.tab === "sql") renderSql();
   else if (state.tab === "slice") renderSlice();
   else renderEditorStatus();
 }
