@@ -79,6 +79,7 @@ pub(crate) fn build(model: Model, valid: Valid) -> Compiled {
         held_pres,
         group_pres,
         sub_scan: None,
+        #[cfg(feature = "full")]
         plan_ids: Default::default(),
     };
     subordinate_rules(&mut c, &rule_to, &role_parents);

@@ -193,6 +193,7 @@ pub(crate) struct Compiled {
     /// module's rules with range queries at decision time.
     pub sub_scan: Option<SubScan>,
     /// The ids plans list, shared (`plan.rs`); filled by the first plan.
+    #[cfg(feature = "full")]
     pub plan_ids: std::sync::OnceLock<crate::plan::PlanIds>,
 }
 

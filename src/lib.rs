@@ -21,6 +21,11 @@
 //! assert!(!engine.can("bob", "view", RecordRef::Id("d1")).unwrap());
 //! ```
 
+// The core build (without `full`) leaves out apply, impact, whoCan, explain,
+// sliceFor and plan; some helpers only they use are then unused.
+#![cfg_attr(not(feature = "full"), allow(dead_code, unused_imports))]
+
+#[cfg(feature = "full")]
 mod change;
 mod check;
 mod compile;
@@ -28,38 +33,48 @@ mod compiled;
 mod decide;
 mod encoded;
 mod error;
+#[cfg(feature = "full")]
 mod explain;
 mod fast;
 mod fields;
 mod graph;
+#[cfg(feature = "full")]
 mod impact;
 mod indexed;
 mod level;
 pub mod model;
 mod people;
+#[cfg(feature = "full")]
 mod plan;
 mod reason;
 mod resolve;
+#[cfg(feature = "full")]
 mod slice;
 mod store;
 mod strict;
 mod update;
 mod validate;
+#[cfg(feature = "full")]
 mod who;
 
 #[cfg(feature = "wasm")]
 mod wasm;
 
+#[cfg(feature = "full")]
 pub use change::{Change, ChangeKind, Item};
 pub use decide::Decision;
 pub use error::{Error, ErrorKind, Problem};
+#[cfg(feature = "full")]
 pub use explain::{Explanation, Grant, GrantPath, ModelEdit, ParentStep, PrincipalRef, RulePath, Suggestion, WorkspacePath};
+#[cfg(feature = "full")]
 pub use impact::{AccessChange, Counts, CountsBy, Impact, ImpactOptions, IMPACT_LIMIT};
 pub use level::{Access, Action};
 pub use model::FieldLevel;
+#[cfg(feature = "full")]
 pub use plan::{matches as plan_matches, Condition, ListAttr, Plan, RefAttr, ScalarAttr, ShareAccess};
 pub use reason::{Reason, REASON_CODES};
 pub use update::UpdateDecision;
+#[cfg(feature = "full")]
 pub use who::WhoCan;
 
 use compiled::{Compiled, Ix};
@@ -88,6 +103,7 @@ pub use indexed::{IdTables, Indexed};
 pub struct Engine {
     c: Compiled,
     /// The model's sections but the records, as `apply` edits them.
+    #[cfg(feature = "full")]
     model: Model,
     store: Store,
     /// Store slots in id order, and each slot's position in it, computed
@@ -101,6 +117,7 @@ pub struct Engine {
     /// (bounded; see `decide::RuleCache`).
     explained: std::sync::Mutex<decide::RuleCache>,
     /// What `who_can` reads besides the compiled model, built when first asked.
+    #[cfg(feature = "full")]
     who: std::sync::OnceLock<who::WhoIndex>,
     /// For an engine built from a slice (`sliceFor`), the one user it answers for.
     slice_user: Option<Ix>,
@@ -153,18 +170,22 @@ impl Engine {
     /// Builds an engine from a typed model.
     pub fn from_model(mut model: Model) -> Result<Engine, Error> {
         let records = std::mem::take(&mut model.records);
+        let slice_for = model.slice_for.clone();
+        #[cfg(feature = "full")]
         let kept = model.clone();
         model.records = records;
         match compile::compile(model) {
             Ok((c, store)) => {
-                let slice_user = kept.slice_for.as_deref().and_then(|s| resolve::user_ix(&c.principal_ix, s).ok());
+                let slice_user = slice_for.as_deref().and_then(|s| resolve::user_ix(&c.principal_ix, s).ok());
                 Ok(Engine {
                     c,
+                    #[cfg(feature = "full")]
                     model: kept,
                     store,
                     sorted: std::sync::OnceLock::new(),
                     contexts: Default::default(),
                     explained: Default::default(),
+                    #[cfg(feature = "full")]
                     who: Default::default(),
                     slice_user,
                 })
@@ -201,6 +222,7 @@ impl Engine {
 
     /// Applies a batch of changes (issue 12), given as a JSON array, in
     /// order and atomically: see [`Engine::apply`].
+    #[cfg(feature = "full")]
     pub fn apply_json(&mut self, changes_json: &str) -> Result<(), Error> {
         self.apply(change::parse_changes(changes_json)?)
     }
@@ -209,6 +231,7 @@ impl Engine {
     /// last change is validated as construction validates it (the stored
     /// records included), and on any problem nothing changes. Afterwards every
     /// answer is that of an engine built from the changed model.
+    #[cfg(feature = "full")]
     pub fn apply(&mut self, changes: Vec<Change>) -> Result<(), Error> {
         if let Some(done) = change::replace_rules(&mut self.model, &mut self.c, &changes) {
             done?;
@@ -232,6 +255,7 @@ impl Engine {
     }
 
     /// Drops every cache that depends on the model (after `apply`).
+    #[cfg(feature = "full")]
     fn clear_caches(&mut self) {
         self.sorted = std::sync::OnceLock::new();
         self.who = std::sync::OnceLock::new();
@@ -241,6 +265,7 @@ impl Engine {
     }
 
     /// What a batch of changes (a JSON array) would do; see [`Engine::impact`].
+    #[cfg(feature = "full")]
     pub fn impact_json(&self, changes_json: &str, options_json: Option<&str>) -> Result<Impact, Error> {
         let changes = change::parse_changes(changes_json)?;
         let opts = match options_json {
@@ -254,6 +279,7 @@ impl Engine {
     /// stored record, action) among view, edit and delete whose answer
     /// differs, with counts per user and per module. The batch is checked
     /// as [`Engine::apply`] checks it.
+    #[cfg(feature = "full")]
     pub fn impact(&self, changes: Vec<Change>, options: &ImpactOptions) -> Result<Impact, Error> {
         let only_rules = changes.iter().all(|c| c.kind() == ChangeKind::SharingRule);
         let rules = only_rules.then(|| {
@@ -322,11 +348,13 @@ impl Engine {
     /// [`Engine::new`] accepts and whose engine answers every query about
     /// this user as this engine does, holding only what those answers read
     /// (see `src/slice.rs` and the README). Other users are refused by it.
+    #[cfg(feature = "full")]
     pub fn slice_for(&self, user: &str) -> Result<String, Error> {
         Ok(slice::to_json(self.slice_model(user)?))
     }
 
     /// [`Engine::slice_for`] as a typed model.
+    #[cfg(feature = "full")]
     pub fn slice_model(&self, user: &str) -> Result<Model, Error> {
         let u = self.user(user)?;
         Ok(slice::slice(&self.c, &self.store, &self.model, u))
@@ -473,6 +501,7 @@ impl Engine {
     /// of `module` where the plan's condition holds are exactly the ones
     /// `filter_stored(user, action)` returns for that module. `action` is
     /// view, edit or delete.
+    #[cfg(feature = "full")]
     pub fn plan(&self, user: &str, action: &str, module: &str) -> Result<Plan, Error> {
         let u = self.user(user)?;
         let a = Self::action(action)?;
@@ -487,11 +516,13 @@ impl Engine {
     /// their access, sorted by user id (issue 12): exactly the users whose
     /// `decide` is allowed, found from the indexes rather than by asking
     /// every user (see `src/who.rs`).
+    #[cfg(feature = "full")]
     pub fn who_can(&self, action: &str, record: RecordRef<'_>) -> Result<Vec<WhoCan>, Error> {
         Ok(self.who_can_ix(action, record)?.into_iter().map(|(u, access)| WhoCan { user: self.c.users[u as usize].id.clone(), access }).collect())
     }
 
     /// [`Engine::who_can`] with users by index (the JS binding's form).
+    #[cfg(feature = "full")]
     pub(crate) fn who_can_ix(&self, action: &str, record: RecordRef<'_>) -> Result<Vec<(Ix, Access)>, Error> {
         let a = Self::action(action)?;
         if a == Action::Create {

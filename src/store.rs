@@ -192,6 +192,7 @@ impl Rec {
     }
 
     /// Renumbers the record's references by the maps of `m` (old → new).
+    #[cfg(feature = "full")]
     fn renumber(&mut self, m: &crate::change::Renumber) {
         use crate::compiled::{share_code, share_parts, ShareKind};
         let at = |map: &[Ix], i: u32| map.get(i as usize).copied().unwrap_or(i);
@@ -693,6 +694,7 @@ impl Store {
     /// Renumbers the references of every stored record (`apply` removed or
     /// moved users, groups, workspaces or roles; every one still referenced
     /// has a new index).
+    #[cfg(feature = "full")]
     pub fn renumber(&mut self, m: &crate::change::Renumber) {
         for rec in self.slots.chunks.iter_mut().flatten() {
             rec.renumber(m);

@@ -26,6 +26,7 @@ use crate::{Engine, Error, ErrorKind, RecordRef};
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "full")]
 #[wasm_bindgen(typescript_custom_section)]
 const SLICE_TS: &'static str = r#"
 /** Options of `sliceFor`. */
@@ -106,6 +107,13 @@ export interface Engine {
   recordFieldAccess(user: string, record: RecordArg): FieldAccessMap;
   /** May the user save `after` (the whole record as it will be stored, same id and module) over `before`? */
   decideUpdate(user: string, before: RecordArg, after: CrmRecord): UpdateDecision;
+}
+"#;
+
+#[cfg(feature = "full")]
+#[wasm_bindgen(typescript_custom_section)]
+const TS_FULL: &'static str = r#"
+export interface Engine {
   /**
    * What a batch of changes would do, without applying it: each (user, stored
    * record, action) whose answer differs, sorted, at most `options.limit`
@@ -187,6 +195,7 @@ impl JsEngine {
     /// Applies a batch of changes (issue 12) in order, atomically: on any
     /// problem nothing changes and the error lists every problem with its
     /// path (`changes[3].value.role`).
+    #[cfg(feature = "full")]
     pub fn apply(&mut self, #[wasm_bindgen(unchecked_param_type = "Change[] | string")] changes: &str) -> Result<(), JsValue> {
         self.inner.apply_json(changes).map_err(to_js_error)
     }
@@ -194,6 +203,7 @@ impl JsEngine {
     /// What a batch of changes would do, without applying it: every (user,
     /// stored record, action) whose answer differs, with counts per user and
     /// per module.
+    #[cfg(feature = "full")]
     #[wasm_bindgen(skip_typescript)]
     pub fn impact(&self, changes: &str, options: Option<String>) -> Result<JsValue, JsValue> {
         let out = self.inner.impact_json(changes, options.as_deref()).map_err(to_js_error)?;
@@ -285,6 +295,7 @@ impl JsEngine {
 
     /// `whoCan` for a stored record id (`json` false) or a record as JSON
     /// text: (user index, access 1-3) pairs, in user id order.
+    #[cfg(feature = "full")]
     #[wasm_bindgen(js_name = whoCanRecord, skip_typescript)]
     pub fn who_can_record(&self, action: &str, record: &str, json: bool) -> Result<Vec<u32>, JsValue> {
         let list = self.inner.who_can_ix(action, record_ref(record, json)).map_err(to_js_error)?;
@@ -293,6 +304,7 @@ impl JsEngine {
 
     /// `explain` for a stored record id (`json` false) or a record as JSON
     /// text (through `JSON.parse`: suggested changes carry model keys).
+    #[cfg(feature = "full")]
     #[wasm_bindgen(js_name = explainRecord, skip_typescript)]
     pub fn explain_record(&self, user: &str, action: &str, record: &str, json: bool) -> Result<JsValue, JsValue> {
         let x = self.inner.explain(user, action, record_ref(record, json)).map_err(to_js_error)?;
@@ -309,6 +321,7 @@ impl JsEngine {
     /// The user's access to one module as data: a `Plan` whose condition
     /// selects exactly the records `filterStored(user, action)` returns for
     /// the module (action: view, edit or delete).
+    #[cfg(feature = "full")]
     #[wasm_bindgen(unchecked_return_type = "Plan")]
     pub fn plan(&self, user: &str, action: &str, module: &str) -> Result<JsValue, JsValue> {
         let plan = self.inner.plan(user, action, module).map_err(to_js_error)?;
@@ -317,6 +330,7 @@ impl JsEngine {
 
     /// The user's slice of the model as JSON text (issue 13); the JS layer's
     /// `sliceFor` parses it unless asked for the text. Typed in `SLICE_TS`.
+    #[cfg(feature = "full")]
     #[wasm_bindgen(js_name = sliceFor, skip_typescript)]
     pub fn slice_for(&self, user: &str) -> Result<String, JsValue> {
         self.inner.slice_for(user).map_err(to_js_error)
