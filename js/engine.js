@@ -34,6 +34,13 @@
 // generates a CommonJS wrapper of it.
 export function makeEngine(glue) {
   const RawEngine = glue.Engine;
+  // The core build (the browser entry "crm-access") has no apply, impact,
+  // whoCan, explain, sliceFor or plan; "crm-access/full" and Node have them.
+  const FULL_ONLY = { whoCanRecord: "whoCan", explainRecord: "explain" };
+  const notInThisBuild = (method) => {
+    const name = FULL_ONLY[method] ?? method;
+    return error("not-in-this-build", "", `${name}() is not in this build of crm-access: the browser entry "crm-access" loads the core build (decisions only); import "crm-access/full" for ${name}() (Node's entry is the full build)`);
+  };
   const resetState = glue.__wbg_reset_state;
 
   // ---- the encoding, as the wasm module describes it -----------------------
@@ -700,6 +707,7 @@ export function makeEngine(glue) {
       this.#live();
       const text = jsonOf(changes, "changes", "invalid-changes", true);
       const raw = this.#live();
+      if (typeof raw.apply !== "function") throw notInThisBuild("apply");
       try {
         raw.apply(text);
       } catch (e) {
@@ -945,6 +953,7 @@ export function makeEngine(glue) {
     // A call to the raw engine with plain arguments.
     #call(method, ...args) {
       const raw = this.#live();
+      if (typeof raw[method] !== "function") throw notInThisBuild(method);
       try { return raw[method](...args); } catch (e) { throw fromWasm(e); }
     }
 

@@ -1,6 +1,6 @@
 // Types of crm-access's SQL layer (js/sql.js): plans to PostgreSQL WHERE conditions.
 
-import type { Plan, Condition, ScalarAttr, ListAttr } from "./crm_access.js";
+import type { Plan, Condition, ScalarAttr, ListAttr } from "./crm_access_full.js";
 
 /** A scalar attribute of a record: the engine's `ScalarAttr`. */
 export type PlanScalar = ScalarAttr;

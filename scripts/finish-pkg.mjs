@@ -46,10 +46,15 @@ if (reactImports.join() !== "react") throw new Error(`js/react.js must import "r
 write("react.js", reactLayer);
 fs.copyFileSync(path.join(root, "js", "react.d.ts"), path.join(pkg, "react.d.ts"));
 
-write("index.js", `// Browser entry of crm-access: loads the WebAssembly module, then exports the API.
-import * as glue from "./crm_access.js";
+// Browser entries: index.js loads the core build (decisions only), full.js the
+// full build (also apply, impact, whoCan, explain, sliceFor, plan). Both give
+// the same Engine class; in the core build the full-only methods throw
+// `not-in-this-build`.
+for (const [file, glueName, what] of [["index.js", "crm_access", "the core build"], ["full.js", "crm_access_full", "the full build"]]) {
+  write(file, `// Browser entry of crm-access (${what}): loads the WebAssembly module, then exports the API.
+import * as glue from "./${glueName}.js";
 import { makeEngine } from "./engine.js";
-await glue.default({ module_or_path: new URL("./crm_access_bg.wasm", import.meta.url) });
+await glue.default({ module_or_path: new URL("./${glueName}_bg.wasm", import.meta.url) });
 export const Engine = makeEngine(glue);
 export const isCrmAccessError = Engine.isCrmAccessError;
 export const memoryBytes = glue.memoryBytes;
@@ -58,10 +63,11 @@ export const reasonCodes = glue.reasonCodes;
 export const contractVersion = glue.contractVersion();
 export { ${sqlNames.join(", ")} } from "./sql.js";
 `);
+}
 fs.mkdirSync(path.join(pkg, "node"), { recursive: true });
 write("node/package.json", JSON.stringify({ type: "commonjs" }, null, 2) + "\n");
 write("node/index.cjs", `"use strict";
-// Node entry of crm-access (CommonJS). wasm-bindgen's nodejs glue loads ../crm_access_bg.wasm.
+// Node entry of crm-access (CommonJS), the full build. wasm-bindgen's nodejs glue loads ../crm_access_full_bg.wasm.
 const glue = require("../crm_access.node.cjs");
 const { makeEngine } = require("../engine.cjs");
 exports.Engine = makeEngine(glue);
@@ -88,7 +94,7 @@ export default cjs;
 // dispose.d.ts, which declares `Symbol.dispose` for a lib without
 // esnext.disposable (the generated class has `[Symbol.dispose]()`). The
 // declaration is the one TypeScript's own lib has, so the two merge.
-const generated = fs.readFileSync(path.join(pkg, "crm_access.d.ts"), "utf8");
+const generated = fs.readFileSync(path.join(pkg, "crm_access_full.d.ts"), "utf8");
 const INTERNAL = new Set(["InitInput", "InitOutput", "SyncInitInput", "Engine"]); // Engine: exported as a value above
 const typeNames = [...generated.matchAll(/^export (?:type|interface) (\w+)/gm)].map((m) => m[1]).filter((n) => !INTERNAL.has(n));
 const names = [...new Set(typeNames)].sort();
@@ -105,11 +111,11 @@ export {};
 `);
 write("index.d.ts", `// Types of crm-access, generated from the Rust types (see crm_access.d.ts).
 /// <reference path="./dispose.d.ts" />
-import type { CrmAccessError } from "./crm_access.js";
-export { Engine, memoryBytes, reasonCodes } from "./crm_access.js";
+import type { CrmAccessError } from "./crm_access_full.js";
+export { Engine, memoryBytes, reasonCodes } from "./crm_access_full.js";
 export type {
 ${names.map((n) => `  ${n},`).join("\n")}
-} from "./crm_access.js";
+} from "./crm_access_full.js";
 /** The version of the contract (SPEC.md) this engine implements (1 or 2). */
 export declare const contractVersion: number;
 /**
@@ -149,16 +155,22 @@ const manifest = {
       node: { import: "./node/index.mjs", require: "./node/index.cjs" },
       default: "./index.js",
     },
+    "./full": {
+      types: "./index.d.ts",
+      node: { import: "./node/index.mjs", require: "./node/index.cjs" },
+      default: "./full.js",
+    },
     "./react": { types: "./react.d.ts", default: "./react.js" },
     "./package.json": "./package.json",
   },
   files: [
     "index.js", "index.d.ts", "dispose.d.ts", "crm_access.js", "crm_access.d.ts", "crm_access_bg.wasm", "crm_access_bg.wasm.d.ts",
+    "full.js", "crm_access_full.js", "crm_access_full.d.ts", "crm_access_full_bg.wasm", "crm_access_full_bg.wasm.d.ts",
     "crm_access.node.cjs", "engine.js", "engine.cjs", "sql.js", "sql.cjs", "sql.d.ts",
     "node/package.json", "node/index.mjs", "node/index.cjs", "react.js", "react.d.ts", "README.md",
     ...DOCS,
   ],
-  sideEffects: ["./index.js"],
+  sideEffects: ["./index.js", "./full.js"],
   engines: { node: ">=18" },
   peerDependencies: { react: ">=18" }, // for crm-access/react only
   peerDependenciesMeta: { react: { optional: true } },

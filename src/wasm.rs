@@ -60,7 +60,7 @@ export type FieldAccessMap = { [field: string]: FieldLevel };
  * `engine-freed` (the engine was freed), `engine-lost` (its WebAssembly
  * instance failed and was replaced: make a new Engine), `out-of-memory`.
  */
-export interface CrmAccessError extends Error { code: ErrorKind | "engine-freed" | "engine-lost" | "out-of-memory"; problems: Problem[] }
+export interface CrmAccessError extends Error { code: ErrorKind | "engine-freed" | "engine-lost" | "out-of-memory" | "not-in-this-build"; problems: Problem[] }
 /** A record `filterReport` could not judge: its position, the object given, its problems. */
 export interface RejectedRecord<R = CrmRecord> { index: number; record: R; problems: Problem[] }
 /** What `filterReport` returns. */

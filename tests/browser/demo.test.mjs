@@ -118,7 +118,7 @@ describe("the crm-access demo page", () => {
     assert.deepEqual(page.errors, []);
     const foreign = page.requests.filter((u) => !u.startsWith(server.origin + "/") && !u.startsWith("data:"));
     assert.deepEqual(foreign, [], "the page works offline: nothing is fetched from elsewhere");
-    assert.ok(page.requests.some((u) => u.endsWith("/pkg/crm_access_bg.wasm")), "the engine's wasm was loaded");
+    assert.ok(page.requests.some((u) => u.endsWith("/pkg/crm_access_full_bg.wasm")), "the engine's wasm was loaded");
   });
 
   test("an agency client sees only her project, and all of it read-only", async () => {
@@ -587,7 +587,7 @@ describe("the crm-access demo page", () => {
   test("without the built package the page says what to do instead of breaking", async () => {
     const p2 = await browser.newPage();
     try {
-      await p2.route("**/pkg/index.js", (route) => route.fulfill({ status: 404, body: "not found" }));
+      await p2.route("**/pkg/full.js", (route) => route.fulfill({ status: 404, body: "not found" }));
       await p2.goto(server.url);
       await p2.waitForSelector('body[data-ready="error"]');
       const msg = await p2.textContent("#panel-viewas [role=alert]");

@@ -31,7 +31,7 @@ async function openRecord(rid) {
 // Asking every user of the scenario, in the page, with the package itself.
 async function everyone(file, rid) {
   return page.evaluate(async ([file, rid]) => {
-    const { Engine } = await import("../pkg/index.js");
+    const { Engine } = await import("../pkg/full.js");
     const model = await (await fetch(`scenarios/${file}`)).json();
     const engine = new Engine(model);
     const out = [];
@@ -71,7 +71,7 @@ describe("who can see this, and what would open it", () => {
     for (const [, text] of lines) assert.match(text, /^It would open if /);
     // each suggestion of explain(), applied to the scenario's model, opens the record
     const opened = await page.evaluate(async () => {
-      const { Engine } = await import("../pkg/index.js");
+      const { Engine } = await import("../pkg/full.js");
       const model = await (await fetch("scenarios/enterprise-hierarchy.json")).json();
       const engine = new Engine(model);
       const x = engine.explain("nina", "view", "note-stefan-coaching");

@@ -148,10 +148,10 @@ void defaultLayout;
 toSql({ kind: "conditional", condition: { op: "not", of: [] } }, undefined, { module: "deals" });
 
 // Change notification (engine.subscribe, engine.version).
-const changes: number = engine.version;
+const changeCount: number = engine.version;
 const stopListening: () => void = engine.subscribe(() => { void engine.version; });
 stopListening();
-void changes;
+void changeCount;
 // @ts-expect-error: version is read-only
 engine.version = 3;
 // @ts-expect-error: a listener is a function

@@ -12,18 +12,18 @@ import { setupEditor, renderEditorStatus } from "./views/model-editor.js";
 import { renderSql } from "./views/sql.js";
 import { renderSlice } from "./views/slice.js";
 
-const PKG_URL = new URL("../../pkg/index.js", import.meta.url);
+const PKG_URL = new URL("../../pkg/full.js", import.meta.url);
 
 async function boot() {
   try {
     const mod = await import(PKG_URL.href);
     if (typeof mod.default === "function" && !mod.Engine) await mod.default();
     state.Engine = mod.Engine;
-    if (typeof state.Engine !== "function") throw new Error("pkg/index.js does not export Engine");
+    if (typeof state.Engine !== "function") throw new Error("pkg/full.js does not export Engine");
   } catch (err) {
     fatal(
       "The permission engine could not be loaded.",
-      `The page needs the built package at /pkg/index.js (run scripts/demo.sh, which builds it). Details: ${err?.message ?? err}`,
+      `The page needs the built package at /pkg/full.js (run scripts/demo.sh, which builds it). Details: ${err?.message ?? err}`,
     );
     return;
   }
