@@ -612,7 +612,11 @@ function coldStart(cfg) {
   for (const p of out.processes) p.overNodeMs = p.wallMs - base;
 
   const cedarWasm = path.join(BENCH_DIR, "node_modules/@cedar-policy/cedar-wasm/nodejs/cedar_wasm_bg.wasm");
-  const files = [...wasmFiles().slice(0, 1).map((f) => ["crm-access", f]), ["@cedar-policy/cedar-wasm", cedarWasm]];
+  // crm-access ships two builds: the core one the browser entry loads (judged
+  // against the size budget) and the full one of Node and crm-access/full
+  const core = wasmFiles().find((f) => path.basename(f) === "crm_access_bg.wasm") ?? wasmFiles()[0];
+  const fullWasm = wasmFiles().find((f) => path.basename(f) === "crm_access_full_bg.wasm");
+  const files = [["crm-access", core], ...(fullWasm ? [["crm-access/full", fullWasm]] : []), ["@cedar-policy/cedar-wasm", cedarWasm]];
   for (const [name, f] of files) {
     const bytes = fs.readFileSync(f);
     out.wasm.push({
@@ -786,10 +790,12 @@ function evaluateTargets(results) {
   // 5. wasm size
   {
     const w = results.cold?.wasm.find((x) => x.name === "crm-access");
+    const full = results.cold?.wasm.find((x) => x.name === "crm-access/full");
     if (w) {
       T.push({
-        name: ".wasm < 200 KB gzipped", pass: w.gzipBytes < 200 * 1024,
-        detail: `${(w.gzipBytes / 1024).toFixed(1)} KiB gzipped (gzip -9), ${(w.bytes / 1024).toFixed(1)} KiB raw (${w.file})`,
+        name: ".wasm < 200 KB gzipped (the browser entry's core build)", pass: w.gzipBytes < 200 * 1024,
+        detail: `${(w.gzipBytes / 1024).toFixed(1)} KiB gzipped (gzip -9), ${(w.bytes / 1024).toFixed(1)} KiB raw (${w.file})` +
+          (full ? `; the full build (Node, crm-access/full: also apply, impact, whoCan, explain, sliceFor, plan): ${(full.gzipBytes / 1024).toFixed(1)} KiB gzipped (${full.file})` : ""),
       });
     }
   }
