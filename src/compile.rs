@@ -36,8 +36,8 @@ pub(crate) fn build(model: Model, valid: Valid) -> Compiled {
     let roles: Vec<RoleC> = pre.into_iter().zip(end).map(|(pre, end)| RoleC { pre, end, sub_rules: Vec::new(), sub_related: Vec::new() }).collect();
     let mut groups = groups(&model, &group_nested);
     let group_up = graph::group_up(&groups);
-    role_spans(&model, &ids, &roles, &mut groups, group_up.as_deref());
-    let classes = classes(&model, &ids, &roles, &groups, group_up.as_deref(), &rules, &rule_to);
+    role_spans(&model, &ids.role_ix, &roles, &mut groups, group_up.as_deref());
+    let classes = classes(&model, &ids.principal_ix, &ids.role_ix, &roles, &groups, group_up.as_deref(), &rules, &rule_to);
     let (combos, user_combo) = combos(&model, &ids, &profiles, modules.len());
     let user_ws = participation(&model, &mut workspaces);
     let role_names: Vec<String> = model.roles.iter().map(|r| r.id.clone()).collect();
@@ -45,7 +45,6 @@ pub(crate) fn build(model: Model, valid: Valid) -> Compiled {
     let externals: Vec<bool> = users.iter().map(|u| u.external).collect();
     let mut active_internal: Vec<Ix> = (0..users.len() as Ix).filter(|&i| users[i as usize].active && !users[i as usize].external).collect();
     active_internal.sort_by(|&a, &b| users[a as usize].id.cmp(&users[b as usize].id));
-    let (held_pres, group_pres) = reach_tables(&users, &roles, groups.len());
     let Ids { module_ix, principal_ix, workspace_ix, role_ix, .. } = ids;
     let mut c = Compiled {
         modules,
@@ -65,12 +64,22 @@ pub(crate) fn build(model: Model, valid: Valid) -> Compiled {
         role_ix,
         role_names,
         externals,
-        held_pres,
-        group_pres,
+        held_pres: Vec::new(),
+        group_pres: Vec::new(),
         sub_scan: None,
     };
-    subordinate_rules(&mut c, &rule_to, &role_parents);
+    reach(&mut c, &role_parents);
     c
+}
+
+/// The reach tables and the per-role lists of rules reaching through
+/// subordinates, from the users' roles and classes (construction, and
+/// `apply` after it patched users or groups).
+pub(crate) fn reach(c: &mut Compiled, role_parents: &[Option<Ix>]) {
+    (c.held_pres, c.group_pres) = reach_tables(&c.users, &c.roles, c.groups.len());
+    c.sub_scan = None;
+    let rule_to: Vec<PrincipalC> = c.rules.iter().map(|r| r.to).collect();
+    subordinate_rules(c, &rule_to, role_parents);
 }
 
 /// The pre-order numbers of the roles internal users hold, overall and per group.
@@ -249,7 +258,7 @@ fn groups(model: &Model, nested: &[Vec<Ix>]) -> Vec<GroupC> {
 /// through `roleAndSubordinates` (its own members', and those of the groups
 /// nested in it). A role chain thousands deep costs one span per such member
 /// and container, never a list per role.
-fn role_spans(model: &Model, ids: &Ids, roles: &[RoleC], groups: &mut [GroupC], up: Option<&[Vec<Ix>]>) {
+pub(crate) fn role_spans(model: &Model, role_ix: &HashMap<String, Ix>, roles: &[RoleC], groups: &mut [GroupC], up: Option<&[Vec<Ix>]>) {
     let mut spans: Vec<Vec<(u32, u32)>> = vec![Vec::new(); groups.len()];
     for (h, grp) in model.groups.iter().enumerate() {
         let own: Vec<(u32, u32)> = grp
@@ -257,7 +266,7 @@ fn role_spans(model: &Model, ids: &Ids, roles: &[RoleC], groups: &mut [GroupC], 
             .iter()
             .filter_map(|m| match m {
                 GroupMember::RoleAndSubordinates(r) => {
-                    let role = &roles[ids.role_ix[r] as usize];
+                    let role = &roles[role_ix[r] as usize];
                     Some((role.pre, role.end))
                 }
                 _ => None,
@@ -293,14 +302,28 @@ fn role_spans(model: &Model, ids: &Ids, roles: &[RoleC], groups: &mut [GroupC], 
 
 /// Classes: users with the same role and direct group memberships share the
 /// groups they are in and the sharing rules that reach them.
-fn classes(model: &Model, ids: &Ids, roles: &[RoleC], groups: &[GroupC], up: Option<&[Vec<Ix>]>, rules: &[RuleC], rule_to: &[PrincipalC]) -> Vec<Arc<Class>> {
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn classes(
+    model: &Model,
+    principal_ix: &HashMap<String, Pr>,
+    role_ix: &HashMap<String, Ix>,
+    roles: &[RoleC],
+    groups: &[GroupC],
+    up: Option<&[Vec<Ix>]>,
+    rules: &[RuleC],
+    rule_to: &[PrincipalC],
+) -> Vec<Arc<Class>> {
     let mut by_user: Vec<Vec<Ix>> = vec![Vec::new(); model.users.len()];
     let mut by_role: Vec<Vec<Ix>> = vec![Vec::new(); roles.len()];
     for (g, grp) in model.groups.iter().enumerate() {
         for m in &grp.members {
             match m {
-                GroupMember::User(u) => by_user[ids.user_ix[u] as usize].push(g as Ix),
-                GroupMember::Role(r) => by_role[ids.role_ix[r] as usize].push(g as Ix),
+                GroupMember::User(u) => {
+                    if let Some(Pr::User(u)) = principal_ix.get(u) {
+                        by_user[*u as usize].push(g as Ix);
+                    }
+                }
+                GroupMember::Role(r) => by_role[role_ix[r] as usize].push(g as Ix),
                 GroupMember::RoleAndSubordinates(_) | GroupMember::Group(_) => {}
             }
         }
@@ -322,7 +345,7 @@ fn classes(model: &Model, ids: &Ids, roles: &[RoleC], groups: &[GroupC], up: Opt
     let mut class_ix: HashMap<(Option<Ix>, Vec<Ix>), Arc<Class>> = HashMap::default();
     let mut out = Vec::with_capacity(model.users.len());
     for (i, u) in model.users.iter().enumerate() {
-        let role = u.role.as_ref().map(|r| ids.role_ix[r]);
+        let role = u.role.as_ref().map(|r| role_ix[r]);
         let mut direct = std::mem::take(&mut by_user[i]);
         direct.sort_unstable();
         direct.dedup();
@@ -361,6 +384,14 @@ fn classes(model: &Model, ids: &Ids, roles: &[RoleC], groups: &[GroupC], up: Opt
     out
 }
 
+/// The class of a user with `role` who is directly in the groups `seeds`
+/// (with those of their role), against the compiled groups and rules.
+pub(crate) fn class_for(c: &Compiled, role: Option<Ix>, seeds: &[Ix]) -> Class {
+    let listed = graph::close_upward(seeds, &c.groups, c.group_up.as_deref());
+    let reach = (0..c.rules.len() as Ix).filter(|&ri| c.reaches(role, &listed, c.rules[ri as usize].to)).collect();
+    class_of(listed, reach, &c.rules)
+}
+
 fn class_of(groups: Vec<Ix>, mut reach: Vec<Ix>, rules: &[RuleC]) -> Class {
     reach.sort_unstable();
     reach.dedup();
@@ -385,22 +416,43 @@ fn combos(model: &Model, ids: &Ids, profiles: &[ProfileC], nmodules: usize) -> (
         set.sort_unstable();
         set.dedup();
         let ix = *combo_ix.entry(set).or_insert_with_key(|set| {
-            let mut perms = vec![0u8; nmodules];
-            let (mut va, mut ea) = (false, false);
-            for &p in set {
-                let prof = &profiles[p as usize];
-                va |= prof.view_all;
-                ea |= prof.edit_all;
-                for (&m, (bits, _)) in &prof.modules {
-                    perms[m as usize] |= bits;
-                }
-            }
-            combos.push(Combo { profiles: set.clone(), perms, view_all: va, edit_all: ea });
+            combos.push(combo(set.clone(), profiles, nmodules));
             (combos.len() - 1) as Ix
         });
         user_combo.push(ix);
     }
     (combos, user_combo)
+}
+
+/// The merged profiles of one profile set.
+fn combo(set: Vec<Ix>, profiles: &[ProfileC], nmodules: usize) -> Combo {
+    let mut perms = vec![0u8; nmodules];
+    let (mut va, mut ea) = (false, false);
+    for &p in &set {
+        let prof = &profiles[p as usize];
+        va |= prof.view_all;
+        ea |= prof.edit_all;
+        for (&m, (bits, _)) in &prof.modules {
+            perms[m as usize] |= bits;
+        }
+    }
+    Combo { profiles: set, perms, view_all: va, edit_all: ea }
+}
+
+/// The profile combination of a user (added to `c.combos` if new).
+pub(crate) fn combo_for(c: &mut Compiled, model: &Model, u: &crate::model::User, profile_ix: &HashMap<String, Ix>) -> Ix {
+    let mut set: Vec<Ix> = Vec::new();
+    if let Some(r) = &u.role {
+        set.extend(model.roles[c.role_ix[r] as usize].profiles.iter().map(|p| profile_ix[p]));
+    }
+    set.extend(u.profiles.iter().map(|p| profile_ix[p]));
+    set.sort_unstable();
+    set.dedup();
+    if let Some(at) = c.combos.iter().position(|k| k.profiles == set) {
+        return at as Ix;
+    }
+    c.combos.push(combo(set, &c.profiles, c.modules.len()));
+    (c.combos.len() - 1) as Ix
 }
 
 /// Who takes part in each workspace and how; fills `participants`, and
@@ -454,24 +506,24 @@ fn participation(model: &Model, workspaces: &mut [WorkspaceC]) -> Vec<Vec<(Ix, P
 
 fn users(model: Model, ids: &Ids, classes: Vec<Arc<Class>>, combos: Vec<Ix>, workspaces: Vec<Vec<(Ix, Part)>>) -> Vec<UserC> {
     let parts = classes.into_iter().zip(combos).zip(workspaces);
-    model
-        .users
-        .into_iter()
-        .zip(parts)
-        .map(|(u, ((class, combo), workspaces))| UserC {
-            role: u.role.as_ref().map(|r| ids.role_ix[r]),
-            id: u.id,
-            admin: u.admin,
-            active: u.active,
-            limited_crm: u.limited_crm,
-            limited_deals: u.limited_deals,
-            external: u.external,
-            read_only: u.read_only,
-            can_grant_access: u.can_grant_access,
-            record_types: u.record_types,
-            combo,
-            class,
-            workspaces,
-        })
-        .collect()
+    model.users.into_iter().zip(parts).map(|(u, ((class, combo), workspaces))| user_c(u, &ids.role_ix, combo, class, workspaces)).collect()
+}
+
+/// A compiled user.
+pub(crate) fn user_c(u: crate::model::User, role_ix: &HashMap<String, Ix>, combo: Ix, class: Arc<Class>, workspaces: Vec<(Ix, Part)>) -> UserC {
+    UserC {
+        role: u.role.as_ref().map(|r| role_ix[r]),
+        id: u.id,
+        admin: u.admin,
+        active: u.active,
+        limited_crm: u.limited_crm,
+        limited_deals: u.limited_deals,
+        external: u.external,
+        read_only: u.read_only,
+        can_grant_access: u.can_grant_access,
+        record_types: u.record_types,
+        combo,
+        class,
+        workspaces,
+    }
 }

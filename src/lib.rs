@@ -196,6 +196,10 @@ impl Engine {
             self.clear_caches();
             return Ok(());
         }
+        if change::put_principal(&mut self.model, &mut self.c, &changes).is_some() {
+            self.clear_caches();
+            return Ok(());
+        }
         let next = change::prepare(&self.model, &self.c, &self.store, &changes)?;
         if let Some(m) = &next.renumber {
             self.store.renumber(m);

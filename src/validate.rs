@@ -343,8 +343,21 @@ fn limited(v: &mut V, model: &Model, ids: &Ids) -> Option<LimitedC> {
 }
 
 fn users(v: &mut V, model: &Model, ids: &Ids) {
-    let (role_ix, profile_ix) = (&ids.role_ix, &ids.profile_ix);
     for (i, u) in model.users.iter().enumerate() {
+        user(v, i, u, model, &ids.role_ix, &ids.profile_ix);
+    }
+}
+
+/// Does one user pass the checks `validate` makes of each user, against the
+/// ids of a valid model? (`apply`'s path for a batch that puts one user.)
+pub(crate) fn one_user_ok(u: &User, model: &Model, role_ix: &HashMap<String, Ix>, profile_ix: &HashMap<String, Ix>) -> bool {
+    let mut v = V { problems: Vec::new() };
+    user(&mut v, 0, u, model, role_ix, profile_ix);
+    v.problems.is_empty() && !u.id.is_empty()
+}
+
+fn user(v: &mut V, i: usize, u: &User, model: &Model, role_ix: &HashMap<String, Ix>, profile_ix: &HashMap<String, Ix>) {
+    {
         let p = |k: &str| format!("users[{i}].{k}");
         if let Some(r) = &u.role {
             if !role_ix.contains_key(r) {

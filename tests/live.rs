@@ -83,6 +83,9 @@ fn id_of(v: &Value) -> Option<&str> {
 /// A random batch: puts of items of `other` (same ids as the model's, or
 /// new ones), removals of the model's items (and of unknown ids).
 fn batch(rng: &mut Rng, model: &Value, other: &Value, later: &[Value]) -> Vec<Value> {
+    if rng.chance(20) {
+        return one_principal(rng, model, other);
+    }
     let n = 1 + rng.below(4);
     // a third of the batches change sharing rules only (impact bounds those)
     let rules_only = rng.chance(33);
@@ -106,6 +109,57 @@ fn batch(rng: &mut Rng, model: &Value, other: &Value, later: &[Value]) -> Vec<Va
         }
     }
     out
+}
+
+/// A batch of one put of a user or a group (the batches `apply` patches the
+/// compiled model for), most often an existing one edited: a user's role,
+/// profiles or flags changed, or a new id; a group's member dropped or added
+/// (which may close a cycle or name an unknown id).
+fn one_principal(rng: &mut Rng, model: &Value, other: &Value) -> Vec<Value> {
+    let (kind, section) = if rng.chance(50) { ("user", "users") } else { ("group", "groups") };
+    let mine = items(model, section);
+    let pick = |rng: &mut Rng, section: &str| -> Option<String> {
+        let pool = items(model, section);
+        (!pool.is_empty()).then(|| id_of(pool[rng.below(pool.len())]).unwrap_or("").to_owned())
+    };
+    let mut v = if mine.is_empty() || rng.chance(20) {
+        let theirs = items(other, section);
+        if theirs.is_empty() {
+            return Vec::new();
+        }
+        theirs[rng.below(theirs.len())].clone()
+    } else {
+        mine[rng.below(mine.len())].clone()
+    };
+    if kind == "user" {
+        for _ in 0..1 + rng.below(2) {
+            match rng.below(6) {
+                0 => v["role"] = pick(rng, "roles").map_or(Value::Null, Value::String),
+                1 => v["active"] = Value::Bool(!v.get("active").and_then(Value::as_bool).unwrap_or(true)),
+                2 => v["profiles"] = (0..rng.below(3)).filter_map(|_| pick(rng, "profiles")).collect(),
+                3 => {
+                    let flag = ["admin", "readOnly", "canGrantAccess", "limitedCrm", "limitedDeals", "external"][rng.below(6)];
+                    v[flag] = Value::Bool(!v.get(flag).and_then(Value::as_bool).unwrap_or(false));
+                }
+                4 => v["id"] = Value::String(format!("new{}", rng.below(3))),
+                _ => {}
+            }
+        }
+    } else {
+        let mut members = v.get("members").and_then(Value::as_array).cloned().unwrap_or_default();
+        for _ in 0..1 + rng.below(2) {
+            if !members.is_empty() && rng.chance(50) {
+                members.remove(rng.below(members.len()));
+            } else {
+                let (key, from) = [("user", "users"), ("role", "roles"), ("roleAndSubordinates", "roles"), ("group", "groups")][rng.below(4)];
+                if let Some(id) = pick(rng, from) {
+                    members.push(json!({ key: id }));
+                }
+            }
+        }
+        v["members"] = Value::Array(members);
+    }
+    vec![json!({ "op": "put", "kind": kind, "value": v })]
 }
 
 /// The batch applied to the model's JSON by hand, or `None` when the batch
