@@ -826,17 +826,18 @@ pub(crate) fn replace_rules(model: &mut Model, c: &mut Compiled, changes: &[Chan
 /// the problems. The result answers as construction's would (`tests/live.rs`).
 pub(crate) fn put_principal(model: &mut Model, c: &mut Compiled, changes: &[Change]) -> Option<()> {
     let [Change::Put(item)] = changes else { return None };
-    match item {
+    let spans = match item {
         Item::User(u) => put_user(model, c, u)?,
         Item::Group(g) => put_group(model, c, g)?,
         _ => return None,
-    }
+    };
     let role_parents: Vec<Option<Ix>> = model.roles.iter().map(|r| r.parent.as_ref().map(|p| c.role_ix[p])).collect();
-    compile::reach(c, &role_parents);
+    compile::reach_again(c, &role_parents, &spans);
     Some(())
 }
 
-fn put_user(model: &mut Model, c: &mut Compiled, u: &User) -> Option<()> {
+/// Returns the role spans that changed (none).
+fn put_user(model: &mut Model, c: &mut Compiled, u: &User) -> Option<Vec<(u32, u32)>> {
     use crate::model::GroupMember;
     let at = match c.principal_ix.get(&u.id) {
         Some(&Pr::User(i)) => Some(i as usize),
@@ -889,10 +890,11 @@ fn put_user(model: &mut Model, c: &mut Compiled, u: &User) -> Option<()> {
             model.users.push(u.clone());
         }
     }
-    Some(())
+    Some(Vec::new())
 }
 
-fn put_group(model: &mut Model, c: &mut Compiled, grp: &Group) -> Option<()> {
+/// Returns the role spans that changed, before and after.
+fn put_group(model: &mut Model, c: &mut Compiled, grp: &Group) -> Option<Vec<(u32, u32)>> {
     use crate::compiled::in_spans;
     use crate::model::GroupMember;
     let Some(&Pr::Group(g)) = c.principal_ix.get(&grp.id) else { return None };
@@ -940,41 +942,54 @@ fn put_group(model: &mut Model, c: &mut Compiled, grp: &Group) -> Option<()> {
     // a user's class changes when their direct or role memberships of this
     // group change, when one of their groups moved, or when a group's role
     // spans now hold their role or no longer do
-    let changed_spans: Vec<(&[(u32, u32)], &[(u32, u32)])> =
+    type Spans = [(u32, u32)];
+    let changed_spans: Vec<(&Spans, &Spans)> =
         c.groups.iter().zip(&old_spans).filter(|(now, was)| now.role_spans != **was).map(|(now, was)| (&now.role_spans[..], &was[..])).collect();
-    let (mut named_users, mut named_roles): (HashSet<&str>, HashSet<&str>) = Default::default();
+    let (mut named_users, mut named_roles) = (vec![false; c.users.len()], vec![false; c.roles.len()]);
     for m in old_members.iter().chain(&grp.members) {
         match m {
-            GroupMember::User(u) => drop(named_users.insert(u)),
-            GroupMember::Role(r) => drop(named_roles.insert(r)),
+            GroupMember::User(u) => {
+                if let Some(&Pr::User(u)) = c.principal_ix.get(u) {
+                    named_users[u as usize] = true;
+                }
+            }
+            GroupMember::Role(r) => named_roles[c.role_ix[r] as usize] = true,
             _ => {}
         }
     }
-    let mut by_user: HashMap<&str, Vec<Ix>> = HashMap::default();
-    let mut by_role: HashMap<&str, Vec<Ix>> = HashMap::default();
+    let affected: Vec<bool> = (c.users.iter().enumerate())
+        .map(|(u, user)| {
+            let pre = user.role.map(|r| c.roles[r as usize].pre);
+            named_users[u]
+                || user.role.is_some_and(|r| named_roles[r as usize])
+                || user.class.groups.iter().any(|&x| moved[x as usize])
+                || pre.is_some_and(|p| changed_spans.iter().any(|(now, was)| in_spans(now, p) != in_spans(was, p)))
+        })
+        .collect();
+    // their direct and role memberships
+    let mut seeds: Vec<Vec<Ix>> = vec![Vec::new(); c.users.len()];
+    let mut by_role: Vec<Vec<Ix>> = vec![Vec::new(); c.roles.len()];
     for (h, group) in model.groups.iter().enumerate() {
         for m in &group.members {
             match m {
-                GroupMember::User(u) => by_user.entry(u).or_default().push(h as Ix),
-                GroupMember::Role(r) => by_role.entry(r).or_default().push(h as Ix),
+                GroupMember::User(u) => {
+                    if let Some(&Pr::User(u)) = c.principal_ix.get(u) {
+                        if affected[u as usize] {
+                            seeds[u as usize].push(h as Ix);
+                        }
+                    }
+                }
+                GroupMember::Role(r) => by_role[c.role_ix[r] as usize].push(h as Ix),
                 _ => {}
             }
         }
     }
-    for (u, model_user) in model.users.iter().enumerate() {
-        let user = &c.users[u];
-        let pre = user.role.map(|r| c.roles[r as usize].pre);
-        let role_id = model_user.role.as_deref().unwrap_or("");
-        let affected = named_users.contains(user.id.as_str())
-            || named_roles.contains(role_id)
-            || user.class.groups.iter().any(|&x| moved[x as usize])
-            || pre.is_some_and(|p| changed_spans.iter().any(|(now, was)| in_spans(now, p) != in_spans(was, p)));
-        if affected {
-            let mut seeds: Vec<Ix> = by_user.get(user.id.as_str()).cloned().unwrap_or_default();
-            seeds.extend(by_role.get(role_id).into_iter().flatten());
-            let class = std::sync::Arc::new(compile::class_for(c, user.role, &seeds));
-            c.users[u].class = class;
+    for (u, mut seeds) in seeds.into_iter().enumerate().filter(|&(u, _)| affected[u]) {
+        let role = c.users[u].role;
+        if let Some(r) = role {
+            seeds.extend_from_slice(&by_role[r as usize]);
         }
+        c.users[u].class = std::sync::Arc::new(compile::class_for(c, role, &seeds));
     }
-    Some(())
+    Some(changed_spans.into_iter().flat_map(|(now, was)| now.iter().chain(was)).copied().collect())
 }

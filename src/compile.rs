@@ -82,6 +82,63 @@ pub(crate) fn reach(c: &mut Compiled, role_parents: &[Option<Ix>]) {
     subordinate_rules(c, &rule_to, role_parents);
 }
 
+/// `reach` after `apply` patched users or groups, where the per-role lists
+/// are computed again only for the roles above a role whose holders or
+/// group memberships changed, or that falls in `spans` (role spans that
+/// changed), when those are few.
+pub(crate) fn reach_again(c: &mut Compiled, role_parents: &[Option<Ix>], spans: &[(u32, u32)]) {
+    let (held, group_pres) = reach_tables(&c.users, &c.roles, c.groups.len());
+    let mut moved: Vec<u32> = Vec::new();
+    let mut diff = |a: &[u32], b: &[u32]| {
+        if a != b {
+            moved.extend(a.iter().filter(|p| b.binary_search(p).is_err()));
+            moved.extend(b.iter().filter(|p| a.binary_search(p).is_err()));
+        }
+    };
+    diff(&c.held_pres, &held);
+    for (a, b) in c.group_pres.iter().zip(&group_pres) {
+        diff(a, b);
+    }
+    for &(lo, hi) in spans {
+        moved.extend(held.iter().filter(|&&p| lo <= p && p <= hi));
+    }
+    c.held_pres = held;
+    c.group_pres = group_pres;
+    if c.sub_scan.is_some() {
+        return;
+    }
+    let mut by_pre = vec![0 as Ix; c.roles.len()];
+    for (r, role) in c.roles.iter().enumerate() {
+        by_pre[role.pre as usize] = r as Ix;
+    }
+    let mut seen = vec![false; c.roles.len()];
+    let mut todo = Vec::new();
+    for p in moved {
+        let mut at = Some(by_pre[p as usize]);
+        while let Some(r) = at.filter(|&r| !std::mem::replace(&mut seen[r as usize], true)) {
+            todo.push(r);
+            at = role_parents[r as usize];
+        }
+        if todo.len() > 32 {
+            return reach(c, role_parents);
+        }
+    }
+    for r in todo {
+        let (mut rules, mut related) = (Vec::new(), Vec::new());
+        if c.held_pres.binary_search(&c.roles[r as usize].pre).is_ok() {
+            for (ri, rule) in c.rules.iter().enumerate().filter(|(_, rule)| c.matches_below(r, rule.to.into())) {
+                rules.push((rule.module, ri as Ix));
+                related.extend(rule.related.iter().map(|&(child, _)| (child, ri as Ix)));
+            }
+        }
+        rules.sort_unstable();
+        related.sort_unstable();
+        let role = &mut c.roles[r as usize];
+        role.sub_rules = rules;
+        role.sub_related = related;
+    }
+}
+
 /// The pre-order numbers of the roles internal users hold, overall and per group.
 fn reach_tables(users: &[UserC], roles: &[RoleC], ngroups: usize) -> (Vec<u32>, Vec<Vec<u32>>) {
     let mut held = Vec::new();
