@@ -826,13 +826,24 @@ pub(crate) fn replace_rules(model: &mut Model, c: &mut Compiled, changes: &[Chan
 /// the problems. The result answers as construction's would (`tests/live.rs`).
 pub(crate) fn put_principal(model: &mut Model, c: &mut Compiled, changes: &[Change]) -> Option<()> {
     let [Change::Put(item)] = changes else { return None };
+    let before: Vec<(Option<Ix>, std::sync::Arc<crate::compiled::Class>)> = c.users.iter().map(|u| (u.role, u.class.clone())).collect();
     let spans = match item {
         Item::User(u) => put_user(model, c, u)?,
         Item::Group(g) => put_group(model, c, g)?,
         _ => return None,
     };
+    // the groups whose internal users' roles may have changed
+    let mut touched = vec![false; c.groups.len()];
+    for (i, u) in c.users.iter().enumerate() {
+        let same = before.get(i).is_some_and(|(role, class)| *role == u.role && std::sync::Arc::ptr_eq(class, &u.class));
+        if !same {
+            for &g in u.class.groups.iter().chain(before.get(i).into_iter().flat_map(|(_, class)| &class.groups)) {
+                touched[g as usize] = true;
+            }
+        }
+    }
     let role_parents: Vec<Option<Ix>> = model.roles.iter().map(|r| r.parent.as_ref().map(|p| c.role_ix[p])).collect();
-    compile::reach_again(c, &role_parents, &spans);
+    compile::reach_again(c, &role_parents, &spans, &touched);
     Some(())
 }
 
@@ -967,29 +978,28 @@ fn put_group(model: &mut Model, c: &mut Compiled, grp: &Group) -> Option<Vec<(u3
         })
         .collect();
     // their direct and role memberships
-    let mut seeds: Vec<Vec<Ix>> = vec![Vec::new(); c.users.len()];
-    let mut by_role: Vec<Vec<Ix>> = vec![Vec::new(); c.roles.len()];
-    for (h, group) in model.groups.iter().enumerate() {
-        for m in &group.members {
-            match m {
-                GroupMember::User(u) => {
-                    if let Some(&Pr::User(u)) = c.principal_ix.get(u) {
-                        if affected[u as usize] {
-                            seeds[u as usize].push(h as Ix);
-                        }
-                    }
-                }
-                GroupMember::Role(r) => by_role[c.role_ix[r] as usize].push(h as Ix),
-                _ => {}
-            }
+    let mut direct: HashMap<&str, Vec<Ix>> = HashMap::default();
+    let mut by_role = direct.clone();
+    for user in model.users.iter().enumerate().filter(|&(u, _)| affected[u]).map(|(_, user)| user) {
+        direct.insert(&user.id, Vec::new());
+        if let Some(r) = &user.role {
+            by_role.insert(r, Vec::new());
         }
     }
-    for (u, mut seeds) in seeds.into_iter().enumerate().filter(|&(u, _)| affected[u]) {
-        let role = c.users[u].role;
-        if let Some(r) = role {
-            seeds.extend_from_slice(&by_role[r as usize]);
+    for (h, group) in model.groups.iter().enumerate() {
+        for m in &group.members {
+            let list = match m {
+                GroupMember::User(u) => direct.get_mut(u.as_str()),
+                GroupMember::Role(r) => by_role.get_mut(r.as_str()),
+                _ => None,
+            };
+            list.into_iter().for_each(|l| l.push(h as Ix));
         }
-        c.users[u].class = std::sync::Arc::new(compile::class_for(c, role, &seeds));
+    }
+    for (u, user) in model.users.iter().enumerate().filter(|&(u, _)| affected[u]) {
+        let mut seeds = direct[user.id.as_str()].clone();
+        seeds.extend(user.role.as_ref().into_iter().flat_map(|r| &by_role[r.as_str()]));
+        c.users[u].class = std::sync::Arc::new(compile::class_for(c, c.users[u].role, &seeds));
     }
     Some(changed_spans.into_iter().flat_map(|(now, was)| now.iter().chain(was)).copied().collect())
 }

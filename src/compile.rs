@@ -76,7 +76,7 @@ pub(crate) fn build(model: Model, valid: Valid) -> Compiled {
 /// subordinates, from the users' roles and classes (construction, and
 /// `apply` after it patched users or groups).
 pub(crate) fn reach(c: &mut Compiled, role_parents: &[Option<Ix>]) {
-    (c.held_pres, c.group_pres) = reach_tables(&c.users, &c.roles, c.groups.len());
+    (c.held_pres, c.group_pres) = reach_tables(&c.users, &c.roles, &vec![true; c.groups.len()]);
     c.sub_scan = None;
     let rule_to: Vec<PrincipalC> = c.rules.iter().map(|r| r.to).collect();
     subordinate_rules(c, &rule_to, role_parents);
@@ -86,8 +86,8 @@ pub(crate) fn reach(c: &mut Compiled, role_parents: &[Option<Ix>]) {
 /// are computed again only for the roles above a role whose holders or
 /// group memberships changed, or that falls in `spans` (role spans that
 /// changed), when those are few.
-pub(crate) fn reach_again(c: &mut Compiled, role_parents: &[Option<Ix>], spans: &[(u32, u32)]) {
-    let (held, group_pres) = reach_tables(&c.users, &c.roles, c.groups.len());
+pub(crate) fn reach_again(c: &mut Compiled, role_parents: &[Option<Ix>], spans: &[(u32, u32)], touched: &[bool]) {
+    let (held, group_pres) = reach_tables(&c.users, &c.roles, touched);
     let mut moved: Vec<u32> = Vec::new();
     let mut diff = |a: &[u32], b: &[u32]| {
         if a != b {
@@ -96,14 +96,16 @@ pub(crate) fn reach_again(c: &mut Compiled, role_parents: &[Option<Ix>], spans: 
         }
     };
     diff(&c.held_pres, &held);
-    for (a, b) in c.group_pres.iter().zip(&group_pres) {
-        diff(a, b);
+    for (g, b) in group_pres.iter().enumerate().filter(|&(g, _)| touched[g]) {
+        diff(&c.group_pres[g], b);
     }
     for &(lo, hi) in spans {
         moved.extend(held.iter().filter(|&&p| lo <= p && p <= hi));
     }
     c.held_pres = held;
-    c.group_pres = group_pres;
+    for (g, b) in group_pres.into_iter().enumerate().filter(|&(g, _)| touched[g]) {
+        c.group_pres[g] = b;
+    }
     if c.sub_scan.is_some() {
         return;
     }
@@ -139,15 +141,16 @@ pub(crate) fn reach_again(c: &mut Compiled, role_parents: &[Option<Ix>], spans: 
     }
 }
 
-/// The pre-order numbers of the roles internal users hold, overall and per group.
-fn reach_tables(users: &[UserC], roles: &[RoleC], ngroups: usize) -> (Vec<u32>, Vec<Vec<u32>>) {
+/// The pre-order numbers of the roles internal users hold, overall and per
+/// group (the groups `wanted`; the others' lists are left empty).
+fn reach_tables(users: &[UserC], roles: &[RoleC], wanted: &[bool]) -> (Vec<u32>, Vec<Vec<u32>>) {
     let mut held = Vec::new();
-    let mut per_group: Vec<Vec<u32>> = vec![Vec::new(); ngroups];
+    let mut per_group: Vec<Vec<u32>> = vec![Vec::new(); wanted.len()];
     for u in users.iter().filter(|u| !u.external) {
         let Some(r) = u.role else { continue };
         let pre = roles[r as usize].pre;
         held.push(pre);
-        for &g in &u.class.groups {
+        for &g in u.class.groups.iter().filter(|&&g| wanted[g as usize]) {
             per_group[g as usize].push(pre);
         }
     }
