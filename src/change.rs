@@ -803,12 +803,7 @@ pub(crate) fn replace_rules(model: &mut Model, c: &mut Compiled, changes: &[Chan
         c.rules[ri as usize] = rule;
     }
     if c.sub_scan.is_some() {
-        let mut by_module: Vec<(Ix, Ix)> = c.rules.iter().enumerate().map(|(ri, rule)| (rule.module, ri as Ix)).collect();
-        let mut by_child: Vec<(Ix, Ix)> =
-            c.rules.iter().enumerate().flat_map(|(ri, rule)| rule.related.iter().map(move |&(child, _)| (child, ri as Ix))).collect();
-        by_module.sort_unstable();
-        by_child.sort_unstable();
-        c.sub_scan = Some(SubScan { by_module, by_child });
+        c.sub_scan = Some(SubScan::of(&c.rules));
     }
     for (_, at, rule) in todo {
         model.sharing_rules[at] = rule.clone();

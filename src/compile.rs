@@ -230,12 +230,7 @@ fn subordinate_rules(c: &mut Compiled, rule_to: &[PrincipalC], role_parents: &[O
             spent += 1;
         }
         if spent > SUB_LIST_BUDGET {
-            let mut by_module: Vec<(Ix, Ix)> = c.rules.iter().enumerate().map(|(ri, rule)| (rule.module, ri as Ix)).collect();
-            let mut by_child: Vec<(Ix, Ix)> =
-                c.rules.iter().enumerate().flat_map(|(ri, rule)| rule.related.iter().map(move |&(child, _)| (child, ri as Ix))).collect();
-            by_module.sort_unstable();
-            by_child.sort_unstable();
-            c.sub_scan = Some(crate::compiled::SubScan { by_module, by_child });
+            c.sub_scan = Some(crate::compiled::SubScan::of(&c.rules));
             return;
         }
     }

@@ -197,6 +197,17 @@ pub(crate) struct SubScan {
     pub by_child: Vec<(Ix, Ix)>,
 }
 
+impl SubScan {
+    pub(crate) fn of(rules: &[RuleC]) -> SubScan {
+        let mut by_module: Vec<(Ix, Ix)> = rules.iter().enumerate().map(|(ri, rule)| (rule.module, ri as Ix)).collect();
+        let mut by_child: Vec<(Ix, Ix)> =
+            rules.iter().enumerate().flat_map(|(ri, rule)| rule.related.iter().map(move |&(child, _)| (child, ri as Ix))).collect();
+        by_module.sort_unstable();
+        by_child.sort_unstable();
+        SubScan { by_module, by_child }
+    }
+}
+
 impl Compiled {
     /// Does a rule's `to` reach a user with `role` who is in `groups` (sorted,
     /// a class's groups) or in a group through its role spans?
