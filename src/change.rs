@@ -814,9 +814,9 @@ pub(crate) fn replace_rules(model: &mut Model, c: &mut Compiled, changes: &[Chan
 /// `apply`'s short path for a batch of one change that puts one user (an
 /// existing one whose `external` and `company` stay, or a new internal one)
 /// or one existing group: the item is checked as validation checks it, and
-/// the compiled model is patched (the user, or the group's containers and
-/// every class), then the reach tables and per-role lists are computed again
-/// from the users' classes. Returns `None` (nothing changed) for any other
+/// the compiled model is patched (the user, or the group's containers,
+/// closures, spans and the classes the change can reach), then the reach
+/// tables and per-role lists where they can have moved. Returns `None` (nothing changed) for any other
 /// batch, and for an item that is not valid: the general path then reports
 /// the problems. The result answers as construction's would (`tests/live.rs`).
 pub(crate) fn put_principal(model: &mut Model, c: &mut Compiled, changes: &[Change]) -> Option<()> {
