@@ -719,7 +719,7 @@ fn check_stored(
 /// takes the general path. The result is the compiled model construction
 /// would build, up to the order of equal list entries (`tests/live.rs`).
 pub(crate) fn replace_rules(model: &mut Model, c: &mut Compiled, changes: &[Change]) -> Option<Result<(), Error>> {
-    use crate::compiled::{in_spans, Class, PrincipalC, SubScan};
+    use crate::compiled::{Class, SubScan};
     use std::sync::Arc;
     let mut todo: Vec<(usize, usize, &SharingRule)> = Vec::with_capacity(changes.len());
     for (i, change) in changes.iter().enumerate() {
@@ -751,14 +751,6 @@ pub(crate) fn replace_rules(model: &mut Model, c: &mut Compiled, changes: &[Chan
         return Some(Err(problem_error(problems)));
     }
     // nothing below can fail: patch
-    let reaches = |role: Option<Ix>, groups: &[Ix], to: PrincipalC| match to {
-        PrincipalC::Role(x) => role == Some(x),
-        PrincipalC::RoleSub(a) => role.is_some_and(|r| {
-            let (a, r) = (&c.roles[a as usize], &c.roles[r as usize]);
-            a.pre <= r.pre && r.pre <= a.end
-        }),
-        PrincipalC::Group(g) => groups.binary_search(&g).is_ok() || role.is_some_and(|r| in_spans(&c.groups[g as usize].role_spans, c.roles[r as usize].pre)),
-    };
     let changed: Vec<Ix> = new_rules.iter().map(|&(ri, _)| ri).collect();
     let mut patched: HashMap<*const Class, Arc<Class>> = HashMap::default();
     let mut classes: Vec<Arc<Class>> = Vec::with_capacity(c.users.len());
@@ -769,7 +761,7 @@ pub(crate) fn replace_rules(model: &mut Model, c: &mut Compiled, changes: &[Chan
             let mut rules: Vec<(Ix, Ix)> = old.rules.iter().copied().filter(|(_, ri)| !changed.contains(ri)).collect();
             let mut related: Vec<(Ix, Ix)> = old.related.iter().copied().filter(|(_, ri)| !changed.contains(ri)).collect();
             for (ri, rule) in &new_rules {
-                if reaches(u.role, &old.groups, rule.to) {
+                if c.reaches(u.role, &old.groups, rule.to) {
                     rules.push((rule.module, *ri));
                     related.extend(rule.related.iter().map(|&(child, _)| (child, *ri)));
                 }
@@ -812,15 +804,198 @@ pub(crate) fn replace_rules(model: &mut Model, c: &mut Compiled, changes: &[Chan
         c.rules[ri as usize] = rule;
     }
     if c.sub_scan.is_some() {
-        let mut by_module: Vec<(Ix, Ix)> = c.rules.iter().enumerate().map(|(ri, rule)| (rule.module, ri as Ix)).collect();
-        let mut by_child: Vec<(Ix, Ix)> =
-            c.rules.iter().enumerate().flat_map(|(ri, rule)| rule.related.iter().map(move |&(child, _)| (child, ri as Ix))).collect();
-        by_module.sort_unstable();
-        by_child.sort_unstable();
-        c.sub_scan = Some(SubScan { by_module, by_child });
+        c.sub_scan = Some(SubScan::of(&c.rules));
     }
     for (_, at, rule) in todo {
         model.sharing_rules[at] = rule.clone();
     }
     Some(Ok(()))
+}
+
+/// `apply`'s short path for a batch of one change that puts one user (an
+/// existing one whose `external` and `company` stay, or a new internal one)
+/// or one existing group: the item is checked as validation checks it, and
+/// the compiled model is patched (the user, or the group's containers,
+/// closures, spans and the classes the change can reach), then the reach
+/// tables and per-role lists where they can have moved. Returns `None` (nothing changed) for any other
+/// batch, and for an item that is not valid: the general path then reports
+/// the problems. The result answers as construction's would (`tests/live.rs`).
+pub(crate) fn put_principal(model: &mut Model, c: &mut Compiled, changes: &[Change]) -> Option<()> {
+    let [Change::Put(item)] = changes else { return None };
+    let before: Vec<(Option<Ix>, std::sync::Arc<crate::compiled::Class>)> = c.users.iter().map(|u| (u.role, u.class.clone())).collect();
+    let spans = match item {
+        Item::User(u) => put_user(model, c, u)?,
+        Item::Group(g) => put_group(model, c, g)?,
+        _ => return None,
+    };
+    // the groups whose internal users' roles may have changed
+    let mut touched = vec![false; c.groups.len()];
+    for (i, u) in c.users.iter().enumerate() {
+        let same = before.get(i).is_some_and(|(role, class)| *role == u.role && std::sync::Arc::ptr_eq(class, &u.class));
+        if !same {
+            for &g in u.class.groups.iter().chain(before.get(i).into_iter().flat_map(|(_, class)| &class.groups)) {
+                touched[g as usize] = true;
+            }
+        }
+    }
+    let role_parents: Vec<Option<Ix>> = model.roles.iter().map(|r| r.parent.as_ref().map(|p| c.role_ix[p])).collect();
+    compile::reach_again(c, &role_parents, &spans, &touched);
+    Some(())
+}
+
+/// Returns the role spans that changed (none).
+fn put_user(model: &mut Model, c: &mut Compiled, u: &User) -> Option<Vec<(u32, u32)>> {
+    use crate::model::GroupMember;
+    let at = match c.principal_ix.get(&u.id) {
+        Some(&Pr::User(i)) => Some(i as usize),
+        Some(Pr::Group(_)) => return None,
+        None => None,
+    };
+    match at {
+        Some(i) if model.users[i].external != u.external || model.users[i].company != u.company => return None,
+        None if u.external => return None,
+        _ => {}
+    }
+    let profile_ix: HashMap<String, Ix> = model.profiles.iter().enumerate().map(|(i, p)| (p.id.clone(), i as Ix)).collect();
+    if !crate::validate::one_user_ok(u, model, &c.role_ix, &profile_ix) {
+        return None;
+    }
+    // nothing below can fail: patch
+    let mut seeds = Vec::new();
+    for (g, grp) in model.groups.iter().enumerate() {
+        for m in &grp.members {
+            match m {
+                GroupMember::User(x) if *x == u.id => seeds.push(g as Ix),
+                GroupMember::Role(r) if u.role.as_ref() == Some(r) => seeds.push(g as Ix),
+                _ => {}
+            }
+        }
+    }
+    let role = u.role.as_ref().map(|r| c.role_ix[r]);
+    let class = std::sync::Arc::new(compile::class_for(c, role, &seeds));
+    let combo = compile::combo_for(c, model, u, &profile_ix);
+    let ix = at.unwrap_or(c.users.len());
+    let was = at.is_some_and(|i| c.users[i].active && !c.users[i].external);
+    if was != (u.active && !u.external) {
+        let (list, users) = (&mut c.active_internal, &c.users);
+        match list.iter().position(|&x| x as usize == ix) {
+            Some(p) => drop(list.remove(p)),
+            None => list.insert(list.partition_point(|&x| users[x as usize].id < u.id), ix as Ix),
+        }
+    }
+    let workspaces = at.map(|i| std::mem::take(&mut c.users[i].workspaces)).unwrap_or_default();
+    let compiled = compile::user_c(u.clone(), &c.role_ix, combo, class, workspaces);
+    match at {
+        Some(i) => {
+            c.users[i] = compiled;
+            model.users[i] = u.clone();
+        }
+        None => {
+            c.users.push(compiled);
+            c.externals.push(false);
+            c.principal_ix.insert(u.id.clone(), Pr::User(ix as Ix));
+            model.users.push(u.clone());
+        }
+    }
+    Some(Vec::new())
+}
+
+/// Returns the role spans that changed, before and after.
+fn put_group(model: &mut Model, c: &mut Compiled, grp: &Group) -> Option<Vec<(u32, u32)>> {
+    use crate::compiled::in_spans;
+    use crate::model::GroupMember;
+    let Some(&Pr::Group(g)) = c.principal_ix.get(&grp.id) else { return None };
+    let up = c.group_up.as_ref()?;
+    let nested_in = |group: &Group| -> Option<Vec<Ix>> {
+        let mut nested = Vec::new();
+        for m in &group.members {
+            match m {
+                GroupMember::User(x) if matches!(c.principal_ix.get(x), Some(Pr::User(_))) => {}
+                GroupMember::Role(r) | GroupMember::RoleAndSubordinates(r) if c.role_ix.contains_key(r) => {}
+                // (a group that contains this one, or itself, would close a cycle)
+                GroupMember::Group(h) => match c.principal_ix.get(h) {
+                    Some(&Pr::Group(h)) if up[g as usize].binary_search(&h).is_err() => nested.push(h),
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+        Some(nested)
+    };
+    let nested = nested_in(grp)?;
+    let old = nested_in(&model.groups[g as usize]).unwrap_or_default();
+    // nothing below can fail: patch
+    // the groups below this one (their upward closures change), before and after
+    let below = |c: &Compiled| -> Vec<bool> {
+        (0..c.groups.len() as Ix).map(|x| x != g && crate::graph::close_upward(&[x], &c.groups, c.group_up.as_deref()).binary_search(&g).is_ok()).collect()
+    };
+    let mut moved = below(c);
+    let old_spans: Vec<Vec<(u32, u32)>> = c.groups.iter().map(|grp| grp.role_spans.clone()).collect();
+    let old_members = std::mem::replace(&mut model.groups[g as usize], grp.clone()).members;
+    for h in old {
+        c.groups[h as usize].containers.retain(|&x| x != g);
+    }
+    for h in nested {
+        let list = &mut c.groups[h as usize].containers;
+        list.push(g);
+        list.sort_unstable();
+        list.dedup();
+    }
+    c.group_up = crate::graph::group_up(&c.groups);
+    compile::role_spans(model, &c.role_ix, &c.roles, &mut c.groups, c.group_up.as_deref());
+    for (x, now) in below(c).into_iter().enumerate() {
+        moved[x] |= now;
+    }
+    // a user's class changes when their direct or role memberships of this
+    // group change, when one of their groups moved, or when a group's role
+    // spans now hold their role or no longer do
+    type Spans = [(u32, u32)];
+    let changed_spans: Vec<(&Spans, &Spans)> =
+        c.groups.iter().zip(&old_spans).filter(|(now, was)| now.role_spans != **was).map(|(now, was)| (&now.role_spans[..], &was[..])).collect();
+    let (mut named_users, mut named_roles) = (vec![false; c.users.len()], vec![false; c.roles.len()]);
+    for m in old_members.iter().chain(&grp.members) {
+        match m {
+            GroupMember::User(u) => {
+                if let Some(&Pr::User(u)) = c.principal_ix.get(u) {
+                    named_users[u as usize] = true;
+                }
+            }
+            GroupMember::Role(r) => named_roles[c.role_ix[r] as usize] = true,
+            _ => {}
+        }
+    }
+    let affected: Vec<bool> = (c.users.iter().enumerate())
+        .map(|(u, user)| {
+            let pre = user.role.map(|r| c.roles[r as usize].pre);
+            named_users[u]
+                || user.role.is_some_and(|r| named_roles[r as usize])
+                || user.class.groups.iter().any(|&x| moved[x as usize])
+                || pre.is_some_and(|p| changed_spans.iter().any(|(now, was)| in_spans(now, p) != in_spans(was, p)))
+        })
+        .collect();
+    // their direct and role memberships
+    let mut direct: HashMap<&str, Vec<Ix>> = HashMap::default();
+    let mut by_role = direct.clone();
+    for user in model.users.iter().enumerate().filter(|&(u, _)| affected[u]).map(|(_, user)| user) {
+        direct.insert(&user.id, Vec::new());
+        if let Some(r) = &user.role {
+            by_role.insert(r, Vec::new());
+        }
+    }
+    for (h, group) in model.groups.iter().enumerate() {
+        for m in &group.members {
+            let list = match m {
+                GroupMember::User(u) => direct.get_mut(u.as_str()),
+                GroupMember::Role(r) => by_role.get_mut(r.as_str()),
+                _ => None,
+            };
+            list.into_iter().for_each(|l| l.push(h as Ix));
+        }
+    }
+    for (u, user) in model.users.iter().enumerate().filter(|&(u, _)| affected[u]) {
+        let mut seeds = direct[user.id.as_str()].clone();
+        seeds.extend(user.role.as_ref().into_iter().flat_map(|r| &by_role[r.as_str()]));
+        c.users[u].class = std::sync::Arc::new(compile::class_for(c, c.users[u].role, &seeds));
+    }
+    Some(changed_spans.into_iter().flat_map(|(now, was)| now.iter().chain(was)).copied().collect())
 }

@@ -36,8 +36,8 @@ pub(crate) fn build(model: Model, valid: Valid) -> Compiled {
     let roles: Vec<RoleC> = pre.into_iter().zip(end).map(|(pre, end)| RoleC { pre, end, sub_rules: Vec::new(), sub_related: Vec::new() }).collect();
     let mut groups = groups(&model, &group_nested);
     let group_up = graph::group_up(&groups);
-    role_spans(&model, &ids, &roles, &mut groups, group_up.as_deref());
-    let classes = classes(&model, &ids, &roles, &groups, group_up.as_deref(), &rules, &rule_to);
+    role_spans(&model, &ids.role_ix, &roles, &mut groups, group_up.as_deref());
+    let classes = classes(&model, &ids.principal_ix, &ids.role_ix, &roles, &groups, group_up.as_deref(), &rules, &rule_to);
     let (combos, user_combo) = combos(&model, &ids, &profiles, modules.len());
     let user_ws = participation(&model, &mut workspaces);
     let role_names: Vec<String> = model.roles.iter().map(|r| r.id.clone()).collect();
@@ -55,7 +55,6 @@ pub(crate) fn build(model: Model, valid: Valid) -> Compiled {
     let externals: Vec<bool> = users.iter().map(|u| u.external).collect();
     let mut active_internal: Vec<Ix> = (0..users.len() as Ix).filter(|&i| users[i as usize].active && !users[i as usize].external).collect();
     active_internal.sort_by(|&a, &b| users[a as usize].id.cmp(&users[b as usize].id));
-    let (held_pres, group_pres) = reach_tables(&users, &roles, groups.len());
     let Ids { module_ix, principal_ix, workspace_ix, role_ix, .. } = ids;
     let mut c = Compiled {
         modules,
@@ -76,25 +75,95 @@ pub(crate) fn build(model: Model, valid: Valid) -> Compiled {
         role_names,
         role_profiles,
         externals,
-        held_pres,
-        group_pres,
+        held_pres: Vec::new(),
+        group_pres: Vec::new(),
         sub_scan: None,
         #[cfg(feature = "full")]
         plan_ids: Default::default(),
     };
-    subordinate_rules(&mut c, &rule_to, &role_parents);
+    reach(&mut c, &role_parents);
     c
 }
 
-/// The pre-order numbers of the roles internal users hold, overall and per group.
-fn reach_tables(users: &[UserC], roles: &[RoleC], ngroups: usize) -> (Vec<u32>, Vec<Vec<u32>>) {
+/// The reach tables and the per-role lists of rules reaching through
+/// subordinates, from the users' roles and classes (construction, and
+/// `apply` after it patched users or groups).
+pub(crate) fn reach(c: &mut Compiled, role_parents: &[Option<Ix>]) {
+    (c.held_pres, c.group_pres) = reach_tables(&c.users, &c.roles, &vec![true; c.groups.len()]);
+    c.sub_scan = None;
+    let rule_to: Vec<PrincipalC> = c.rules.iter().map(|r| r.to).collect();
+    subordinate_rules(c, &rule_to, role_parents);
+}
+
+/// `reach` after `apply` patched users or groups, where the per-role lists
+/// are computed again only for the roles above a role whose holders or
+/// group memberships changed, or that falls in `spans` (role spans that
+/// changed), when those are few.
+pub(crate) fn reach_again(c: &mut Compiled, role_parents: &[Option<Ix>], spans: &[(u32, u32)], touched: &[bool]) {
+    let (held, group_pres) = reach_tables(&c.users, &c.roles, touched);
+    let mut moved: Vec<u32> = Vec::new();
+    let mut diff = |a: &[u32], b: &[u32]| {
+        if a != b {
+            moved.extend(a.iter().filter(|p| b.binary_search(p).is_err()));
+            moved.extend(b.iter().filter(|p| a.binary_search(p).is_err()));
+        }
+    };
+    diff(&c.held_pres, &held);
+    for (g, b) in group_pres.iter().enumerate().filter(|&(g, _)| touched[g]) {
+        diff(&c.group_pres[g], b);
+    }
+    for &(lo, hi) in spans {
+        moved.extend(held.iter().filter(|&&p| lo <= p && p <= hi));
+    }
+    c.held_pres = held;
+    for (g, b) in group_pres.into_iter().enumerate().filter(|&(g, _)| touched[g]) {
+        c.group_pres[g] = b;
+    }
+    if c.sub_scan.is_some() {
+        return;
+    }
+    let mut by_pre = vec![0 as Ix; c.roles.len()];
+    for (r, role) in c.roles.iter().enumerate() {
+        by_pre[role.pre as usize] = r as Ix;
+    }
+    let mut seen = vec![false; c.roles.len()];
+    let mut todo = Vec::new();
+    for p in moved {
+        let mut at = Some(by_pre[p as usize]);
+        while let Some(r) = at.filter(|&r| !std::mem::replace(&mut seen[r as usize], true)) {
+            todo.push(r);
+            at = role_parents[r as usize];
+        }
+        if todo.len() > 32 {
+            return reach(c, role_parents);
+        }
+    }
+    for r in todo {
+        let (mut rules, mut related) = (Vec::new(), Vec::new());
+        if c.held_pres.binary_search(&c.roles[r as usize].pre).is_ok() {
+            for (ri, rule) in c.rules.iter().enumerate().filter(|(_, rule)| c.matches_below(r, rule.to.into())) {
+                rules.push((rule.module, ri as Ix));
+                related.extend(rule.related.iter().map(|&(child, _)| (child, ri as Ix)));
+            }
+        }
+        rules.sort_unstable();
+        related.sort_unstable();
+        let role = &mut c.roles[r as usize];
+        role.sub_rules = rules;
+        role.sub_related = related;
+    }
+}
+
+/// The pre-order numbers of the roles internal users hold, overall and per
+/// group (the groups `wanted`; the others' lists are left empty).
+fn reach_tables(users: &[UserC], roles: &[RoleC], wanted: &[bool]) -> (Vec<u32>, Vec<Vec<u32>>) {
     let mut held = Vec::new();
-    let mut per_group: Vec<Vec<u32>> = vec![Vec::new(); ngroups];
+    let mut per_group: Vec<Vec<u32>> = vec![Vec::new(); wanted.len()];
     for u in users.iter().filter(|u| !u.external) {
         let Some(r) = u.role else { continue };
         let pre = roles[r as usize].pre;
         held.push(pre);
-        for &g in &u.class.groups {
+        for &g in u.class.groups.iter().filter(|&&g| wanted[g as usize]) {
             per_group[g as usize].push(pre);
         }
     }
@@ -174,12 +243,7 @@ fn subordinate_rules(c: &mut Compiled, rule_to: &[PrincipalC], role_parents: &[O
             spent += 1;
         }
         if spent > SUB_LIST_BUDGET {
-            let mut by_module: Vec<(Ix, Ix)> = c.rules.iter().enumerate().map(|(ri, rule)| (rule.module, ri as Ix)).collect();
-            let mut by_child: Vec<(Ix, Ix)> =
-                c.rules.iter().enumerate().flat_map(|(ri, rule)| rule.related.iter().map(move |&(child, _)| (child, ri as Ix))).collect();
-            by_module.sort_unstable();
-            by_child.sort_unstable();
-            c.sub_scan = Some(crate::compiled::SubScan { by_module, by_child });
+            c.sub_scan = Some(crate::compiled::SubScan::of(&c.rules));
             return;
         }
     }
@@ -262,7 +326,7 @@ fn groups(model: &Model, nested: &[Vec<Ix>]) -> Vec<GroupC> {
 /// through `roleAndSubordinates` (its own members', and those of the groups
 /// nested in it). A role chain thousands deep costs one span per such member
 /// and container, never a list per role.
-fn role_spans(model: &Model, ids: &Ids, roles: &[RoleC], groups: &mut [GroupC], up: Option<&[Vec<Ix>]>) {
+pub(crate) fn role_spans(model: &Model, role_ix: &HashMap<String, Ix>, roles: &[RoleC], groups: &mut [GroupC], up: Option<&[Vec<Ix>]>) {
     let mut spans: Vec<Vec<(u32, u32)>> = vec![Vec::new(); groups.len()];
     for (h, grp) in model.groups.iter().enumerate() {
         let own: Vec<(u32, u32)> = grp
@@ -270,7 +334,7 @@ fn role_spans(model: &Model, ids: &Ids, roles: &[RoleC], groups: &mut [GroupC], 
             .iter()
             .filter_map(|m| match m {
                 GroupMember::RoleAndSubordinates(r) => {
-                    let role = &roles[ids.role_ix[r] as usize];
+                    let role = &roles[role_ix[r] as usize];
                     Some((role.pre, role.end))
                 }
                 _ => None,
@@ -306,14 +370,28 @@ fn role_spans(model: &Model, ids: &Ids, roles: &[RoleC], groups: &mut [GroupC], 
 
 /// Classes: users with the same role and direct group memberships share the
 /// groups they are in and the sharing rules that reach them.
-fn classes(model: &Model, ids: &Ids, roles: &[RoleC], groups: &[GroupC], up: Option<&[Vec<Ix>]>, rules: &[RuleC], rule_to: &[PrincipalC]) -> Vec<Arc<Class>> {
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn classes(
+    model: &Model,
+    principal_ix: &HashMap<String, Pr>,
+    role_ix: &HashMap<String, Ix>,
+    roles: &[RoleC],
+    groups: &[GroupC],
+    up: Option<&[Vec<Ix>]>,
+    rules: &[RuleC],
+    rule_to: &[PrincipalC],
+) -> Vec<Arc<Class>> {
     let mut by_user: Vec<Vec<Ix>> = vec![Vec::new(); model.users.len()];
     let mut by_role: Vec<Vec<Ix>> = vec![Vec::new(); roles.len()];
     for (g, grp) in model.groups.iter().enumerate() {
         for m in &grp.members {
             match m {
-                GroupMember::User(u) => by_user[ids.user_ix[u] as usize].push(g as Ix),
-                GroupMember::Role(r) => by_role[ids.role_ix[r] as usize].push(g as Ix),
+                GroupMember::User(u) => {
+                    if let Some(Pr::User(u)) = principal_ix.get(u) {
+                        by_user[*u as usize].push(g as Ix);
+                    }
+                }
+                GroupMember::Role(r) => by_role[role_ix[r] as usize].push(g as Ix),
                 GroupMember::RoleAndSubordinates(_) | GroupMember::Group(_) => {}
             }
         }
@@ -335,7 +413,7 @@ fn classes(model: &Model, ids: &Ids, roles: &[RoleC], groups: &[GroupC], up: Opt
     let mut class_ix: HashMap<(Option<Ix>, Vec<Ix>), Arc<Class>> = HashMap::default();
     let mut out = Vec::with_capacity(model.users.len());
     for (i, u) in model.users.iter().enumerate() {
-        let role = u.role.as_ref().map(|r| ids.role_ix[r]);
+        let role = u.role.as_ref().map(|r| role_ix[r]);
         let mut direct = std::mem::take(&mut by_user[i]);
         direct.sort_unstable();
         direct.dedup();
@@ -374,6 +452,14 @@ fn classes(model: &Model, ids: &Ids, roles: &[RoleC], groups: &[GroupC], up: Opt
     out
 }
 
+/// The class of a user with `role` who is directly in the groups `seeds`
+/// (with those of their role), against the compiled groups and rules.
+pub(crate) fn class_for(c: &Compiled, role: Option<Ix>, seeds: &[Ix]) -> Class {
+    let listed = graph::close_upward(seeds, &c.groups, c.group_up.as_deref());
+    let reach = (0..c.rules.len() as Ix).filter(|&ri| c.reaches(role, &listed, c.rules[ri as usize].to)).collect();
+    class_of(listed, reach, &c.rules)
+}
+
 fn class_of(groups: Vec<Ix>, mut reach: Vec<Ix>, rules: &[RuleC]) -> Class {
     reach.sort_unstable();
     reach.dedup();
@@ -398,22 +484,43 @@ fn combos(model: &Model, ids: &Ids, profiles: &[ProfileC], nmodules: usize) -> (
         set.sort_unstable();
         set.dedup();
         let ix = *combo_ix.entry(set).or_insert_with_key(|set| {
-            let mut perms = vec![0u8; nmodules];
-            let (mut va, mut ea) = (false, false);
-            for &p in set {
-                let prof = &profiles[p as usize];
-                va |= prof.view_all;
-                ea |= prof.edit_all;
-                for (&m, (bits, _)) in &prof.modules {
-                    perms[m as usize] |= bits;
-                }
-            }
-            combos.push(Combo { profiles: set.clone(), perms, view_all: va, edit_all: ea });
+            combos.push(combo(set.clone(), profiles, nmodules));
             (combos.len() - 1) as Ix
         });
         user_combo.push(ix);
     }
     (combos, user_combo)
+}
+
+/// The merged profiles of one profile set.
+fn combo(set: Vec<Ix>, profiles: &[ProfileC], nmodules: usize) -> Combo {
+    let mut perms = vec![0u8; nmodules];
+    let (mut va, mut ea) = (false, false);
+    for &p in &set {
+        let prof = &profiles[p as usize];
+        va |= prof.view_all;
+        ea |= prof.edit_all;
+        for (&m, (bits, _)) in &prof.modules {
+            perms[m as usize] |= bits;
+        }
+    }
+    Combo { profiles: set, perms, view_all: va, edit_all: ea }
+}
+
+/// The profile combination of a user (added to `c.combos` if new).
+pub(crate) fn combo_for(c: &mut Compiled, model: &Model, u: &crate::model::User, profile_ix: &HashMap<String, Ix>) -> Ix {
+    let mut set: Vec<Ix> = Vec::new();
+    if let Some(r) = &u.role {
+        set.extend(model.roles[c.role_ix[r] as usize].profiles.iter().map(|p| profile_ix[p]));
+    }
+    set.extend(u.profiles.iter().map(|p| profile_ix[p]));
+    set.sort_unstable();
+    set.dedup();
+    if let Some(at) = c.combos.iter().position(|k| k.profiles == set) {
+        return at as Ix;
+    }
+    c.combos.push(combo(set, &c.profiles, c.modules.len()));
+    (c.combos.len() - 1) as Ix
 }
 
 /// Who takes part in each workspace and how; fills `participants`, and
@@ -467,24 +574,24 @@ fn participation(model: &Model, workspaces: &mut [WorkspaceC]) -> Vec<Vec<(Ix, P
 
 fn users(model: Model, ids: &Ids, classes: Vec<Arc<Class>>, combos: Vec<Ix>, workspaces: Vec<Vec<(Ix, Part)>>) -> Vec<UserC> {
     let parts = classes.into_iter().zip(combos).zip(workspaces);
-    model
-        .users
-        .into_iter()
-        .zip(parts)
-        .map(|(u, ((class, combo), workspaces))| UserC {
-            role: u.role.as_ref().map(|r| ids.role_ix[r]),
-            id: u.id,
-            admin: u.admin,
-            active: u.active,
-            limited_crm: u.limited_crm,
-            limited_deals: u.limited_deals,
-            external: u.external,
-            read_only: u.read_only,
-            can_grant_access: u.can_grant_access,
-            record_types: u.record_types,
-            combo,
-            class,
-            workspaces,
-        })
-        .collect()
+    model.users.into_iter().zip(parts).map(|(u, ((class, combo), workspaces))| user_c(u, &ids.role_ix, combo, class, workspaces)).collect()
+}
+
+/// A compiled user.
+pub(crate) fn user_c(u: crate::model::User, role_ix: &HashMap<String, Ix>, combo: Ix, class: Arc<Class>, workspaces: Vec<(Ix, Part)>) -> UserC {
+    UserC {
+        role: u.role.as_ref().map(|r| role_ix[r]),
+        id: u.id,
+        admin: u.admin,
+        active: u.active,
+        limited_crm: u.limited_crm,
+        limited_deals: u.limited_deals,
+        external: u.external,
+        read_only: u.read_only,
+        can_grant_access: u.can_grant_access,
+        record_types: u.record_types,
+        combo,
+        class,
+        workspaces,
+    }
 }

@@ -203,7 +203,33 @@ pub(crate) struct SubScan {
     pub by_child: Vec<(Ix, Ix)>,
 }
 
+impl SubScan {
+    pub(crate) fn of(rules: &[RuleC]) -> SubScan {
+        let mut by_module: Vec<(Ix, Ix)> = rules.iter().enumerate().map(|(ri, rule)| (rule.module, ri as Ix)).collect();
+        let mut by_child: Vec<(Ix, Ix)> =
+            rules.iter().enumerate().flat_map(|(ri, rule)| rule.related.iter().map(move |&(child, _)| (child, ri as Ix))).collect();
+        by_module.sort_unstable();
+        by_child.sort_unstable();
+        SubScan { by_module, by_child }
+    }
+}
+
 impl Compiled {
+    /// Does a rule's `to` reach a user with `role` who is in `groups` (sorted,
+    /// a class's groups) or in a group through its role spans?
+    pub(crate) fn reaches(&self, role: Option<Ix>, groups: &[Ix], to: PrincipalC) -> bool {
+        match to {
+            PrincipalC::Role(x) => role == Some(x),
+            PrincipalC::RoleSub(a) => role.is_some_and(|r| {
+                let (a, r) = (&self.roles[a as usize], &self.roles[r as usize]);
+                a.pre <= r.pre && r.pre <= a.end
+            }),
+            PrincipalC::Group(g) => {
+                groups.binary_search(&g).is_ok() || role.is_some_and(|r| in_spans(&self.groups[g as usize].role_spans, self.roles[r as usize].pre))
+            }
+        }
+    }
+
     /// Is user `u` in group `g` (groups(U) of the contract)?
     pub(crate) fn user_in_group(&self, u: Ix, g: Ix) -> bool {
         let user = &self.users[u as usize];

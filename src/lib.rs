@@ -238,6 +238,10 @@ impl Engine {
             self.clear_caches();
             return Ok(());
         }
+        if change::put_principal(&mut self.model, &mut self.c, &changes).is_some() {
+            self.clear_caches();
+            return Ok(());
+        }
         let next = change::prepare(&self.model, &self.c, &self.store, &changes)?;
         if let Some(m) = &next.renumber {
             self.store.renumber(m);
@@ -259,6 +263,7 @@ impl Engine {
     fn clear_caches(&mut self) {
         self.sorted = std::sync::OnceLock::new();
         self.who = std::sync::OnceLock::new();
+        self.c.plan_ids = std::sync::OnceLock::new();
         self.slice_user = self.model.slice_for.as_deref().and_then(|s| resolve::user_ix(&self.c.principal_ix, s).ok());
         self.contexts.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
         *self.explained.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner) = Default::default();

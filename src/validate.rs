@@ -343,64 +343,75 @@ fn limited(v: &mut V, model: &Model, ids: &Ids) -> Option<LimitedC> {
 }
 
 fn users(v: &mut V, model: &Model, ids: &Ids) {
-    let (role_ix, profile_ix) = (&ids.role_ix, &ids.profile_ix);
     if let Some(s) = &model.slice_for {
         if !matches!(ids.principal_ix.get(s), Some(Pr::User(_))) {
             v.at("sliceFor".into(), format!("unknown user \"{s}\": a slice names the user it was made for"));
         }
     }
     for (i, u) in model.users.iter().enumerate() {
-        let p = |k: &str| format!("users[{i}].{k}");
-        if let Some(r) = &u.role {
-            if !role_ix.contains_key(r) {
-                v.unknown(p("role"), "role", r, role_ix);
+        user(v, i, u, model, &ids.role_ix, &ids.profile_ix);
+    }
+}
+
+/// Does one user pass the checks `validate` makes of each user, against the
+/// ids of a valid model? (`apply`'s path for a batch that puts one user.)
+pub(crate) fn one_user_ok(u: &User, model: &Model, role_ix: &HashMap<String, Ix>, profile_ix: &HashMap<String, Ix>) -> bool {
+    let mut v = V { problems: Vec::new() };
+    user(&mut v, 0, u, model, role_ix, profile_ix);
+    v.problems.is_empty() && !u.id.is_empty()
+}
+
+fn user(v: &mut V, i: usize, u: &User, model: &Model, role_ix: &HashMap<String, Ix>, profile_ix: &HashMap<String, Ix>) {
+    let p = |k: &str| format!("users[{i}].{k}");
+    if let Some(r) = &u.role {
+        if !role_ix.contains_key(r) {
+            v.unknown(p("role"), "role", r, role_ix);
+        }
+    }
+    for (j, pr) in u.profiles.iter().enumerate() {
+        if !profile_ix.contains_key(pr) {
+            v.unknown(format!("users[{i}].profiles[{j}]"), "profile", pr, profile_ix);
+        }
+    }
+    for (flag, on) in [("limitedCrm", u.limited_crm), ("limitedDeals", u.limited_deals)] {
+        if !on {
+            continue;
+        }
+        for (what, bad) in [("an admin", u.admin), ("a team lead", u.team_lead), ("an external user", u.external)] {
+            if bad {
+                v.at(p(flag), format!("{flag} cannot be set on {what}"));
             }
         }
-        for (j, pr) in u.profiles.iter().enumerate() {
-            if !profile_ix.contains_key(pr) {
-                v.unknown(format!("users[{i}].profiles[{j}]"), "profile", pr, profile_ix);
-            }
+    }
+    if u.limited_crm && u.limited_deals {
+        v.at(p("limitedDeals"), "limitedCrm and limitedDeals cannot both be set");
+    }
+    if u.limited_crm {
+        match &model.limited_access {
+            None => v.problems.push(
+                Problem::new(p("limitedCrm"), "limitedCrm needs the model's limitedAccess settings")
+                    .with_help("add \"limitedAccess\": {\"companyModule\": …, \"modules\": […]}"),
+            ),
+            Some(la) if la.modules.is_empty() => v.at(p("limitedCrm"), "limitedCrm needs a non-empty limitedAccess.modules list"),
+            _ => {}
         }
-        for (flag, on) in [("limitedCrm", u.limited_crm), ("limitedDeals", u.limited_deals)] {
-            if !on {
-                continue;
-            }
-            for (what, bad) in [("an admin", u.admin), ("a team lead", u.team_lead), ("an external user", u.external)] {
-                if bad {
-                    v.at(p(flag), format!("{flag} cannot be set on {what}"));
-                }
-            }
+    }
+    if u.limited_deals && model.limited_access.as_ref().and_then(|l| l.deal_module.as_ref()).is_none() {
+        v.at(p("limitedDeals"), "limitedDeals needs limitedAccess.dealModule");
+    }
+    if u.external {
+        if u.admin {
+            v.at(p("admin"), "an external user cannot be an admin");
         }
-        if u.limited_crm && u.limited_deals {
-            v.at(p("limitedDeals"), "limitedCrm and limitedDeals cannot both be set");
+        if u.can_grant_access {
+            v.at(p("canGrantAccess"), "an external user cannot grant access");
         }
-        if u.limited_crm {
-            match &model.limited_access {
-                None => v.problems.push(
-                    Problem::new(p("limitedCrm"), "limitedCrm needs the model's limitedAccess settings")
-                        .with_help("add \"limitedAccess\": {\"companyModule\": …, \"modules\": […]}"),
-                ),
-                Some(la) if la.modules.is_empty() => v.at(p("limitedCrm"), "limitedCrm needs a non-empty limitedAccess.modules list"),
-                _ => {}
-            }
-        }
-        if u.limited_deals && model.limited_access.as_ref().and_then(|l| l.deal_module.as_ref()).is_none() {
-            v.at(p("limitedDeals"), "limitedDeals needs limitedAccess.dealModule");
-        }
-        if u.external {
-            if u.admin {
-                v.at(p("admin"), "an external user cannot be an admin");
-            }
-            if u.can_grant_access {
-                v.at(p("canGrantAccess"), "an external user cannot grant access");
-            }
-            let role_profiles = u.role.as_ref().and_then(|r| role_ix.get(r)).map(|&ri| &model.roles[ri as usize].profiles);
-            for pr in role_profiles.into_iter().flatten().chain(u.profiles.iter()) {
-                if let Some(&pi) = profile_ix.get(pr) {
-                    let prof = &model.profiles[pi as usize];
-                    if prof.view_all || prof.edit_all {
-                        v.at(p("profiles"), format!("an external user cannot hold viewAll/editAll (through profile \"{pr}\")"));
-                    }
+        let role_profiles = u.role.as_ref().and_then(|r| role_ix.get(r)).map(|&ri| &model.roles[ri as usize].profiles);
+        for pr in role_profiles.into_iter().flatten().chain(u.profiles.iter()) {
+            if let Some(&pi) = profile_ix.get(pr) {
+                let prof = &model.profiles[pi as usize];
+                if prof.view_all || prof.edit_all {
+                    v.at(p("profiles"), format!("an external user cannot hold viewAll/editAll (through profile \"{pr}\")"));
                 }
             }
         }

@@ -83,6 +83,9 @@ fn id_of(v: &Value) -> Option<&str> {
 /// A random batch: puts of items of `other` (same ids as the model's, or
 /// new ones), removals of the model's items (and of unknown ids).
 fn batch(rng: &mut Rng, model: &Value, other: &Value, later: &[Value]) -> Vec<Value> {
+    if rng.chance(20) {
+        return one_principal(rng, model, other);
+    }
     let n = 1 + rng.below(4);
     // a third of the batches change sharing rules only (impact bounds those)
     let rules_only = rng.chance(33);
@@ -106,6 +109,57 @@ fn batch(rng: &mut Rng, model: &Value, other: &Value, later: &[Value]) -> Vec<Va
         }
     }
     out
+}
+
+/// A batch of one put of a user or a group (the batches `apply` patches the
+/// compiled model for), most often an existing one edited: a user's role,
+/// profiles or flags changed, or a new id; a group's member dropped or added
+/// (which may close a cycle or name an unknown id).
+fn one_principal(rng: &mut Rng, model: &Value, other: &Value) -> Vec<Value> {
+    let (kind, section) = if rng.chance(50) { ("user", "users") } else { ("group", "groups") };
+    let mine = items(model, section);
+    let pick = |rng: &mut Rng, section: &str| -> Option<String> {
+        let pool = items(model, section);
+        (!pool.is_empty()).then(|| id_of(pool[rng.below(pool.len())]).unwrap_or("").to_owned())
+    };
+    let mut v = if mine.is_empty() || rng.chance(20) {
+        let theirs = items(other, section);
+        if theirs.is_empty() {
+            return Vec::new();
+        }
+        theirs[rng.below(theirs.len())].clone()
+    } else {
+        mine[rng.below(mine.len())].clone()
+    };
+    if kind == "user" {
+        for _ in 0..=rng.below(2) {
+            match rng.below(6) {
+                0 => v["role"] = pick(rng, "roles").map_or(Value::Null, Value::String),
+                1 => v["active"] = Value::Bool(!v.get("active").and_then(Value::as_bool).unwrap_or(true)),
+                2 => v["profiles"] = (0..rng.below(3)).filter_map(|_| pick(rng, "profiles")).collect(),
+                3 => {
+                    let flag = ["admin", "readOnly", "canGrantAccess", "limitedCrm", "limitedDeals", "external"][rng.below(6)];
+                    v[flag] = Value::Bool(!v.get(flag).and_then(Value::as_bool).unwrap_or(false));
+                }
+                4 => v["id"] = Value::String(format!("new{}", rng.below(3))),
+                _ => {}
+            }
+        }
+    } else {
+        let mut members = v.get("members").and_then(Value::as_array).cloned().unwrap_or_default();
+        for _ in 0..=rng.below(2) {
+            if !members.is_empty() && rng.chance(50) {
+                members.remove(rng.below(members.len()));
+            } else {
+                let (key, from) = [("user", "users"), ("role", "roles"), ("roleAndSubordinates", "roles"), ("group", "groups")][rng.below(4)];
+                if let Some(id) = pick(rng, from) {
+                    members.push(json!({ key: id }));
+                }
+            }
+        }
+        v["members"] = Value::Array(members);
+    }
+    vec![json!({ "op": "put", "kind": kind, "value": v })]
 }
 
 /// The batch applied to the model's JSON by hand, or `None` when the batch
@@ -380,4 +434,55 @@ fn removals_renumber_the_stored_records() {
         assert_eq!(e.mask("ann", RecordRef::Id(id)).unwrap(), rebuilt.mask("ann", RecordRef::Id(id)).unwrap(), "{id} as stored");
     }
     assert!(e.can("sue", "edit", RecordRef::Id("d3")).unwrap());
+}
+
+/// Applies `changes` and compares every user's answers with an engine built
+/// from `after` (the model the changes lead to).
+fn same_as_rebuild(e: &mut Engine, changes: Value, after: &Value) {
+    e.apply_json(&changes.to_string()).unwrap_or_else(|err| panic!("{}: {:?}", err.message, err.problems));
+    let rebuilt = Engine::new(&after.to_string()).unwrap();
+    let users = user_ids(after);
+    assert_eq!(answers(e, &users), answers(&rebuilt, &users), "after {changes}");
+}
+
+#[test]
+fn one_user_or_group_changes_what_superiors_inherit() {
+    // a rule shares olga's deals with the group "team"; ann is above raj, bo
+    // above kim: whoever is in the team passes the rule to their superiors
+    let mut model = json!({
+        "modules": [{ "name": "deals" }],
+        "roles": [
+            { "id": "boss", "profiles": ["sales"] }, { "id": "rep", "parent": "boss", "profiles": ["sales"] },
+            { "id": "chief", "profiles": ["sales"] }, { "id": "clerk", "parent": "chief", "profiles": ["sales"] },
+            { "id": "other", "profiles": ["sales"] }
+        ],
+        "profiles": [{ "id": "sales", "modules": { "deals": { "view": true, "edit": true } } }],
+        "groups": [{ "id": "team", "members": [] }, { "id": "outer", "members": [] }],
+        "users": [
+            { "id": "ann", "role": "boss" }, { "id": "raj", "role": "rep" },
+            { "id": "bo", "role": "chief" }, { "id": "kim", "role": "clerk" }, { "id": "olga", "role": "other" }
+        ],
+        "sharingRules": [{ "id": "s", "module": "deals", "from": { "role": "other" }, "to": { "group": "outer" }, "access": "read" }],
+        "records": [{ "id": "d1", "module": "deals", "owner": "olga" }]
+    });
+    let mut e = Engine::new(&model.to_string()).unwrap();
+    let steps = [
+        json!({ "op": "put", "kind": "group", "value": { "id": "team", "members": [{ "user": "raj" }] } }),
+        json!({ "op": "put", "kind": "group", "value": { "id": "outer", "members": [{ "group": "team" }] } }),
+        json!({ "op": "put", "kind": "user", "value": { "id": "raj", "role": "clerk" } }),
+        json!({ "op": "put", "kind": "user", "value": { "id": "raj", "role": "rep", "active": false } }),
+        json!({ "op": "put", "kind": "group", "value": { "id": "team", "members": [{ "roleAndSubordinates": "clerk" }] } }),
+        json!({ "op": "put", "kind": "user", "value": { "id": "new", "role": "clerk" } }),
+        json!({ "op": "put", "kind": "group", "value": { "id": "outer", "members": [{ "role": "rep" }] } }),
+        json!({ "op": "put", "kind": "group", "value": { "id": "outer", "members": [] } }),
+    ];
+    for step in steps {
+        let (section, id) = (if step["kind"] == "user" { "users" } else { "groups" }, step["value"]["id"].clone());
+        let list = model[section].as_array_mut().unwrap();
+        match list.iter().position(|v| v["id"] == id) {
+            Some(at) => list[at] = step["value"].clone(),
+            None => list.push(step["value"].clone()),
+        }
+        same_as_rebuild(&mut e, json!([step]), &model);
+    }
 }

@@ -54,3 +54,26 @@ fn the_encoding_refuses_empty_parent_and_company_ids() {
         assert!(engine.indexed().filter_encoded(0, Action::View, codes, "\0x").is_err(), "filter_encoded accepted an empty id: {codes:?}");
     }
 }
+
+/// `plan` keeps the users' ids it lists in a table built on first use; a
+/// batch `apply` patches in place (a new user appended) must drop it, or the
+/// new user's plan would read past its end.
+#[test]
+fn plan_after_apply_adds_a_user_equals_a_fresh_engine() {
+    let model = r#"{"modules":[{"name":"deals"}],"roles":[{"id":"boss","profiles":["p"]},{"id":"rep","parent":"boss","profiles":["p"]}],
+      "profiles":[{"id":"p","modules":{"deals":{"view":true,"edit":true}}}],
+      "users":[{"id":"ann","role":"boss"},{"id":"raj","role":"rep"}],
+      "records":[{"id":"d1","module":"deals","owner":"raj"},{"id":"d2","module":"deals","owner":"ann"}]}"#;
+    let mut e = Engine::new(model).unwrap();
+    let _ = e.plan("ann", "view", "deals").unwrap();
+    e.apply_json(r#"[{"op":"put","kind":"user","value":{"id":"zoe","role":"rep"}}]"#).unwrap();
+    let after: serde_json::Value = serde_json::from_str(model).unwrap();
+    let mut fresh_model = after.clone();
+    fresh_model["users"].as_array_mut().unwrap().push(serde_json::json!({"id":"zoe","role":"rep"}));
+    let fresh = Engine::new(&fresh_model.to_string()).unwrap();
+    for u in ["ann", "raj", "zoe"] {
+        let got = serde_json::to_value(e.plan(u, "view", "deals").unwrap()).unwrap();
+        let want = serde_json::to_value(fresh.plan(u, "view", "deals").unwrap()).unwrap();
+        assert_eq!(got, want, "{u}");
+    }
+}
