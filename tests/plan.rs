@@ -8,6 +8,8 @@
 //! removed. `CRM_PLAN_CASES` sets the number of models (default 200).
 
 // The reference model is kept for clarity over style by its owner; lints do not apply to it.
+mod common;
+
 #[allow(clippy::all, clippy::pedantic, dead_code)]
 mod reference;
 
@@ -21,16 +23,7 @@ use std::time::Instant;
 const TAPE_LEN: usize = 2500;
 
 fn tape(seed: u64) -> Vec<u32> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
-    (0..TAPE_LEN)
-        .map(|_| {
-            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = s;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) as u32
-        })
-        .collect()
+    common::tape(seed, 0xD1B5_4A32_D192_ED03, TAPE_LEN)
 }
 
 /// Compares plan and filterStored for every user, action and module; returns the comparisons made.

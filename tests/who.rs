@@ -8,6 +8,8 @@
 //! number of models (default 300).
 
 // The reference model is kept for clarity over style by its owner; lints do not apply to it.
+mod common;
+
 #[allow(clippy::all, clippy::pedantic, dead_code)]
 mod reference;
 
@@ -20,16 +22,7 @@ use std::time::Instant;
 const TAPE_LEN: usize = 2500;
 
 fn tape(seed: u64) -> Vec<u32> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5DEE_CE66_D1CE_4E5B;
-    (0..TAPE_LEN)
-        .map(|_| {
-            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = s;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) as u32
-        })
-        .collect()
+    common::tape(seed, 0x5DEE_CE66_D1CE_4E5B, TAPE_LEN)
 }
 
 /// `who_can` against asking every user, for one record; returns the decisions compared.

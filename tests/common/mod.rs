@@ -61,3 +61,45 @@ pub fn access_u8(a: Access) -> u8 {
         Access::Full => 3,
     }
 }
+
+/// splitmix64: the deterministic source of the random tests' tapes and choices.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+    /// True `pct` times in a hundred.
+    pub fn chance(&mut self, pct: u64) -> bool {
+        self.next() % 100 < pct
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        if items.is_empty() {
+            None
+        } else {
+            Some(&items[self.below(items.len())])
+        }
+    }
+    /// `len` numbers for the reference model generator.
+    pub fn tape(&mut self, len: usize) -> Vec<u32> {
+        (0..len).map(|_| self.next() as u32).collect()
+    }
+}
+
+/// A generator tape of `len` numbers for model `seed`; `salt` keeps the
+/// models of different test files apart.
+pub fn tape(seed: u64, salt: u64, len: usize) -> Vec<u32> {
+    Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt).tape(len)
+}
